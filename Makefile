@@ -1,0 +1,43 @@
+# Gantry's build, test and demo entry points. See README.md.
+GO      ?= go
+BIN     ?= bin/gantry
+PKGS    ?= ./...
+FUZZTIME ?= 10s
+
+.PHONY: build test unit e2e fuzz bench lint demo testenv-up testenv-down clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gantry
+
+## test: everything CI runs: vet, unit tests, short fuzzing, end-to-end tests.
+test: build lint unit fuzz e2e
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+fuzz:
+	@bash .ci/fuzz.sh $(FUZZTIME)
+
+## e2e: end-to-end tests against the real test environment (sshd + kube-apiserver + kwok).
+e2e: build
+	@bash testenv/e2e.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck $(PKGS); else echo "staticcheck not installed: skipped (make tools installs it)"; fi
+
+testenv-up:
+	@bash testenv/up.sh
+
+testenv-down:
+	@bash testenv/down.sh
+
+demo: build
+	@bash blueprints/demo.sh
+
+clean:
+	rm -rf bin
