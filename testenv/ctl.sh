@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Fault controls for tests on a running test environment ($GANTRY_TESTENV_DIR):
+#   ctl.sh stop NAME | start NAME | restart NAME | status
+# NAME: sshd, kube-apiserver (or apiserver), etcd, kube-scheduler, kwok,
+# kube-controller-manager. `start` waits until the component is healthy again; a
+# restarted component keeps its port, certificates and data. The env file is rewritten
+# with the new pids.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+load_vars
+
+usage() { die "usage: ctl.sh stop|start|restart NAME | status  (NAME: ${testenv_components[*]})"; }
+name=${2:-}
+[ "$name" = apiserver ] && name=kube-apiserver
+if [ "${1:-}" != status ]; then
+  [ -n "$name" ] && [ -f "$D/run/$name.sh" ] && enabled "$name" || usage
+fi
+
+do_start() {
+  if proc_alive "$name"; then
+    log "$name already running"
+  else
+    start_proc "$name"
+  fi
+  wait_healthy "$name"
+  write_env
+  log "$name running (pid $(cat "$(pidfile "$name")"))"
+}
+
+case ${1:-} in
+  stop)
+    stop_procs "$name"
+    write_env
+    log "$name stopped"
+    ;;
+  start) do_start ;;
+  restart)
+    stop_procs "$name"
+    do_start
+    ;;
+  status)
+    for n in "${testenv_components[@]}"; do
+      enabled "$n" || continue
+      if proc_alive "$n"; then s="running pid $(cat "$(pidfile "$n")")"; else s=stopped; fi
+      healthy "$n" && s="$s, healthy" || s="$s, not healthy"
+      echo "$n: $s"
+    done
+    ;;
+  *) usage ;;
+esac
