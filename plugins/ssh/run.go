@@ -1,0 +1,297 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Command is one remote command.
+type Command struct {
+	// Args is the program and its arguments. Each is quoted for the remote
+	// shell, so it arrives as one literal argument whatever it contains. The
+	// program is exec'd: use Args{"sh", "-c", "..."} for shell code.
+	Args []string
+	// Stdin, when set, is copied to the command's standard input (then
+	// closed); otherwise the command reads an empty stdin.
+	Stdin io.Reader
+	// Env is exported to the command (set in the remote command line, as
+	// servers rarely accept SSH environment requests).
+	Env map[string]string
+	// Timeout bounds the run once the command started (0: none). On timeout
+	// the remote process group gets SIGTERM, then SIGKILL after
+	// Config.KillGrace, and the error wraps ErrTimeout.
+	Timeout time.Duration
+	// Secrets are masked in streamed lines and in errors (not in Result).
+	Secrets []string
+
+	name string // shown in errors instead of the command line
+}
+
+// Result is what a command produced. It is returned with *ExitError too.
+type Result struct {
+	ExitCode  int    // 0 on success; -1 when unknown (timeout, connection lost)
+	Signal    string // signal that killed the command, if any
+	Stdout    []byte // unmasked, at most Config.MaxOutput bytes
+	Stderr    []byte
+	Truncated bool // output exceeded Config.MaxOutput and was cut
+	Duration  time.Duration
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// commandLine renders cmd for the remote shell.
+func (cmd Command) commandLine() (string, error) {
+	if len(cmd.Args) == 0 || cmd.Args[0] == "" {
+		return "", fmt.Errorf("%w: empty command", ErrInvalid)
+	}
+	for i, a := range cmd.Args {
+		if strings.IndexByte(a, 0) >= 0 {
+			return "", fmt.Errorf("%w: argument %d contains a NUL byte, which no remote program can receive", ErrInvalid, i)
+		}
+	}
+	var b strings.Builder
+	if len(cmd.Env) > 0 {
+		names := make([]string, 0, len(cmd.Env))
+		for k, v := range cmd.Env {
+			if !envName.MatchString(k) {
+				return "", fmt.Errorf("%w: environment variable name %q is not a valid shell name", ErrInvalid, k)
+			}
+			if strings.IndexByte(v, 0) >= 0 {
+				return "", fmt.Errorf("%w: environment variable %s contains a NUL byte", ErrInvalid, k)
+			}
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		b.WriteString("export")
+		for _, k := range names {
+			b.WriteString(" " + k + "=" + Quote(cmd.Env[k]))
+		}
+		b.WriteString("; ")
+	}
+	// exec: the program replaces the login shell, so it is the leader of the
+	// process group that sshd signals, and its exit status is the session's.
+	b.WriteString("exec ")
+	b.WriteString(Join(cmd.Args))
+	return b.String(), nil
+}
+
+// describe names the command in errors: masked and shortened.
+func (cmd Command) describe(m *Masker) string {
+	s := cmd.name
+	if s == "" {
+		s = m.String(Join(cmd.Args))
+	}
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
+
+// Run runs cmd on t and returns its output. A non-zero exit gives an
+// *ExitError (with the Result filled in); see Stream for the other errors.
+func (p *Pool) Run(ctx context.Context, t Target, cmd Command) (Result, error) {
+	return p.Stream(ctx, t, cmd, nil)
+}
+
+// Stream is Run that also hands every output line to onLine (secrets
+// masked) while the command runs. Errors: ErrInvalid (bad target/command),
+// ErrAuth, ErrHostKeyMismatch/ErrHostKeyUnknown, ErrConnect (unreachable or
+// connection lost; retryable), *ExitError, ErrTimeout, context.Canceled.
+func (p *Pool) Stream(ctx context.Context, t Target, cmd Command, onLine LineFunc) (Result, error) {
+	res := Result{ExitCode: -1}
+	line, err := cmd.commandLine()
+	if err != nil {
+		return res, err
+	}
+	key, err := p.key(t)
+	if err != nil {
+		return res, err
+	}
+	m := NewMasker(cmd.Secrets...)
+	c, sess, err := p.openSession(ctx, t, key)
+	if err != nil {
+		return res, err
+	}
+	defer c.release()
+	defer c.closeSession(sess)
+	return p.execute(ctx, c, sess, cmd, line, m, onLine)
+}
+
+// openSession gets a connection and a session on it. A pooled connection
+// found broken while opening the session is replaced once, transparently:
+// nothing ran yet. A server refusing more sessions is waited for.
+func (p *Pool) openSession(ctx context.Context, t Target, key poolKey) (*conn, *gossh.Session, error) {
+	redialled := false
+	wait := 20 * time.Millisecond
+	deadline := time.Now().Add(p.cfg.ConnectTimeout)
+	for {
+		c, err := p.getConn(ctx, t, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := c.newSession(ctx)
+		if err == nil {
+			return c, s, nil
+		}
+		c.release()
+		switch {
+		case ctx.Err() != nil:
+			return nil, nil, fmt.Errorf("ssh: opening a session on %s: %w", t, ctx.Err())
+		case errors.Is(err, errSaturated) && time.Now().Before(deadline):
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return nil, nil, fmt.Errorf("ssh: opening a session on %s: %w", t, ctx.Err())
+			}
+			wait = min(2*wait, time.Second)
+		case errors.Is(err, errSaturated):
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrConnect, t, err)
+		case errors.Is(err, ErrConnect) && !redialled:
+			redialled = true
+		default:
+			return nil, nil, err
+		}
+	}
+}
+
+// execute runs the command line on sess and waits for it, stopping it on
+// timeout or cancellation.
+func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Command, line string, m *Masker, onLine LineFunc) (Result, error) {
+	res := Result{ExitCode: -1}
+	stdout := &cappedBuffer{max: p.cfg.MaxOutput}
+	stderr := &cappedBuffer{max: p.cfg.MaxOutput}
+	tail := &tailBuffer{max: stderrTailSize}
+
+	// Closed in order after the command ended: a mask writer flushes into
+	// the line writer behind it.
+	var flush []io.Closer
+	outW, errDst := io.Writer(stdout), io.Writer(tail)
+	var le *lineWriter
+	if onLine != nil {
+		var mu sync.Mutex
+		lo := &lineWriter{stream: Stdout, mu: &mu, fn: onLine}
+		le = &lineWriter{stream: Stderr, mu: &mu, fn: onLine}
+		mo := m.Writer(lo)
+		outW = io.MultiWriter(stdout, mo)
+		errDst = io.MultiWriter(tail, le)
+		flush = append(flush, mo, lo)
+	}
+	me := m.Writer(errDst)
+	flush = append(flush, me)
+	if le != nil {
+		flush = append(flush, le)
+	}
+	sess.Stdout = outW
+	sess.Stderr = io.MultiWriter(stderr, me)
+
+	var stdin io.WriteCloser
+	if cmd.Stdin != nil {
+		var err error
+		if stdin, err = sess.StdinPipe(); err != nil {
+			return res, fmt.Errorf("ssh: stdin for %s: %w", cmd.describe(m), err)
+		}
+	}
+	start := time.Now()
+	if err := sess.Start(line); err != nil {
+		if !c.alive() {
+			return res, c.lostError()
+		}
+		return res, fmt.Errorf("ssh: starting %s on %s: %w", cmd.describe(m), c.target, err)
+	}
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(stdin, cmd.Stdin)
+			_ = stdin.Close()
+		}()
+	}
+	waitc := make(chan error, 1)
+	go func() { waitc <- sess.Wait() }()
+
+	var timeout <-chan time.Time
+	if cmd.Timeout > 0 {
+		timer := time.NewTimer(cmd.Timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	var werr, stopped error
+	select {
+	case werr = <-waitc:
+	case <-timeout:
+		stopped = fmt.Errorf("%w: %s on %s after %s (stopped)", ErrTimeout, cmd.describe(m), c.target, cmd.Timeout)
+		werr = p.stop(c, sess, waitc)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			stopped = fmt.Errorf("%w: %s on %s (stopped): %w", ErrTimeout, cmd.describe(m), c.target, ctx.Err())
+		} else {
+			stopped = fmt.Errorf("ssh: %s on %s stopped: %w", cmd.describe(m), c.target, ctx.Err())
+		}
+		werr = p.stop(c, sess, waitc)
+	}
+	res.Duration = time.Since(start)
+	for _, f := range flush {
+		_ = f.Close()
+	}
+	res.Stdout, res.Stderr = stdout.buf.Bytes(), stderr.buf.Bytes()
+	res.Truncated = stdout.truncated || stderr.truncated
+
+	var exit *gossh.ExitError
+	switch {
+	case werr == nil:
+		res.ExitCode = 0
+	case errors.As(werr, &exit):
+		res.ExitCode, res.Signal = exit.ExitStatus(), exit.Signal()
+	}
+	switch {
+	case stopped != nil:
+		return res, stopped
+	case werr == nil:
+		return res, nil
+	case exit != nil:
+		return res, &ExitError{Code: res.ExitCode, Signal: res.Signal,
+			Stderr: append([]byte(nil), tail.Bytes()...), Command: cmd.describe(m)}
+	default:
+		// No exit status: the connection went away under the command.
+		return res, fmt.Errorf("%w: %s: connection lost while %s was running (it may have run partly): %w",
+			ErrConnect, c.target, cmd.describe(m), werr)
+	}
+}
+
+// stop ends a running command: SIGTERM to its process group, SIGKILL after
+// KillGrace, then the session is closed; if even that does not end it, the
+// whole connection is. It returns the session's Wait result.
+func (p *Pool) stop(c *conn, sess *gossh.Session, waitc <-chan error) error {
+	steps := []struct {
+		do    func()
+		grace time.Duration
+	}{
+		{func() { _ = sess.Signal(gossh.SIGTERM) }, p.cfg.KillGrace},
+		{func() { _ = sess.Signal(gossh.SIGKILL) }, p.cfg.KillGrace},
+		{func() { _ = sess.Close() }, 5 * time.Second},
+		{func() { c.close(errors.New("a stopped session did not end")) }, 0},
+	}
+	for _, s := range steps {
+		s.do()
+		if s.grace == 0 {
+			break
+		}
+		timer := time.NewTimer(s.grace)
+		select {
+		case err := <-waitc:
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+	}
+	return <-waitc
+}
