@@ -58,18 +58,25 @@ func (f *forest) create(u, parent int) int {
 	un := &f.topo.units[u]
 	in := inst{id: f.ids.next(un.name), unit: u, parent: parent}
 	switch {
-	case un.node != nil && un.node.HostID == un.name:
+	case un.node == nil: // scaling-group instances have no host
+	case un.node.HostID == un.name:
 		in.host = in.id // a host node's instance is its own host
-	case parent >= 0:
-		in.host = f.insts[parent].host
+	default:
+		// The host of the nearest node instance above (through groups).
+		for j := parent; j >= 0; j = f.insts[j].parent {
+			if !f.topo.units[f.insts[j].unit].isGroup() {
+				in.host = f.insts[j].host
+				break
+			}
+		}
 	}
 	return f.add(in)
 }
 
-// grow creates count instances of unit u under parent, each with its
-// whole subtree (children units at their per-parent counts).
-func (f *forest) grow(u, parent int, counts []int) {
-	stack := []struct{ u, parent, n int }{{u, parent, counts[u]}}
+// growN creates n instances of unit u under parent, each with its whole
+// subtree (children units at their per-parent counts).
+func (f *forest) growN(u, parent, n int, counts []int) {
+	stack := []struct{ u, parent, n int }{{u, parent, n}}
 	for len(stack) > 0 {
 		top := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
