@@ -1,0 +1,102 @@
+package workflow
+
+import (
+	"context"
+	"time"
+
+	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/tosca"
+)
+
+// Defaults.
+const (
+	DefaultParallelism        = 10
+	DefaultFlushInterval      = 50 * time.Millisecond
+	DefaultFlushItems         = 1000
+	DefaultCancelPollInterval = 250 * time.Millisecond
+)
+
+// Resolver gives a runtime-function evaluator access to live state.
+type Resolver interface {
+	// RuntimeProperties returns a copy of an instance's runtime properties.
+	RuntimeProperties(instanceID string) (map[string]any, error)
+	// Secret returns a secret's value (and marks it for redaction).
+	Secret(ctx context.Context, key string) (string, error)
+}
+
+// EvalScope is the call context of a runtime-function evaluation: the
+// instance ids SELF, SOURCE and TARGET refer to ("" when not applicable).
+type EvalScope struct {
+	Self, Source, Target string
+	Resolver             Resolver
+}
+
+// EvalFunc evaluates the runtime intrinsic functions (get_attribute,
+// get_secret, runtime concat, ...) in value, returning the evaluated copy.
+// cmd/gantry wires tosca.EvaluateRuntime in.
+type EvalFunc func(ctx context.Context, p *tosca.Plan, value any, scope EvalScope) (any, error)
+
+// Config configures the engine. The zero value of every field but State
+// and Plugins is usable.
+type Config struct {
+	State   State
+	Plugins *plugins.Registry
+	// Parallelism bounds the operations running at once (default 10).
+	Parallelism int
+	// TaskRetries is the retry count of operations without max_retries
+	// (-1: forever); TaskRetryInterval their delay between attempts.
+	TaskRetries       int
+	TaskRetryInterval time.Duration
+	// Evaluate evaluates runtime functions in operation inputs marked
+	// has_intrinsic_functions. Without it such operations fail.
+	Evaluate EvalFunc
+	// Secrets looks up secrets for Evaluate and plugins.
+	Secrets plugins.SecretLookup
+	// FlushInterval and FlushItems bound how long and how much the engine
+	// buffers before writing to the State (defaults 50 ms and 1000).
+	FlushInterval time.Duration
+	FlushItems    int
+	// CancelPollInterval is how often State.CancelRequested is polled
+	// (default 250 ms; negative disables polling).
+	CancelPollInterval time.Duration
+	// OnEvent, when set, sees every event (already redacted) as it is
+	// produced, before it is written; it must be fast. The CLI uses it
+	// for live progress.
+	OnEvent func(Event)
+}
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Parallelism <= 0 {
+		out.Parallelism = DefaultParallelism
+	}
+	if out.FlushInterval <= 0 {
+		out.FlushInterval = DefaultFlushInterval
+	}
+	if out.FlushItems <= 0 {
+		out.FlushItems = DefaultFlushItems
+	}
+	if out.CancelPollInterval == 0 {
+		out.CancelPollInterval = DefaultCancelPollInterval
+	}
+	if out.Plugins == nil {
+		out.Plugins = plugins.NewRegistry()
+	}
+	return out
+}
+
+// Request is one execution to run.
+type Request struct {
+	DeploymentID string
+	ExecutionID  string
+	Workflow     string
+	Params       map[string]any
+	Plan         *tosca.Plan
+	// Scale is the deployment modification the scale workflow runs.
+	Scale *ScaleChange
+	// DryRun walks the graph and reports what would run, without
+	// dispatching operations or changing instance states.
+	DryRun bool
+	// Resume skips the tasks the execution's task records mark completed.
+	Resume bool
+}

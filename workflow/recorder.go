@@ -1,0 +1,204 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gantryhq/gantry/plugins"
+)
+
+// recorder batches the engine's writes (instance changes, task records,
+// events) and commits them through the State every FlushInterval, when
+// FlushItems accumulate, or when a caller needs durability (sync).
+type recorder struct {
+	st      State
+	ctx     context.Context
+	base    Event // DeploymentID, ExecutionID, Workflow
+	insts   *instanceTable
+	persist bool // false in dry runs: only events are written
+	onEvent func(Event)
+	redact  *redactor
+	max     int
+
+	mu         sync.Mutex
+	cond       *sync.Cond
+	events     []Event
+	tasks      []TaskRecord
+	dirty      []string
+	dirtySet   map[string]struct{}
+	gen        uint64
+	flushedGen uint64
+	err        error
+
+	kick    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable, persist bool, cfg *Config, red *redactor) *recorder {
+	r := &recorder{
+		st: st, ctx: ctx, base: base, insts: insts, persist: persist,
+		onEvent: cfg.OnEvent, redact: red, max: cfg.FlushItems,
+		dirtySet: map[string]struct{}{},
+		kick:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+	}
+	r.cond = sync.NewCond(&r.mu)
+	go r.loop(cfg.FlushInterval)
+	return r
+}
+
+func (r *recorder) loop(every time.Duration) {
+	defer close(r.stopped)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.kick:
+		case <-tick.C:
+		case <-r.stop:
+			r.flush()
+			return
+		}
+		r.flush()
+	}
+}
+
+func (r *recorder) poke() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// event stamps, redacts and queues an event.
+func (r *recorder) event(e Event) {
+	e.Time = time.Now().UTC()
+	e.DeploymentID, e.ExecutionID, e.Workflow = r.base.DeploymentID, r.base.ExecutionID, r.base.Workflow
+	e.Message = r.redact.redact(e.Message)
+	e.Error = r.redact.redact(e.Error)
+	if r.onEvent != nil {
+		r.onEvent(e)
+	}
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.gen++
+	full := len(r.events)+len(r.tasks) >= r.max
+	r.mu.Unlock()
+	if full {
+		r.poke()
+	}
+}
+
+// task queues a task record.
+func (r *recorder) task(t TaskRecord) {
+	if !r.persist {
+		return
+	}
+	t.Time = time.Now().UTC()
+	r.mu.Lock()
+	r.tasks = append(r.tasks, t)
+	r.gen++
+	full := len(r.events)+len(r.tasks) >= r.max
+	r.mu.Unlock()
+	if full {
+		r.poke()
+	}
+}
+
+// markDirty queues an instance for writing.
+func (r *recorder) markDirty(id string) {
+	if !r.persist {
+		return
+	}
+	r.mu.Lock()
+	if _, ok := r.dirtySet[id]; !ok {
+		r.dirtySet[id] = struct{}{}
+		r.dirty = append(r.dirty, id)
+	}
+	r.gen++
+	r.mu.Unlock()
+}
+
+// sync waits until everything queued so far is committed.
+func (r *recorder) sync() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	target := r.gen
+	if r.flushedGen >= target || r.err != nil {
+		return r.err
+	}
+	r.poke()
+	for r.flushedGen < target && r.err == nil {
+		r.cond.Wait()
+	}
+	return r.err
+}
+
+func (r *recorder) flush() {
+	r.mu.Lock()
+	if r.err != nil {
+		r.mu.Unlock()
+		return
+	}
+	b := &Batch{DeploymentID: r.base.DeploymentID, ExecutionID: r.base.ExecutionID, Events: r.events, Tasks: r.tasks}
+	dirty := r.dirty
+	gen := r.gen
+	r.events, r.tasks, r.dirty = nil, nil, nil
+	if len(dirty) > 0 {
+		r.dirtySet = map[string]struct{}{}
+	}
+	r.mu.Unlock()
+
+	var touched []*instState
+	for _, id := range dirty {
+		in := r.insts.get(id)
+		if in == nil {
+			continue
+		}
+		in.mu.Lock()
+		rec := in.rec
+		rec.RuntimeProperties = plugins.DeepCopyMap(in.rec.RuntimeProperties)
+		in.mu.Unlock()
+		b.Instances = append(b.Instances, rec)
+		touched = append(touched, in)
+	}
+	var err error
+	if !b.Empty() {
+		err = r.st.Commit(r.ctx, b)
+	}
+	if err == nil {
+		for _, in := range touched {
+			in.mu.Lock()
+			in.rec.Version++
+			in.mu.Unlock()
+		}
+	}
+	r.mu.Lock()
+	if err != nil {
+		r.err = fmt.Errorf("write execution state: %w", err)
+	} else {
+		r.flushedGen = gen
+	}
+	r.cond.Broadcast()
+	r.mu.Unlock()
+}
+
+// close flushes what is left and stops the loop.
+func (r *recorder) close() error {
+	close(r.stop)
+	<-r.stopped
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// failed returns the sticky write error, if any.
+func (r *recorder) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
