@@ -1,4 +1,13 @@
-// Package store keeps all of Gantry's state: blueprints (with their files),
-// deployments, node instances and runtime properties, executions and their
-// task records, events and secrets. The default backend is one bbolt file.
+// Package store keeps all of Gantry's state: blueprints (with their files
+// archived into the store), deployments and their plans, node instances
+// (state, runtime properties, a version for optimistic concurrency),
+// executions and the task records that resume needs, events and logs, and
+// secrets.
+//
+// Store is the contract the engine and the CLI use; every backend must pass
+// the suite in store/storetest. The default backend, BoltStore, keeps
+// everything in one bbolt file (DefaultPath, ~/.gantry/gantry.db) and opens
+// that file for each operation or batch only, so that several gantry
+// processes can share it: see DESIGN.md for the locking design and its
+// measured cost.
 package store

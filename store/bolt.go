@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options tunes a BoltStore. The zero value is the default.
+type Options struct {
+	// LockTimeout bounds the total wait for the file lock when another
+	// process holds the file; then the operation fails with ErrLocked.
+	// Default 5s.
+	LockTimeout time.Duration
+	// MaxArchiveBytes bounds a blueprint archive. Default
+	// DefaultMaxArchiveBytes.
+	MaxArchiveBytes int64
+	// MaxShare is how long goroutines of this process may keep joining an
+	// already-open file handle before it is closed so that other processes
+	// get a turn (Hold is not limited by it). Default 100ms.
+	MaxShare time.Duration
+	// MaxYield bounds how long this process waits, before reopening the
+	// file, for other processes that are waiting for it. Default 50ms.
+	MaxYield time.Duration
+	// NoSync skips fsync on commit. Commits then survive a crash of the
+	// process (kill -9) but not of the machine. For tests and benchmarks.
+	NoSync bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = 5 * time.Second
+	}
+	if o.MaxArchiveBytes <= 0 {
+		o.MaxArchiveBytes = DefaultMaxArchiveBytes
+	}
+	if o.MaxShare <= 0 {
+		o.MaxShare = 100 * time.Millisecond
+	}
+	if o.MaxYield <= 0 {
+		o.MaxYield = 50 * time.Millisecond
+	}
+	return o
+}
+
+// BoltStore is the bbolt backend of Store. It does not keep the file open:
+// each operation (or Batch, or Hold) opens it, takes bbolt's exclusive
+// lock, and closes it when done, so other gantry processes can use the
+// same file in between. Goroutines of one process share an open handle.
+type BoltStore struct {
+	boltView
+	path string
+	opts Options
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	db       *bolt.DB // open handle, nil when the file is closed
+	opening  bool     // a goroutine is opening the file
+	refs     int      // users of db
+	holds    int      // active Hold calls
+	openedAt time.Time
+	closed   bool
+	waiters  *waitersFile
+}
+
+// boltView runs Store operations either each in its own transaction (tx
+// nil: the BoltStore) or all in one (inside Batch).
+type boltView struct {
+	s  *BoltStore
+	tx *bolt.Tx
+}
+
+var _ Store = (*BoltStore)(nil)
+
+// OpenBolt opens (creating if needed) the store file at path. A missing
+// parent directory is created 0700 and a new file 0600. The file is
+// initialised and released again before OpenBolt returns.
+func OpenBolt(path string, opts Options) (*BoltStore, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open store: empty path: %w", ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s := &BoltStore{path: abs, opts: opts.withDefaults()}
+	s.boltView.s = s
+	s.cond = sync.NewCond(&s.mu)
+	s.waiters = openWaiters(abs + ".waiters")
+	if err := s.do(context.Background(), true, initSchema); err != nil {
+		s.waiters.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the store file's absolute path.
+func (s *BoltStore) Path() string { return s.path }
+
+// Close releases the store. It waits for running operations and Holds.
+func (s *BoltStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for s.refs > 0 || s.opening {
+		s.cond.Wait()
+	}
+	s.waiters.close()
+	return nil
+}
+
+// Hold keeps the file open (and locked against other processes) while fn
+// runs, so that the operations fn makes, from any goroutine, do not pay for
+// opening the file each. Other processes wait meanwhile, and give up with
+// ErrLocked after their LockTimeout: keep fn short, or prefer Batch.
+func (s *BoltStore) Hold(ctx context.Context, fn func() error) error {
+	s.mu.Lock()
+	s.holds++
+	s.mu.Unlock()
+	db, err := s.acquire(ctx)
+	if err != nil {
+		s.mu.Lock()
+		s.holds--
+		s.mu.Unlock()
+		return err
+	}
+	defer func() {
+		s.mu.Lock()
+		s.holds--
+		s.mu.Unlock()
+		s.release(db)
+	}()
+	return fn()
+}
+
+// do runs fn in a transaction on a (possibly shared) handle.
+func (s *BoltStore) do(ctx context.Context, write bool, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.release(db)
+	if write {
+		return db.Update(fn)
+	}
+	return db.View(fn)
+}
+
+// acquire returns an open handle, joining the current one when it is
+// young enough (or held), else waiting for it to close and opening anew.
+func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
+	s.mu.Lock()
+	for {
+		if s.closed {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%s: %w", s.path, ErrClosed)
+		}
+		if s.db != nil && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare) {
+			s.refs++
+			db := s.db
+			s.mu.Unlock()
+			return db, nil
+		}
+		if s.db == nil && !s.opening {
+			break
+		}
+		s.cond.Wait()
+	}
+	s.opening = true
+	s.mu.Unlock()
+
+	db, err := s.open(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opening = false
+	s.cond.Broadcast()
+	if err != nil {
+		return nil, err
+	}
+	s.db, s.openedAt, s.refs = db, time.Now(), 1
+	return db, nil
+}
+
+// release drops a reference and closes the handle when it was the last.
+func (s *BoltStore) release(db *bolt.DB) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refs--
+	if s.refs > 0 || s.holds > 0 || s.db != db {
+		return
+	}
+	// Closed under the lock: a new handle must not be opened (and block on
+	// our own flock) before this one is closed.
+	_ = db.Close()
+	s.db = nil
+	s.cond.Broadcast()
+}
+
+// Batch runs fn in one write transaction (see Store).
+func (v *boltView) Batch(ctx context.Context, fn func(Store) error) error {
+	if v.tx != nil {
+		return fn(v)
+	}
+	return v.s.do(ctx, true, func(tx *bolt.Tx) error {
+		return fn(&boltView{s: v.s, tx: tx})
+	})
+}
+
+// Close on the view of a Batch is a no-op (BoltStore has its own).
+func (v *boltView) Close() error { return nil }
+
+// run runs fn in the Batch's transaction, or in its own.
+func (v *boltView) run(ctx context.Context, write bool, fn func(*bolt.Tx) error) error {
+	if v.tx != nil {
+		if write && !v.tx.Writable() {
+			return errors.New("store: write in a read-only transaction")
+		}
+		return fn(v.tx)
+	}
+	return v.s.do(ctx, write, fn)
+}

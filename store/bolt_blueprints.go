@@ -1,0 +1,171 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func now() time.Time { return time.Now().UTC() }
+
+func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive []byte) error {
+	if bp == nil {
+		return fmt.Errorf("create blueprint: nil: %w", ErrInvalid)
+	}
+	if err := checkID("blueprint", bp.ID); err != nil {
+		return err
+	}
+	if bp.MainFile == "" {
+		return fmt.Errorf("blueprint %q: main file name is empty: %w", bp.ID, ErrInvalid)
+	}
+	if max := v.s.opts.MaxArchiveBytes; int64(len(archive)) > max {
+		return fmt.Errorf("blueprint %q: archive is %d bytes, limit %d: %w", bp.ID, len(archive), max, ErrTooLarge)
+	}
+	if err := ValidateArchive(archive); err != nil {
+		return fmt.Errorf("blueprint %q: %w", bp.ID, err)
+	}
+	rec := *bp
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = now()
+	}
+	sum := sha256.Sum256(archive)
+	rec.ArchiveSize, rec.ArchiveSHA256 = int64(len(archive)), hex.EncodeToString(sum[:])
+	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+		bps, err := bucket(tx, bktBlueprints)
+		if err != nil {
+			return err
+		}
+		arch, err := bucket(tx, bktArchives)
+		if err != nil {
+			return err
+		}
+		k := []byte(rec.ID)
+		if bps.Get(k) != nil {
+			return fmt.Errorf("blueprint %q: %w", rec.ID, ErrExists)
+		}
+		if err := putJSON(bps, "blueprint", k, &rec); err != nil {
+			return err
+		}
+		return arch.Put(k, archive)
+	})
+	if err != nil {
+		return err
+	}
+	*bp = rec
+	return nil
+}
+
+func getBlueprint(tx *bolt.Tx, id string) (*Blueprint, error) {
+	bps, err := bucket(tx, bktBlueprints)
+	if err != nil {
+		return nil, err
+	}
+	var bp Blueprint
+	ok, err := getJSON(bps, "blueprint", []byte(id), &bp)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("blueprint %q: %w", id, ErrNotFound)
+	}
+	return &bp, nil
+}
+
+func (v *boltView) GetBlueprint(ctx context.Context, id string) (*Blueprint, error) {
+	if err := checkID("blueprint", id); err != nil {
+		return nil, err
+	}
+	var bp *Blueprint
+	err := v.run(ctx, false, func(tx *bolt.Tx) (err error) {
+		bp, err = getBlueprint(tx, id)
+		return err
+	})
+	return bp, err
+}
+
+func (v *boltView) ListBlueprints(ctx context.Context) ([]*Blueprint, error) {
+	var out []*Blueprint
+	err := v.run(ctx, false, func(tx *bolt.Tx) error {
+		bps, err := bucket(tx, bktBlueprints)
+		if err != nil {
+			return err
+		}
+		return bps.ForEach(func(k, _ []byte) error {
+			var bp Blueprint
+			if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
+				return err
+			}
+			out = append(out, &bp)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (v *boltView) DeleteBlueprint(ctx context.Context, id string) error {
+	if err := checkID("blueprint", id); err != nil {
+		return err
+	}
+	return v.run(ctx, true, func(tx *bolt.Tx) error {
+		if _, err := getBlueprint(tx, id); err != nil {
+			return err
+		}
+		idx, err := bucket(tx, bktBPDeployments)
+		if err != nil {
+			return err
+		}
+		if deps := keysWithPrefix(idx, prefix(id)); len(deps) > 0 {
+			first := string(bytes.TrimPrefix(deps[0], prefix(id)))
+			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), first, ErrInUse)
+		}
+		for _, name := range [][]byte{bktBlueprints, bktArchives} {
+			b, err := bucket(tx, name)
+			if err != nil {
+				return err
+			}
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (v *boltView) BlueprintArchive(ctx context.Context, id string) ([]byte, error) {
+	if err := checkID("blueprint", id); err != nil {
+		return nil, err
+	}
+	var data []byte
+	err := v.run(ctx, false, func(tx *bolt.Tx) error {
+		arch, err := bucket(tx, bktArchives)
+		if err != nil {
+			return err
+		}
+		raw := arch.Get([]byte(id))
+		if raw == nil {
+			if _, err := getBlueprint(tx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("blueprint %q: archive missing", id)
+		}
+		data = bytes.Clone(raw) // raw lives in the mmap only during the transaction
+		return nil
+	})
+	return data, err
+}
+
+func (v *boltView) BlueprintFiles(ctx context.Context, id, dir string) error {
+	data, err := v.BlueprintArchive(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := ExtractArchive(data, dir); err != nil {
+		return fmt.Errorf("blueprint %q: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,19 @@
+package store_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/store/storetest"
+)
+
+func TestBoltContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "gantry.db"), store.Options{})
+		require.NoError(t, err)
+		return s
+	})
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func (v *boltView) AppendEvents(ctx context.Context, execID string, evs []*Event) error {
+	if err := checkID("execution", execID); err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if ev == nil {
+			return fmt.Errorf("execution %q: nil event: %w", execID, ErrInvalid)
+		}
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	return v.run(ctx, true, func(tx *bolt.Tx) error {
+		e, err := getExecution(tx, execID)
+		if err != nil {
+			return err
+		}
+		parent, err := bucket(tx, bktEvents)
+		if err != nil {
+			return err
+		}
+		b, err := parent.CreateBucketIfNotExists([]byte(execID))
+		if err != nil {
+			return fmt.Errorf("execution %q: %w", execID, err)
+		}
+		ts := now()
+		recs := make([]Event, len(evs))
+		for i, ev := range evs {
+			rec := *ev
+			seq, err := b.NextSequence()
+			if err != nil {
+				return fmt.Errorf("execution %q: event sequence: %w", execID, err)
+			}
+			rec.Seq, rec.ExecutionID, rec.DeploymentID = seq, execID, e.DeploymentID
+			if rec.Timestamp.IsZero() {
+				rec.Timestamp = ts
+			}
+			if err := putJSON(b, "event", seqKey(seq), &rec); err != nil {
+				return err
+			}
+			recs[i] = rec
+		}
+		// Written back only once every event is in: inside a Batch a
+		// failure must leave the caller's events untouched.
+		for i, ev := range evs {
+			*ev = recs[i]
+		}
+		return nil
+	})
+}
+
+func (v *boltView) Events(ctx context.Context, execID string, afterSeq uint64, limit int) ([]*Event, error) {
+	if err := checkID("execution", execID); err != nil {
+		return nil, err
+	}
+	var out []*Event
+	err := v.run(ctx, false, func(tx *bolt.Tx) error {
+		if _, err := getExecution(tx, execID); err != nil {
+			return err
+		}
+		parent, err := bucket(tx, bktEvents)
+		if err != nil {
+			return err
+		}
+		b := parent.Bucket([]byte(execID))
+		if b == nil || afterSeq == ^uint64(0) {
+			return nil
+		}
+		c := b.Cursor()
+		for k, val := c.Seek(seqKey(afterSeq + 1)); k != nil; k, val = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			var ev Event
+			if err := json.Unmarshal(val, &ev); err != nil {
+				return fmt.Errorf("decode event %x of execution %q: %w", k, execID, err)
+			}
+			out = append(out, &ev)
+		}
+		return nil
+	})
+	return out, err
+}

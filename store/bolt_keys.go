@@ -1,0 +1,160 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket layout (every record is JSON; "\x00" separates index key parts,
+// which is why ids may not contain NUL):
+//
+//	meta                   "schema" -> schemaVersion
+//	blueprints             <bp> -> Blueprint
+//	blueprint_archives     <bp> -> tar.gz
+//	blueprint_deployments  <bp>\0<dep> -> ""            (index)
+//	deployments            <dep> -> Deployment (no plan)
+//	plans                  <dep> -> tosca.Plan (no node instances)
+//	instances              <dep>/ <inst> -> NodeInstance  (bucket per deployment)
+//	instance_nodes         <dep>/ <node>\0<inst> -> ""   (index, bucket per deployment)
+//	executions             <exec> -> Execution
+//	deployment_executions  <dep>\0<exec> -> ""           (index)
+//	tasks                  <exec>/ <task> -> Task         (bucket per execution)
+//	events                 <exec>/ be64(seq) -> Event     (bucket per execution, NextSequence)
+//	dependencies           <src>\0<creator> -> Dependency
+//	dependents             <dst>\0<src>\0<creator> -> "" (index)
+//	secrets                <key> -> Secret
+//
+// Every lookup is a key get or a prefix scan of one deployment's or one
+// execution's range: nothing scans all records of a kind to find a few.
+var (
+	bktMeta          = []byte("meta")
+	bktBlueprints    = []byte("blueprints")
+	bktArchives      = []byte("blueprint_archives")
+	bktBPDeployments = []byte("blueprint_deployments")
+	bktDeployments   = []byte("deployments")
+	bktPlans         = []byte("plans")
+	bktInstances     = []byte("instances")
+	bktInstanceNodes = []byte("instance_nodes")
+	bktExecutions    = []byte("executions")
+	bktDepExecutions = []byte("deployment_executions")
+	bktTasks         = []byte("tasks")
+	bktEvents        = []byte("events")
+	bktDependencies  = []byte("dependencies")
+	bktDependents    = []byte("dependents")
+	bktSecrets       = []byte("secrets")
+
+	allBuckets = [][]byte{bktMeta, bktBlueprints, bktArchives, bktBPDeployments, bktDeployments,
+		bktPlans, bktInstances, bktInstanceNodes, bktExecutions, bktDepExecutions, bktTasks,
+		bktEvents, bktDependencies, bktDependents, bktSecrets}
+)
+
+const schemaVersion = 1
+
+var keySchema = []byte("schema")
+
+// initSchema creates the buckets and checks the schema version.
+func initSchema(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bktMeta)
+	if v := meta.Get(keySchema); v != nil {
+		n, err := strconv.Atoi(string(v))
+		if err != nil || n > schemaVersion {
+			return fmt.Errorf("store schema version %q is newer than this gantry understands (%d): upgrade gantry", v, schemaVersion)
+		}
+		return nil
+	}
+	return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+}
+
+// bucket returns a top-level bucket, or an error if the file lost it
+// (e.g. it was replaced by an empty file since OpenBolt).
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil, fmt.Errorf("store file %s is not initialised (bucket %s missing; was it replaced?)", tx.DB().Path(), name)
+	}
+	return b, nil
+}
+
+// key joins index key parts with NUL.
+func key(parts ...string) []byte {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, p...)
+	}
+	return k
+}
+
+// prefix is key(parts...) followed by the separator, for prefix scans.
+func prefix(parts ...string) []byte { return append(key(parts...), 0) }
+
+// scanPrefix calls fn for every key with prefix p, in key order. Keys are
+// only valid during fn.
+func scanPrefix(b *bolt.Bucket, p []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keysWithPrefix collects the keys with prefix p (copies, safe to delete).
+func keysWithPrefix(b *bolt.Bucket, p []byte) [][]byte {
+	var keys [][]byte
+	_ = scanPrefix(b, p, func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		return nil
+	})
+	return keys
+}
+
+// seqKey encodes an event sequence number so that keys sort numerically.
+func seqKey(seq uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return k[:]
+}
+
+// getJSON decodes the record at k into out; false if there is none.
+func getJSON(b *bolt.Bucket, kind string, k []byte, out any) (bool, error) {
+	v := b.Get(k)
+	if v == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(v, out); err != nil {
+		return true, fmt.Errorf("decode %s %q: %w", kind, k, err)
+	}
+	return true, nil
+}
+
+// putJSON encodes v and stores it at k.
+func putJSON(b *bolt.Bucket, kind string, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", kind, k, err)
+	}
+	if err := b.Put(k, data); err != nil {
+		return fmt.Errorf("write %s %q: %w", kind, k, err)
+	}
+	return nil
+}
+
+var empty = []byte{}

@@ -1,0 +1,28 @@
+package store
+
+import "errors"
+
+// Sentinel errors. Every error a Store returns wraps at most one of these,
+// together with the kind and id of the record concerned, e.g.
+// `deployment "web": not found`. Branch with errors.Is.
+var (
+	// ErrNotFound: the record (or the record it belongs to) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: a record with that id already exists.
+	ErrExists = errors.New("already exists")
+	// ErrConflict: the record changed since it was read (version mismatch),
+	// or its state forbids the change (e.g. cancelling an ended execution).
+	ErrConflict = errors.New("conflict")
+	// ErrInUse: the record is still referenced (a blueprint by deployments,
+	// a deployment by running executions or by dependent deployments).
+	ErrInUse = errors.New("in use")
+	// ErrLocked: another process holds the store file and did not release it
+	// within the lock timeout.
+	ErrLocked = errors.New("store is locked")
+	// ErrInvalid: the caller passed a malformed record or argument.
+	ErrInvalid = errors.New("invalid")
+	// ErrTooLarge: a blueprint archive exceeds the size limit.
+	ErrTooLarge = errors.New("too large")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store is closed")
+)

@@ -1,0 +1,128 @@
+package store
+
+import "context"
+
+// Store is Gantry's state store. All methods are safe for concurrent use
+// (including from several processes, for BoltStore). Records returned are
+// fresh copies the caller may modify. Errors wrap the sentinels in errors.go
+// with the kind and id of the record concerned.
+type Store interface {
+	// CreateBlueprint stores bp and its files (a tar.gz made by ArchiveDir,
+	// validated and size-limited). It sets CreatedAt (if zero), ArchiveSize
+	// and ArchiveSHA256 on bp. ErrExists if the id is taken.
+	CreateBlueprint(ctx context.Context, bp *Blueprint, archive []byte) error
+	GetBlueprint(ctx context.Context, id string) (*Blueprint, error)
+	// ListBlueprints returns every blueprint ordered by id.
+	ListBlueprints(ctx context.Context) ([]*Blueprint, error)
+	// DeleteBlueprint removes the blueprint and its files; ErrInUse while
+	// deployments of it exist.
+	DeleteBlueprint(ctx context.Context, id string) error
+	// BlueprintArchive returns the blueprint's files as stored (tar.gz).
+	BlueprintArchive(ctx context.Context, id string) ([]byte, error)
+	// BlueprintFiles extracts the blueprint's files into dir (created 0700
+	// if missing), refusing entries that would land outside dir.
+	BlueprintFiles(ctx context.Context, id, dir string) error
+
+	// CreateDeployment stores d (d.Plan is required; its blueprint must
+	// exist) and, in the same transaction, one node-instance record per
+	// d.Plan.NodeInstances in state uninitialized with version 1.
+	CreateDeployment(ctx context.Context, d *Deployment) error
+	// GetDeployment returns the deployment with its plan.
+	GetDeployment(ctx context.Context, id string) (*Deployment, error)
+	// ListDeployments returns deployments ordered by id, without plans; a
+	// non-empty blueprintID keeps only that blueprint's deployments.
+	ListDeployments(ctx context.Context, blueprintID string) ([]*Deployment, error)
+	// UpdateDeployment applies fn to the stored deployment (with plan) and
+	// writes it back (e.g. node counts after a scale). ID, BlueprintID and
+	// CreatedAt cannot change.
+	UpdateDeployment(ctx context.Context, id string, fn func(*Deployment) error) (*Deployment, error)
+	// DeleteDeployment removes the deployment with its node instances,
+	// executions, task records, events and outgoing dependencies in one
+	// transaction. Without force it refuses with ErrInUse while an execution
+	// is active or another deployment depends on it.
+	DeleteDeployment(ctx context.Context, id string, force bool) error
+
+	// PutDependency records (or replaces) an inter-deployment dependency;
+	// both deployments must exist.
+	PutDependency(ctx context.Context, d *Dependency) error
+	DeleteDependency(ctx context.Context, sourceDeploymentID, creator string) error
+	// ListDependencies returns matching dependencies ordered by source,
+	// creator.
+	ListDependencies(ctx context.Context, f DependencyFilter) ([]*Dependency, error)
+
+	GetNodeInstance(ctx context.Context, deploymentID, id string) (*NodeInstance, error)
+	// ListNodeInstances returns the deployment's node instances ordered by
+	// id; a non-empty nodeID keeps only that node's instances (indexed, not
+	// a scan).
+	ListNodeInstances(ctx context.Context, deploymentID, nodeID string) ([]*NodeInstance, error)
+	// UpdateNodeInstance applies fn to the stored instance and writes it
+	// back with Version+1. If expectedVersion is not AnyVersion and differs
+	// from the stored version it returns ErrConflict without calling fn.
+	// fn cannot change ID, NodeID, DeploymentID or Version. An error from fn
+	// is returned as is and nothing is written.
+	UpdateNodeInstance(ctx context.Context, deploymentID, id string, expectedVersion int, fn func(*NodeInstance) error) (*NodeInstance, error)
+	// SetNodeInstanceState sets the state without a version check (it
+	// still bumps the version).
+	SetNodeInstanceState(ctx context.Context, deploymentID, id string, state State) (*NodeInstance, error)
+	// CreateNodeInstances adds instances (scale out); ErrExists if one does.
+	// Version is set to 1 and State defaults to uninitialized.
+	CreateNodeInstances(ctx context.Context, deploymentID string, instances []*NodeInstance) error
+	// DeleteNodeInstances removes instances (scale in); ErrNotFound if one
+	// does not exist, and then nothing is removed.
+	DeleteNodeInstances(ctx context.Context, deploymentID string, ids []string) error
+
+	// CreateExecution stores e (its deployment must exist); Status defaults
+	// to pending and CreatedAt to now.
+	CreateExecution(ctx context.Context, e *Execution) error
+	GetExecution(ctx context.Context, id string) (*Execution, error)
+	// ListExecutions returns executions ordered by creation time; a
+	// non-empty deploymentID keeps only that deployment's.
+	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)
+	// UpdateExecution applies fn to the stored execution and writes it
+	// back. ID and DeploymentID cannot change.
+	UpdateExecution(ctx context.Context, id string, fn func(*Execution) error) (*Execution, error)
+	// RequestCancel marks an active execution cancelling (CancelRequested,
+	// and ForceCancel if force); ErrConflict if it has already ended.
+	RequestCancel(ctx context.Context, id string, force bool) (*Execution, error)
+
+	// PutTasks inserts or replaces task records of an execution, all in one
+	// transaction.
+	PutTasks(ctx context.Context, executionID string, tasks []*Task) error
+	GetTask(ctx context.Context, executionID, taskID string) (*Task, error)
+	// ListTasks returns the execution's task records ordered by task id.
+	ListTasks(ctx context.Context, executionID string) ([]*Task, error)
+
+	// AppendEvents appends events to the execution's stream in one
+	// transaction, assigning each its Seq (written back into evs) and
+	// ExecutionID/DeploymentID, and Timestamp if zero.
+	AppendEvents(ctx context.Context, executionID string, evs []*Event) error
+	// Events returns up to limit (<= 0: all) events with Seq > afterSeq in
+	// Seq order. Poll it with the last Seq seen to follow a running
+	// execution.
+	Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*Event, error)
+
+	// PutSecret stores a secret; ErrExists if the key exists and not
+	// overwrite. Visibility defaults to tenant.
+	PutSecret(ctx context.Context, s *Secret, overwrite bool) error
+	GetSecret(ctx context.Context, key string) (*Secret, error)
+	// ListSecrets returns secrets ordered by key, without their values.
+	ListSecrets(ctx context.Context) ([]*Secret, error)
+	DeleteSecret(ctx context.Context, key string) error
+
+	// Batch runs fn with a Store whose operations all happen in one
+	// transaction, committed when fn returns nil and discarded when it
+	// returns an error (which Batch returns). Use it to group many writes
+	// (the engine flushes events, task records and states this way). Do
+	// not call Batch's Store after fn returns, nor Close it. An operation
+	// that fails inside fn writes nothing, so fn may handle its error and
+	// go on.
+	Batch(ctx context.Context, fn func(Store) error) error
+
+	// Check verifies the store's integrity (the backend's own structure and
+	// the references between records) and describes every problem found;
+	// none means consistent. The error is for failing to run the check.
+	Check(ctx context.Context) ([]string, error)
+
+	// Close releases the store. Further calls return ErrClosed.
+	Close() error
+}

@@ -1,0 +1,150 @@
+package storetest
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/store"
+)
+
+func testBlueprints(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	data := archive(t)
+	bp := &store.Blueprint{ID: "b1", MainFile: "blueprint.yaml", Description: "one",
+		Labels: map[string][]any{"env": {"dev"}}, Source: "/src/b1"}
+	require.NoError(t, s.CreateBlueprint(ctx, bp, data))
+	assert.False(t, bp.CreatedAt.IsZero(), "CreatedAt set")
+	assert.Equal(t, int64(len(data)), bp.ArchiveSize)
+	assert.Len(t, bp.ArchiveSHA256, 64)
+
+	got, err := s.GetBlueprint(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, bp.ID, got.ID)
+	assert.Equal(t, "blueprint.yaml", got.MainFile)
+	assert.Equal(t, "one", got.Description)
+	assert.Equal(t, bp.Labels, got.Labels)
+	assert.True(t, bp.CreatedAt.Equal(got.CreatedAt))
+	assert.Equal(t, bp.ArchiveSHA256, got.ArchiveSHA256)
+
+	err = s.CreateBlueprint(ctx, &store.Blueprint{ID: "b1", MainFile: "x.yaml"}, data)
+	assert.ErrorIs(t, err, store.ErrExists)
+	assert.Contains(t, err.Error(), `"b1"`)
+
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "a0", MainFile: "m.yaml"}, data))
+	list, err := s.ListBlueprints(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, []string{"a0", "b1"}, []string{list[0].ID, list[1].ID}, "ordered by id")
+
+	stored, err := s.BlueprintArchive(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, data, stored)
+
+	require.NoError(t, s.DeleteBlueprint(ctx, "a0"))
+	_, err = s.GetBlueprint(ctx, "a0")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.BlueprintArchive(ctx, "a0")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteBlueprint(ctx, "a0"), store.ErrNotFound)
+
+	// A blueprint with deployments cannot go.
+	seed(t, s, "d1", 1)
+	err = s.DeleteBlueprint(ctx, "bp")
+	assert.ErrorIs(t, err, store.ErrInUse)
+	assert.Contains(t, err.Error(), `"d1"`)
+	require.NoError(t, s.DeleteDeployment(ctx, "d1", false))
+	require.NoError(t, s.DeleteBlueprint(ctx, "bp"))
+	requireClean(t, s)
+}
+
+func testBlueprintFiles(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	src := blueprintDir(t)
+	data, err := store.ArchiveDir(src, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "b", MainFile: "blueprint.yaml"}, data))
+
+	// The deployment must survive the source folder's deletion.
+	require.NoError(t, os.RemoveAll(src))
+	dst := filepath.Join(t.TempDir(), "files")
+	require.NoError(t, s.BlueprintFiles(ctx, "b", dst))
+	body, err := os.ReadFile(filepath.Join(dst, "scripts", "create.sh"))
+	require.NoError(t, err)
+	assert.Equal(t, "#!/bin/sh\necho created\n", string(body))
+	fi, err := os.Stat(filepath.Join(dst, "scripts", "create.sh"))
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Mode().Perm()&0o100, "executable bit kept")
+	fi, err = os.Stat(filepath.Join(dst, "resources", "conf", "app.ini"))
+	require.NoError(t, err)
+	assert.Zero(t, fi.Mode().Perm()&0o111, "plain file not executable")
+	_, err = os.Stat(filepath.Join(dst, "blueprint.yaml"))
+	require.NoError(t, err)
+
+	assert.ErrorIs(t, s.BlueprintFiles(ctx, "nope", dst), store.ErrNotFound)
+}
+
+// tarGz builds an archive from raw headers (to forge hostile ones).
+func tarGz(t *testing.T, entries ...*tar.Header) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, h := range entries {
+		h.ModTime = time.Unix(0, 0)
+		require.NoError(t, tw.WriteHeader(h))
+		if h.Typeflag == tar.TypeReg {
+			_, err := tw.Write(bytes.Repeat([]byte("x"), int(h.Size)))
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, tw.Close())
+	require.NoError(t, gz.Close())
+	return buf.Bytes()
+}
+
+func testBlueprintArchiveRefused(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	reg := func(name string) *tar.Header {
+		return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: 1, Mode: 0o644}
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"parent", tarGz(t, reg("../evil"))},
+		{"nested parent", tarGz(t, reg("a/../../evil"))},
+		{"absolute", tarGz(t, reg("/etc/evil"))},
+		{"symlink", tarGz(t, &tar.Header{Typeflag: tar.TypeSymlink, Name: "link", Linkname: "/etc/passwd"})},
+		{"hardlink", tarGz(t, &tar.Header{Typeflag: tar.TypeLink, Name: "link", Linkname: "../x"})},
+		{"not gzip", []byte("plain text")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.CreateBlueprint(ctx, &store.Blueprint{ID: "evil", MainFile: "blueprint.yaml"}, tc.data)
+			assert.ErrorIs(t, err, store.ErrInvalid)
+			_, err = s.GetBlueprint(ctx, "evil")
+			assert.ErrorIs(t, err, store.ErrNotFound, "nothing stored")
+		})
+	}
+}
+
+func testInvalidIDs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, id := range []string{"", "a\x00b", string([]byte{0xff, 0xfe}), string(bytes.Repeat([]byte("a"), 4096))} {
+		assert.ErrorIs(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: id, MainFile: "m.yaml"}, archive(t)), store.ErrInvalid)
+		_, err := s.GetDeployment(ctx, id)
+		assert.ErrorIs(t, err, store.ErrInvalid)
+		assert.ErrorIs(t, s.PutSecret(ctx, &store.Secret{Key: id, Value: "v"}, false), store.ErrInvalid)
+	}
+	assert.ErrorIs(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "x"}, archive(t)), store.ErrInvalid, "main file required")
+	assert.ErrorIs(t, s.CreateDeployment(ctx, &store.Deployment{ID: "d", BlueprintID: "x"}), store.ErrInvalid, "plan required")
+}
