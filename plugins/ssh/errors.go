@@ -89,7 +89,7 @@ func (e *HostKeyError) Error() string {
 		return fmt.Sprintf("%v: the key %s offered by %s is marked @revoked in %s; the host must be re-keyed",
 			e.Kind, e.Offered, e.Host, e.File)
 	case errors.Is(e.Kind, ErrHostKeyMismatch):
-		return fmt.Sprintf("%v for %s: the server offered %s but %s has %s. "+
+		return fmt.Sprintf("%v for %s: the server offered %s but %s records %s. "+
 			"This may be a man-in-the-middle attack. If the host was legitimately re-keyed, "+
 			"remove the old line with `ssh-keygen -R %s -f %s`, then add the new key "+
 			"(`%s`, after checking the fingerprint) or connect once with trust_on_first_use",

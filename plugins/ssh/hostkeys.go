@@ -157,8 +157,8 @@ func (h *hostKeyChecker) classify(err error, key gossh.PublicKey) error {
 	case errors.As(err, &ke):
 		herr.Kind = ErrHostKeyMismatch
 		for _, k := range ke.Want {
-			herr.Known = append(herr.Known, fmt.Sprintf("%s (line %d) %s %s",
-				filepath.Base(k.Filename), k.Line, k.Key.Type(), gossh.FingerprintSHA256(k.Key)))
+			herr.Known = append(herr.Known, fmt.Sprintf("%s %s (line %d)",
+				k.Key.Type(), gossh.FingerprintSHA256(k.Key), k.Line))
 		}
 	default:
 		return fmt.Errorf("checking host key of %s: %w", herr.Host, err)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ func requireSSHD(t testing.TB) {
 type sshdOptions struct {
 	maxSessions int
 	extraKeys   []gossh.PublicKey // more authorized keys
+	rsaHostKey  bool              // also serve an RSA host key
 }
 
 // testSSHD is one sshd started by a test.
@@ -55,6 +57,7 @@ type testSSHD struct {
 	config     string
 	log        string
 	hostKey    gossh.Signer
+	rsaHostKey gossh.Signer // when sshdOptions.rsaHostKey
 	clientKey  string // private key file, authorized
 	clientPEM  []byte
 	knownHosts string // holds the host key for [127.0.0.1]:port
@@ -108,6 +111,18 @@ func startSSHD(t testing.TB, opts ...func(*sshdOptions)) *testSSHD {
 	s.hostKey = hostKey
 	hostKeyFile := filepath.Join(dir, "host_ed25519")
 	require.NoError(t, os.WriteFile(hostKeyFile, hostPEM, 0o600))
+	hostKeyLines := "HostKey " + hostKeyFile + "\n"
+	if o.rsaHostKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		require.NoError(t, err)
+		block, err := gossh.MarshalPrivateKey(k, "")
+		require.NoError(t, err)
+		s.rsaHostKey, err = gossh.NewSignerFromKey(k)
+		require.NoError(t, err)
+		f := filepath.Join(dir, "host_rsa")
+		require.NoError(t, os.WriteFile(f, pem.EncodeToMemory(block), 0o600))
+		hostKeyLines += "HostKey " + f + "\n"
+	}
 
 	s.clientPEM, _ = generateKey(t, "")
 	clientSigner, err := gossh.ParsePrivateKey(s.clientPEM)
@@ -129,8 +144,7 @@ func startSSHD(t testing.TB, opts ...func(*sshdOptions)) *testSSHD {
 
 	cfg := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
-HostKey %s
-PidFile %s
+%sPidFile %s
 AuthorizedKeysFile %s
 StrictModes no
 UsePAM no
@@ -144,7 +158,7 @@ MaxAuthTries 10
 UseDNS no
 PrintMotd no
 LogLevel VERBOSE
-`, s.port, hostKeyFile, filepath.Join(dir, "sshd.pid"), authFile, o.maxSessions)
+`, s.port, hostKeyLines, filepath.Join(dir, "sshd.pid"), authFile, o.maxSessions)
 	require.NoError(t, os.WriteFile(s.config, []byte(cfg), 0o600))
 
 	s.start()
