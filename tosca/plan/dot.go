@@ -25,7 +25,7 @@ func RenderDOT(p *tosca.Plan, w io.Writer, opts RenderOptions) error {
 		name = "instances"
 	}
 	fmt.Fprintf(bw, "digraph %s {\n", name)
-	bw.WriteString("  compound=true;\n  rankdir=TB;\n")
+	bw.WriteString("  compound=true;\n  rankdir=TB;\n  graph [fontname=\"Helvetica\"];\n")
 	bw.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"Helvetica\"];\n")
 	bw.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	var emit func(v int, depth int)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,4 +126,27 @@ func TestSummaryGolden(t *testing.T) {
 	require.NoError(t, Summary(p, &after))
 	golden(t, "summary/instances.txt", after.Bytes())
 	assert.Contains(t, after.String(), "1: vm x2, storage x1, lb_vm x2")
+}
+
+// TestRenderDOTIsValidGraphviz runs Graphviz over the pictures when it is
+// installed (apt-get install graphviz), so syntax errors cannot hide.
+func TestRenderDOTIsValidGraphviz(t *testing.T) {
+	dotBin, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("graphviz dot not installed")
+	}
+	for _, inst := range []bool{false, true} {
+		p := samplePlan()
+		require.NoError(t, Expand(p, Options{Seed: 3}))
+		var buf bytes.Buffer
+		require.NoError(t, RenderDOT(p, &buf, RenderOptions{Instances: inst}))
+		cmd := exec.Command(dotBin, "-Tsvg")
+		cmd.Stdin = &buf
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, stderr.String())
+		assert.Empty(t, stderr.String())
+		assert.Contains(t, string(out), "<svg")
+	}
 }
