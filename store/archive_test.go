@@ -108,7 +108,9 @@ func hostile(t *testing.T, hdrs ...*tar.Header) []byte {
 // TestExtractArchiveTraversal: no entry lands outside the target folder,
 // whatever its name, its type or the links already in the folder.
 func TestExtractArchiveTraversal(t *testing.T) {
-	reg := func(name string) *tar.Header { return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: 3, Mode: 0o644} }
+	reg := func(name string) *tar.Header {
+		return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: 3, Mode: 0o644}
+	}
 	tests := []struct {
 		name string
 		data func(t *testing.T) []byte
