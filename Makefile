@@ -19,8 +19,9 @@ fuzz:
 	@bash .ci/fuzz.sh $(FUZZTIME)
 
 ## e2e: end-to-end tests against the real test environment (sshd + kube-apiserver + kwok).
+## One test alone: make e2e E2E_ARGS="-run TestSelfRouterPodOverSSH ./testenv/"
 e2e: build
-	@bash testenv/e2e.sh
+	@bash testenv/e2e.sh $(E2E_ARGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

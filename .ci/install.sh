@@ -2,14 +2,21 @@
 # Installs the system packages and Go tools the tests need (idempotent).
 set -euo pipefail
 need_apt=()
+# The e2e test environment (testenv/) runs a real sshd and uses the ssh client tools.
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v setsid >/dev/null && command -v flock >/dev/null || need_apt+=(util-linux)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=120 update -qq
-  apt-get -o DPkg::Lock::Timeout=120 install -y -qq "${need_apt[@]}"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}"
 fi
 if ! command -v staticcheck >/dev/null 2>&1; then
   go install honnef.co/go/tools/cmd/staticcheck@latest || echo "staticcheck install failed; lint runs without it"
 fi
+command -v kubectl >/dev/null || echo "WARNING: kubectl not found; the e2e tests need it in PATH" >&2
+# Kubernetes/etcd/kwok binaries for the e2e test environment, cached by version under
+# ~/.cache/gantry/testenv (cold: ~15 min on 2 cores; cached: instant).
+bash "$(dirname "$0")/../testenv/build.sh"

@@ -37,13 +37,14 @@ build_one() {
     esac
   ) >"$logf" 2>&1 &
   pid=$!
+  local next=$((t0 + 20000))
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 2
-    if [ $(( ($(now_ms) - t0) / 1000 % 20 )) -lt 2 ] && kill -0 "$pid" 2>/dev/null; then
+    sleep 1
+    if [ "$(now_ms)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+      next=$((next + 20000))
       n=$(grep -cv '^go: ' "$logf" || true)
       line=$(tail -n 1 "$logf" || true)
       log "$name: $n packages compiled, $(secs_since "$t0") s (last: ${line:0:60})"
-      sleep 1
     fi
   done
   wait "$pid" || rc=$?

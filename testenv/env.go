@@ -125,7 +125,7 @@ func fromVars(path string, vars map[string]string) (*Env, error) {
 		APIServer:      get("GANTRY_TESTENV_APISERVER"),
 		CAFile:         get("GANTRY_TESTENV_CA"),
 		K8sVersion:     vars["GANTRY_TESTENV_K8S_VERSION"],
-		Nodes:          strings.Fields(get("GANTRY_TESTENV_NODES")),
+		Nodes:          splitList(get("GANTRY_TESTENV_NODES")),
 		KubectlPath:    vars["GANTRY_TESTENV_KUBECTL"],
 		SSHHost:        get("GANTRY_TESTENV_SSH_HOST"),
 		SSHUser:        get("GANTRY_TESTENV_SSH_USER"),
@@ -148,4 +148,15 @@ func fromVars(path string, vars map[string]string) (*Env, error) {
 		e.KubectlPath = "kubectl"
 	}
 	return e, nil
+}
+
+// splitList splits a comma-separated env-file value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

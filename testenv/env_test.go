@@ -19,7 +19,7 @@ func validVars(dir string) map[string]string {
 		"GANTRY_TESTENV_CTL":             "/src/testenv/ctl.sh",
 		"GANTRY_TESTENV_APISERVER":       "https://127.0.0.1:1",
 		"GANTRY_TESTENV_CA":              dir + "/pki/ca.crt",
-		"GANTRY_TESTENV_NODES":           "kwok-node-0 kwok-node-1 kwok-node-2",
+		"GANTRY_TESTENV_NODES":           "kwok-node-0,kwok-node-1,kwok-node-2",
 		"GANTRY_TESTENV_SSH_HOST":        "127.0.0.1",
 		"GANTRY_TESTENV_SSH_PORT":        "2",
 		"GANTRY_TESTENV_SSH_USER":        "root",

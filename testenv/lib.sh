@@ -43,10 +43,11 @@ testenv_components=(sshd etcd kube-apiserver kube-scheduler kube-controller-mana
 # load_vars reads $D/vars (ports and paths of this environment) into the shell.
 load_vars() {
   [ -f "$D/vars" ] || die "no test environment in $D (run: make testenv-up)"
-  set -a
-  # shellcheck disable=SC1091
-  . "$D/vars"
-  set +a
+  local k v
+  while IFS='=' read -r k v; do
+    case $k in ''|'#'*) continue ;; esac
+    export "$k=$v"
+  done <"$D/vars"
 }
 
 # port_in_use PORT succeeds when any local TCP socket (v4 or v6, any state) uses PORT.
@@ -75,6 +76,13 @@ free_port() {
 
 pidfile() { echo "$D/pids/$1.pid"; }
 
+# pid_running PID succeeds when PID exists and is not a zombie waiting to be reaped.
+pid_running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # proc_alive NAME succeeds when NAME's recorded pid is alive and is still our process
 # (its command line mentions $D, so a recycled pid is never mistaken for it).
 proc_alive() {
@@ -82,7 +90,7 @@ proc_alive() {
   f=$(pidfile "$1")
   [ -f "$f" ] || return 1
   pid=$(cat "$f")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && pid_running "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$D"
 }
 
@@ -99,29 +107,37 @@ start_proc() {
   echo "$pid" >"$(pidfile "$name")"
 }
 
-# stop_pids NAME...: SIGTERM to each recorded pid, SIGKILL after 15 s, then SIGKILL to
-# anything left in their process groups (sshd's per-connection children). By pid only.
+# stop_procs NAME...: SIGTERM to each recorded pid, SIGKILL after its grace period, then
+# SIGKILL to anything left in their process groups. By recorded pid only, never by name.
+# kube-apiserver gets 3 s: it stops listening at once but then waits for clients' watches
+# (kube-scheduler, kwok) to drain, which can take more than 15 s when they keep running.
 stop_procs() {
-  local name pid pids=() i
+  local name pid pids=() graces=() i j left
   for name in "$@"; do
     if proc_alive "$name"; then
       pid=$(cat "$(pidfile "$name")")
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid")
+      case $name in kube-apiserver) graces+=(30) ;; *) graces+=(150) ;; esac
     fi
   done
   for i in $(seq 1 150); do
-    local left=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    left=0
+    for j in "${!pids[@]}"; do
+      pid=${pids[$j]}
+      pid_running "$pid" || continue
+      if [ "$i" -eq "${graces[$j]}" ]; then
+        log "pid $pid still running $((graces[j] / 10)) s after SIGTERM: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      left=1
+    done
     [ "$left" = 0 ] && break
     sleep 0.1
   done
   for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      log "pid $pid did not stop after 15 s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    # The component was started with setsid: its process group id is its pid.
+    kill -KILL "$pid" 2>/dev/null || true
+    # Started with setsid: the process group id is the component's pid.
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
   for name in "$@"; do rm -f "$(pidfile "$name")"; done
@@ -143,7 +159,8 @@ healthy() {
 # ssh_banner succeeds when sshd answers with its protocol banner.
 ssh_banner() {
   local banner
-  exec 8<>"/dev/tcp/127.0.0.1/$SSH_PORT" 2>/dev/null || return 1
+  # (a bare `exec ... 2>/dev/null` would silence the shell's stderr for good)
+  { exec 8<>"/dev/tcp/127.0.0.1/$SSH_PORT"; } 2>/dev/null || return 1
   IFS= read -r -t 2 banner <&8 || true
   exec 8<&- 8>&-
   [[ $banner == SSH-2.0-* ]]

@@ -9,7 +9,7 @@
 # keeps the logs, exits non-zero.
 #
 # Environment: GANTRY_TESTENV_DIR (state dir, wiped), GANTRY_TESTENV_CACHE (binary cache),
-# GANTRY_TESTENV_KCM=1 (also run kube-controller-manager), GANTRY_TESTENV_NODES
+# GANTRY_TESTENV_KCM=1 (also run kube-controller-manager), GANTRY_TESTENV_NODE_SPEC
 # ("name[:label=value,...] ..."; default 3 unlabelled nodes), GANTRY_TESTENV_TIMEOUT
 # (seconds per component, default 90), GANTRY_TESTENV_SSHD (default /usr/sbin/sshd).
 set -euo pipefail
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 t0=$(now_ms)
 sshd_bin=${GANTRY_TESTENV_SSHD:-/usr/sbin/sshd}
-nodes=${GANTRY_TESTENV_NODES:-kwok-node-0 kwok-node-1 kwok-node-2}
+nodes=${GANTRY_TESTENV_NODE_SPEC:-kwok-node-0 kwok-node-1 kwok-node-2}
 kubectl_bin=$(command -v kubectl) || die "kubectl not found in PATH"
 [ -x "$sshd_bin" ] || die "$sshd_bin missing: apt-get install -y openssh-server (or bash .ci/install.sh)"
 for tool in openssl curl ssh ssh-keygen setsid flock; do
@@ -71,7 +71,7 @@ GANTRY_TESTENV_K8S_VERSION=$K8S_VERSION
 GANTRY_TESTENV_APISERVER=https://127.0.0.1:$APISERVER_PORT
 GANTRY_TESTENV_ETCD=http://127.0.0.1:$ETCD_PORT
 GANTRY_TESTENV_CA=$D/pki/ca.crt
-GANTRY_TESTENV_NODES=$(for n in $nodes; do printf '%s ' "${n%%:*}"; done | sed 's/ $//')
+GANTRY_TESTENV_NODES=$(for n in $nodes; do printf '%s,' "${n%%:*}"; done | sed 's/,$//')
 GANTRY_TESTENV_SSH_HOST=127.0.0.1
 GANTRY_TESTENV_SSH_PORT=$SSH_PORT
 GANTRY_TESTENV_SSH_USER=$user
@@ -220,16 +220,18 @@ RUN
 
 # ---- start ----------------------------------------------------------------------------
 started=1
+# Everything starts at once: kube-apiserver retries etcd, and kube-scheduler and kwok retry
+# the API server, so no one waits for another's health check.
 start_proc sshd
 start_proc etcd
-wait_healthy etcd
-log "etcd healthy (+$(secs_since "$t_start") s)"
 start_proc kube-apiserver
-wait_healthy kube-apiserver
-log "kube-apiserver ready (+$(secs_since "$t_start") s)"
 start_proc kube-scheduler
 start_proc kwok
 [ "$KCM" = 1 ] && start_proc kube-controller-manager
+wait_healthy etcd
+log "etcd healthy (+$(secs_since "$t_start") s)"
+wait_healthy kube-apiserver
+log "kube-apiserver ready (+$(secs_since "$t_start") s)"
 
 # Simulated nodes: as a kubelet would register them, with addresses and capacity. Only the
 # well-known kubelet labels; tests and blueprints add their own (e.g. role=router).
