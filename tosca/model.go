@@ -92,9 +92,9 @@ type Operation struct {
 	Executor              string         `json:"executor"` // central_deployment_agent | host_agent
 	Inputs                map[string]any `json:"inputs"`
 	HasIntrinsicFunctions bool           `json:"has_intrinsic_functions"`
-	MaxRetries            *int           `json:"max_retries,omitempty"`     // nil = workflow default; -1 = forever
-	RetryInterval         *float64       `json:"retry_interval,omitempty"`  // seconds; nil = workflow default
-	Timeout               *float64       `json:"timeout,omitempty"`         // seconds (Gantry extension)
+	MaxRetries            *int           `json:"max_retries,omitempty"`    // nil = workflow default; -1 = forever
+	RetryInterval         *float64       `json:"retry_interval,omitempty"` // seconds; nil = workflow default
+	Timeout               *float64       `json:"timeout,omitempty"`        // seconds (Gantry extension)
 }
 
 // IsNoop reports whether the operation does nothing.

@@ -1,0 +1,320 @@
+package tosca
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// ImportRule maps http(s) import URLs that start with Prefix to files under
+// the local directory Dir: `Prefix + rest` is read from `Dir/rest`.
+type ImportRule struct {
+	Prefix string
+	Dir    string
+}
+
+// ErrBadImportRule is returned for a malformed `PREFIX=DIR` rule.
+var ErrBadImportRule = errors.New("import rule must be PREFIX=DIR")
+
+// ParseImportRule parses one `PREFIX=DIR` rule (the --import-rule flag).
+func ParseImportRule(s string) (ImportRule, error) {
+	// The prefix is a URL and may itself hold '=' only in its query, which
+	// import prefixes never have: split at the last '='.
+	i := strings.LastIndex(s, "=")
+	if i <= 0 || i == len(s)-1 {
+		return ImportRule{}, fmt.Errorf("%q: %w", s, ErrBadImportRule)
+	}
+	return ImportRule{Prefix: strings.TrimSpace(s[:i]), Dir: strings.TrimSpace(s[i+1:])}, nil
+}
+
+// ImportRulesFromEnv parses GANTRY_IMPORT_RULES (`PREFIX=DIR;PREFIX=DIR`).
+func ImportRulesFromEnv() ([]ImportRule, error) {
+	return ParseImportRules(os.Getenv("GANTRY_IMPORT_RULES"))
+}
+
+// ParseImportRules parses a `;`-separated list of `PREFIX=DIR` rules.
+func ParseImportRules(s string) ([]ImportRule, error) {
+	var rules []ImportRule
+	for _, part := range strings.Split(s, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		r, err := ParseImportRule(part)
+		if err != nil {
+			return nil, fmt.Errorf("GANTRY_IMPORT_RULES: %w", err)
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+var (
+	typesURLRe      = regexp.MustCompile(`^https?://(www\.)?(getcloudify\.org|cloudify\.co)/spec/cloudify/[^/]+/types\.yaml$`)
+	proxyPluginRe   = regexp.MustCompile(`^https?://.*cloudify-proxy-plugin/.+/plugin\.yaml$`)
+	kubeRemotePlgRe = regexp.MustCompile(`^https?://.*cloudify-kubernetes-plugin/.+/plugin-remote\.yaml$`)
+)
+
+// source is one loaded blueprint file.
+type source struct {
+	key     string // identity: absolute path, or builtin:NAME
+	display string // name used in problems
+	dir     string // directory for relative imports ("" for built-ins)
+	builtin bool
+	root    *ynode
+	imports []*source
+}
+
+type loader struct {
+	opts    Options
+	mainDir string // absolute directory of the main file
+	dispDir string // main file's directory as the caller wrote it
+	files   map[string]*source
+	order   []*source // post-order: imports before importers
+	probs   Problems
+	loaded  int
+	pre     map[string]preDecoded // files already decoded
+}
+
+type preDecoded struct {
+	root  *ynode
+	probs Problems
+}
+
+func (l *loader) add(pos Pos, code, msg, hint string) {
+	l.probs = append(l.probs, Problem{File: pos.File, Line: pos.Line, Column: pos.Col, Code: code, Message: msg, Hint: hint})
+}
+
+// displayName gives the name of an imported file as seen from the caller.
+func (l *loader) displayName(abs string) string {
+	if rel, err := filepath.Rel(l.mainDir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join(l.dispDir, rel)
+	}
+	return abs
+}
+
+func (l *loader) readFile(path, display string, at Pos) ([]byte, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		code := CodeFileRead
+		if errors.Is(err, os.ErrNotExist) {
+			code = CodeImportNotFound
+		}
+		if at.File == "" {
+			at = Pos{File: display}
+		}
+		l.add(at, code, fmt.Sprintf("cannot read %s: %v", display, unwrapPathErr(err)), "check the path")
+		return nil, false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("%s is a directory, not a blueprint file", display), "name the YAML file itself")
+		return nil, false
+	}
+	max := l.opts.maxFileSize()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("cannot read %s: %v", display, err), "")
+		return nil, false
+	}
+	if int64(len(data)) > max {
+		l.add(Pos{File: display, Line: 1, Col: 1}, CodeFileTooLarge,
+			fmt.Sprintf("file is larger than the limit of %d bytes", max),
+			"split the blueprint into imported files, or raise the limit (Options.MaxFileSize)")
+		return nil, false
+	}
+	return data, true
+}
+
+func orPos(at Pos, display string) Pos {
+	if at.File == "" {
+		return Pos{File: display, Line: 1, Col: 1}
+	}
+	return at
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// load reads a file (once) and, recursively, its imports.
+func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Pos) *source {
+	if s, ok := l.files[key]; ok {
+		return s
+	}
+	l.loaded++
+	if l.loaded > l.opts.maxFiles() {
+		l.add(at, CodeImportInvalid, fmt.Sprintf("more than %d files imported", l.opts.maxFiles()), "a blueprint and its imports are limited in number")
+		return nil
+	}
+	if data == nil {
+		var ok bool
+		if data, ok = l.readFile(key, display, at); !ok {
+			return nil
+		}
+	}
+	var root *ynode
+	var probs Problems
+	if pd, ok := l.pre[key]; ok {
+		root, probs = pd.root, pd.probs
+	} else {
+		root, probs = decodeYAML(display, data, l.opts.maxFileSize())
+	}
+	l.probs = append(l.probs, probs...)
+	if root == nil {
+		return nil
+	}
+	s := &source{key: key, display: display, dir: dir, builtin: builtin, root: root}
+	l.files[key] = s
+	if root.kind != kMap {
+		l.add(root.pos, CodeWrongType, fmt.Sprintf("a blueprint file must be a mapping, found %s", root.kind),
+			"start the file with `tosca_definitions_version: cloudify_dsl_1_3`")
+		s.root = &ynode{kind: kMap, pos: root.pos}
+		l.order = append(l.order, s)
+		return s
+	}
+	if imps := root.get("imports"); imps != nil {
+		if imps.kind != kSeq {
+			if imps.kind != kNull {
+				l.add(imps.pos, CodeWrongType, fmt.Sprintf("`imports` must be a list, found %s", imps.kind), "write `imports:` followed by `- path` lines")
+			}
+		} else {
+			seen := map[string]bool{}
+			for _, it := range imps.items {
+				imp, ok := it.str()
+				if !ok {
+					l.add(it.pos, CodeWrongType, fmt.Sprintf("an import must be a string, found %s", it.kind), "")
+					continue
+				}
+				if seen[imp] {
+					l.add(it.pos, CodeImportDuplicate, fmt.Sprintf("%q is imported twice in this list", imp), "remove the duplicate")
+					continue
+				}
+				seen[imp] = true
+				if child := l.resolveImport(imp, s, it.pos); child != nil {
+					s.imports = append(s.imports, child)
+				}
+			}
+		}
+	}
+	l.order = append(l.order, s)
+	return s
+}
+
+// resolveImport maps an import string to a file and loads it.
+func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
+	imp = strings.TrimSpace(imp)
+	if imp == "" {
+		l.add(at, CodeImportInvalid, "empty import", "remove the empty entry")
+		return nil
+	}
+	if name, ok := strings.CutPrefix(imp, "plugin:"); ok {
+		return l.loadBuiltinPlugin(name, at)
+	}
+	u, err := url.Parse(imp)
+	scheme := ""
+	if err == nil && len(u.Scheme) > 1 { // a one-letter scheme is a Windows drive
+		scheme = strings.ToLower(u.Scheme)
+	}
+	switch scheme {
+	case "":
+		return l.loadRelative(imp, from, at)
+	case "file":
+		p := u.Path
+		if u.Host != "" && u.Host != "localhost" {
+			p = "//" + u.Host + p
+		}
+		if !filepath.IsAbs(p) {
+			return l.loadRelative(p, from, at)
+		}
+		return l.loadPath(filepath.Clean(p), at)
+	case "http", "https":
+		for _, r := range l.opts.ImportRules {
+			if r.Prefix != "" && strings.HasPrefix(imp, r.Prefix) {
+				rest := strings.TrimPrefix(imp, r.Prefix)
+				if i := strings.IndexAny(rest, "?#"); i >= 0 {
+					rest = rest[:i]
+				}
+				p := filepath.Join(r.Dir, filepath.FromSlash(rest))
+				if abs, err := filepath.Abs(p); err == nil {
+					p = abs
+				}
+				return l.loadPath(p, at)
+			}
+		}
+		switch {
+		case typesURLRe.MatchString(imp):
+			return l.loadBuiltin("types.yaml", at)
+		case proxyPluginRe.MatchString(imp):
+			return l.loadBuiltinPlugin("proxy", at)
+		case kubeRemotePlgRe.MatchString(imp):
+			return l.loadBuiltinPlugin("kubernetes", at)
+		}
+		prefix := imp
+		if i := strings.LastIndex(imp, "/"); i > len(scheme)+3 {
+			prefix = imp[:i+1]
+		}
+		l.add(at, CodeImportUnmapped, fmt.Sprintf("import %q is a URL and Gantry never downloads imports", imp),
+			fmt.Sprintf("download it into a folder DIR and add `--import-rule %s=DIR` (or GANTRY_IMPORT_RULES)", prefix))
+		return nil
+	default:
+		l.add(at, CodeImportUnmapped, fmt.Sprintf("import %q uses the unsupported scheme %q", imp, scheme),
+			"use a relative path, file://, plugin:NAME, or an http(s) URL with --import-rule")
+		return nil
+	}
+}
+
+func (l *loader) loadRelative(p string, from *source, at Pos) *source {
+	p = filepath.FromSlash(p)
+	if filepath.IsAbs(p) {
+		return l.loadPath(filepath.Clean(p), at)
+	}
+	var tries []string
+	if from != nil && from.dir != "" {
+		tries = append(tries, filepath.Join(from.dir, p))
+	}
+	tries = append(tries, filepath.Join(l.mainDir, p))
+	for _, t := range tries {
+		if st, err := os.Stat(t); err == nil && !st.IsDir() {
+			return l.loadPath(t, at)
+		}
+	}
+	return l.loadPath(tries[0], at)
+}
+
+func (l *loader) loadPath(abs string, at Pos) *source {
+	return l.load(abs, l.displayName(abs), filepath.Dir(abs), false, nil, at)
+}
+
+func (l *loader) loadBuiltin(name string, at Pos) *source {
+	data, err := builtinFS.ReadFile("builtin/" + name)
+	if err != nil {
+		l.add(at, CodeImportNotFound, fmt.Sprintf("no built-in file %q", name), "")
+		return nil
+	}
+	key := "builtin:" + name
+	return l.load(key, "<gantry>/"+name, "", true, data, at)
+}
+
+func (l *loader) loadBuiltinPlugin(name string, at Pos) *source {
+	names := BuiltinPlugins()
+	i := sort.SearchStrings(names, name)
+	if i >= len(names) || names[i] != name {
+		hint := "built-in plugins: " + strings.Join(names, ", ")
+		if s := suggest(name, names); s != "" {
+			hint = s + " " + hint
+		}
+		l.add(at, CodeImportNotFound, fmt.Sprintf("plugin:%s is not a Gantry built-in plugin", name), hint)
+		return nil
+	}
+	return l.loadBuiltin("plugins/"+name+".yaml", at)
+}

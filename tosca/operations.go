@@ -1,0 +1,365 @@
+package tosca
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// opDef is an operation as written in a type or a template.
+type opDef struct {
+	impl          string
+	hasImpl       bool // an implementation was given (possibly empty)
+	noop          bool
+	inputs        *ynode  // template: value mapping
+	schema        *schema // type: input schema
+	executor      string
+	maxRetries    *int
+	retryInterval *float64
+	timeout       *float64
+	pos           Pos
+}
+
+// ifaces maps interface name -> operation name -> operation.
+type ifaces map[string]map[string]*opDef
+
+// inherit returns the union of parent and c; an operation c declares
+// replaces the parent's operation entirely.
+func (c ifaces) inherit(parent ifaces) ifaces {
+	out := ifaces{}
+	for in, ops := range parent {
+		m := make(map[string]*opDef, len(ops))
+		for on, op := range ops {
+			m[on] = op
+		}
+		out[in] = m
+	}
+	for in, ops := range c {
+		m := out[in]
+		if m == nil {
+			m = make(map[string]*opDef, len(ops))
+			out[in] = m
+		}
+		for on, op := range ops {
+			m[on] = op
+		}
+	}
+	return out
+}
+
+var opKeys = keys{"implementation": v1_0, "inputs": v1_0, "executor": v1_0, "max_retries": v1_1, "retry_interval": v1_1, "timeout": v1_0}
+
+func (p *parser) parseInterfaces(n *ynode, what string, isType bool) ifaces {
+	out := ifaces{}
+	p.entries(n, what+" interfaces", func(iname string, k, v *ynode) {
+		ops := map[string]*opDef{}
+		out[iname] = ops
+		p.entries(v, fmt.Sprintf("interface '%s' of %s", iname, what), func(oname string, ok, ov *ynode) {
+			ops[oname] = p.parseOperation(ov, fmt.Sprintf("operation '%s.%s' of %s", iname, oname, what), isType)
+		})
+	})
+	return out
+}
+
+func (p *parser) parseOperation(n *ynode, what string, isType bool) *opDef {
+	op := &opDef{pos: n.pos}
+	switch n.kind {
+	case kNull:
+		op.noop, op.hasImpl = true, true
+		return op
+	case kString:
+		op.impl = strings.TrimSpace(n.val.(string))
+		op.hasImpl = true
+		op.noop = op.impl == ""
+		return op
+	case kMap:
+	default:
+		p.add(n.pos, CodeWrongType, fmt.Sprintf("%s must be a string or a dict, found %s", what, n.kind), "write `op: plugin.module.function`, a script path, or `{implementation: ..., inputs: ...}`")
+		op.noop, op.hasImpl = true, true
+		return op
+	}
+	p.strict(n, what, opKeys)
+	if len(n.keys) == 0 {
+		op.noop, op.hasImpl = true, true
+		return op
+	}
+	if impl := n.get("implementation"); impl != nil {
+		s, _ := p.str(impl, what+" implementation")
+		op.impl = strings.TrimSpace(s)
+		op.hasImpl = true
+	}
+	if isType {
+		op.schema = p.parseSchema(n.get("inputs"), what+" input", false)
+		p.checkSchemaTypes(op.schema, what+" input", nil)
+		if op.impl == "" {
+			op.noop, op.hasImpl = true, true
+		}
+	} else if in := n.get("inputs"); in != nil && in.kind != kNull {
+		if p.isMap(in, what+" inputs", true) {
+			op.inputs = in
+		}
+	}
+	if ex := n.get("executor"); ex != nil {
+		s, ok := p.str(ex, what+" executor")
+		if ok && s != ExecutorCentral && s != ExecutorHost {
+			p.add(ex.pos, CodeInvalidValue, fmt.Sprintf("%s executor must be %s or %s, not '%s'", what, ExecutorCentral, ExecutorHost, s), suggest(s, []string{ExecutorCentral, ExecutorHost}))
+		} else {
+			op.executor = s
+		}
+	}
+	if mr := n.get("max_retries"); mr != nil && mr.kind != kNull {
+		if mr.kind != kInt || mr.val.(int) < -1 {
+			p.add(mr.pos, CodeInvalidValue, fmt.Sprintf("%s max_retries must be an integer >= -1", what), "-1 retries forever")
+		} else {
+			v := mr.val.(int)
+			op.maxRetries = &v
+		}
+	}
+	op.retryInterval = p.nonNegNumber(n.get("retry_interval"), what+" retry_interval")
+	op.timeout = p.nonNegNumber(n.get("timeout"), what+" timeout")
+	return op
+}
+
+func (p *parser) nonNegNumber(n *ynode, what string) *float64 {
+	if n == nil || n.kind == kNull {
+		return nil
+	}
+	var f float64
+	switch n.kind {
+	case kInt:
+		f = float64(n.val.(int))
+	case kFloat:
+		f = n.val.(float64)
+	default:
+		p.add(n.pos, CodeInvalidValue, fmt.Sprintf("%s must be a number >= 0, found %s", what, n.kind), "")
+		return nil
+	}
+	if f < 0 {
+		p.add(n.pos, CodeInvalidValue, fmt.Sprintf("%s must be a number >= 0", what), "")
+		return nil
+	}
+	return &f
+}
+
+// effOp is an operation after the template/type merge, before mapping.
+type effOp struct {
+	impl          string
+	noop          bool
+	inputs        *ynode // mapping of input values (may hold functions)
+	executor      string
+	maxRetries    *int
+	retryInterval *float64
+	timeout       *float64
+	pos           Pos
+}
+
+// schemaDefaults flattens an input schema to its defaults; a required input
+// without a default is a problem.
+func (p *parser) schemaDefaults(s *schema, at Pos, what string) *ynode {
+	out := &ynode{kind: kMap, pos: at}
+	if s == nil {
+		return out
+	}
+	for _, name := range s.order {
+		ps := s.props[name]
+		if ps.def != nil {
+			out.keys = append(out.keys, &ynode{kind: kString, val: name, pos: ps.pos})
+			out.vals = append(out.vals, ps.def)
+		} else if ps.required {
+			p.add(at, CodePropertyRequired, fmt.Sprintf("%s needs a value for input '%s', which has no default", what, name),
+				fmt.Sprintf("set `inputs: {%s: ...}` on the operation in the node template", name))
+		}
+	}
+	return out
+}
+
+// overlayInputs merges template inputs over type input defaults, checking
+// them against the type's input schema.
+func (p *parser) overlayInputs(s *schema, given *ynode, at Pos, what string) *ynode {
+	if s == nil || len(s.order) == 0 {
+		if given == nil {
+			return &ynode{kind: kMap, pos: at}
+		}
+		return given
+	}
+	merged, _ := p.mergeProps(s, given, at, what, nil)
+	return merged
+}
+
+// mergeOp merges a template operation over a type operation (spec 3.2).
+func (p *parser) mergeOp(typeOp, tmplOp *opDef, at Pos, what string) *effOp {
+	switch {
+	case tmplOp == nil:
+		if typeOp.noop {
+			return &effOp{noop: true, pos: typeOp.pos}
+		}
+		return &effOp{impl: typeOp.impl, inputs: p.schemaDefaults(typeOp.schema, at, what), executor: typeOp.executor,
+			maxRetries: typeOp.maxRetries, retryInterval: typeOp.retryInterval, timeout: typeOp.timeout, pos: typeOp.pos}
+	case typeOp == nil:
+		if tmplOp.noop {
+			return &effOp{noop: true, pos: tmplOp.pos}
+		}
+		return &effOp{impl: tmplOp.impl, inputs: orEmpty(tmplOp.inputs, tmplOp.pos), executor: tmplOp.executor,
+			maxRetries: tmplOp.maxRetries, retryInterval: tmplOp.retryInterval, timeout: tmplOp.timeout, pos: tmplOp.pos}
+	case tmplOp.hasImpl && tmplOp.noop:
+		return &effOp{noop: true, pos: tmplOp.pos}
+	case !tmplOp.hasImpl || tmplOp.impl == typeOp.impl:
+		if typeOp.noop {
+			return &effOp{noop: true, pos: tmplOp.pos}
+		}
+		e := &effOp{impl: typeOp.impl, inputs: p.overlayInputs(typeOp.schema, tmplOp.inputs, tmplOp.pos, what),
+			executor: typeOp.executor, maxRetries: typeOp.maxRetries, retryInterval: typeOp.retryInterval, timeout: typeOp.timeout, pos: tmplOp.pos}
+		if tmplOp.executor != "" {
+			e.executor = tmplOp.executor
+		}
+		if tmplOp.maxRetries != nil {
+			e.maxRetries = tmplOp.maxRetries
+		}
+		if tmplOp.retryInterval != nil {
+			e.retryInterval = tmplOp.retryInterval
+		}
+		if tmplOp.timeout != nil {
+			e.timeout = tmplOp.timeout
+		}
+		return e
+	default:
+		return &effOp{impl: tmplOp.impl, inputs: orEmpty(tmplOp.inputs, tmplOp.pos), executor: tmplOp.executor,
+			maxRetries: tmplOp.maxRetries, retryInterval: tmplOp.retryInterval, timeout: tmplOp.timeout, pos: tmplOp.pos}
+	}
+}
+
+func orEmpty(n *ynode, at Pos) *ynode {
+	if n == nil {
+		return &ynode{kind: kMap, pos: at}
+	}
+	return n
+}
+
+// mergeIfaces merges template interfaces over type interfaces and maps
+// every operation. Keys of the result are "iface.op".
+func (p *parser) mergeIfaces(typ, tmpl ifaces, at Pos, what, kind string) map[string]*mappedOp {
+	out := map[string]*mappedOp{}
+	for _, in := range sortedKeys(typ) {
+		for _, on := range sortedKeys(typ[in]) {
+			full := in + "." + on
+			e := p.mergeOp(typ[in][on], tmpl[in][on], at, fmt.Sprintf("operation '%s' of %s", full, what))
+			out[full] = p.mapOp(e, fmt.Sprintf("operation '%s' of %s", full, what), kind)
+			out[full].short = on
+		}
+	}
+	for _, in := range sortedKeys(tmpl) {
+		for _, on := range sortedKeys(tmpl[in]) {
+			full := in + "." + on
+			if _, done := out[full]; done {
+				continue
+			}
+			e := p.mergeOp(nil, tmpl[in][on], at, fmt.Sprintf("operation '%s' of %s", full, what))
+			out[full] = p.mapOp(e, fmt.Sprintf("operation '%s' of %s", full, what), kind)
+			out[full].short = on
+		}
+	}
+	return out
+}
+
+// mappedOp is an operation mapped to a plugin, with inputs not yet evaluated.
+type mappedOp struct {
+	op     Operation // Inputs left nil until Prepare
+	inputs *ynode
+	pos    Pos
+	short  string // operation name without the interface
+}
+
+// mapOp maps an implementation to (plugin, operation) (spec 3.1).
+func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
+	m := &mappedOp{pos: e.pos, inputs: e.inputs}
+	if e.noop || e.impl == "" {
+		m.inputs = nil
+		return m
+	}
+	m.op.Implementation = e.impl
+	m.op.MaxRetries, m.op.RetryInterval, m.op.Timeout = e.maxRetries, e.retryInterval, e.timeout
+	var plugin *Plugin
+	candidates := 0
+	for i := 0; i < len(e.impl); i++ {
+		if e.impl[i] != '.' {
+			continue
+		}
+		if pl := p.bp.plugins[e.impl[:i]]; pl != nil {
+			candidates++
+			if plugin == nil {
+				plugin = pl
+				m.op.Plugin, m.op.Operation = pl.Name, e.impl[i+1:]
+			}
+		}
+	}
+	switch {
+	case candidates > 1:
+		p.add(e.pos, CodeOpAmbiguous, fmt.Sprintf("%s: '%s' matches more than one plugin name", what, e.impl), "rename one of the plugins")
+	case candidates == 1:
+	case p.scriptExists(e.impl):
+		script := p.bp.plugins[PluginScript]
+		if script == nil {
+			p.add(e.pos, CodeOpScriptPlugin, fmt.Sprintf("%s maps to the script '%s' but no 'script' plugin is declared", what, e.impl),
+				"import Cloudify's types.yaml, which declares the script plugin")
+			return m
+		}
+		if e.inputs != nil && e.inputs.get("script_path") != nil {
+			p.add(e.inputs.keyNode("script_path").pos, CodeOpScriptPath, fmt.Sprintf("%s: 'script_path' cannot be an input of an operation implemented by a script", what),
+				"remove the script_path input; the implementation is the script")
+		}
+		plugin = script
+		m.op.Plugin, m.op.Operation = PluginScript, OpScriptRun
+		if kind == "workflow" {
+			m.op.Operation = OpScriptRunWorkflow
+		}
+		m.op.ScriptPath = filepath.ToSlash(e.impl)
+		in := &ynode{kind: kMap, pos: e.pos}
+		if e.inputs != nil {
+			in.keys = append(in.keys, e.inputs.keys...)
+			in.vals = append(in.vals, e.inputs.vals...)
+		}
+		in.keys = append(in.keys, &ynode{kind: kString, val: "script_path", pos: e.pos})
+		in.vals = append(in.vals, &ynode{kind: kString, val: e.impl, pos: e.pos})
+		m.inputs = in
+	default:
+		hint := fmt.Sprintf("declare a plugin whose name prefixes it, or put the script at %s", filepath.Join(p.bp.Dir, filepath.FromSlash(e.impl)))
+		if s := suggest(firstPart(e.impl), sortedKeys(p.bp.plugins)); s != "" {
+			hint = s
+		}
+		p.add(e.pos, CodeOpUnmapped, fmt.Sprintf("%s: '%s' is neither an operation of a declared plugin nor a script file", what, e.impl), hint)
+		return m
+	}
+	m.op.Executor = e.executor
+	if m.op.Executor == "" && plugin != nil {
+		m.op.Executor = plugin.Executor
+	}
+	return m
+}
+
+func firstPart(s string) string {
+	if i := strings.IndexByte(s, '.'); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// scriptExists reports whether impl names a file relative to the blueprint
+// folder (cached).
+func (p *parser) scriptExists(impl string) bool {
+	if ok, found := p.fileOK[impl]; found {
+		return ok
+	}
+	ok := false
+	if !strings.Contains(impl, "://") && p.bp.Dir != "" {
+		path := filepath.FromSlash(impl)
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(p.bp.Dir, path)
+		}
+		if st, err := os.Stat(path); err == nil && !st.IsDir() {
+			ok = true
+		}
+	}
+	p.fileOK[impl] = ok
+	return ok
+}

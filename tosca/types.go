@@ -1,0 +1,451 @@
+package tosca
+
+import (
+	"fmt"
+	"strings"
+)
+
+// propSchema is one entry of a property / input / parameter schema.
+type propSchema struct {
+	name        string
+	desc        string
+	typ         string
+	def         *ynode
+	required    bool
+	constraints []*constraint
+	pos         Pos
+}
+
+func (s *propSchema) def2() *PropertyDef {
+	d := &PropertyDef{Description: s.desc, Type: s.typ, Required: s.required, HasDefault: s.def != nil}
+	if s.def != nil {
+		d.Default = s.def.plain()
+	}
+	for _, c := range s.constraints {
+		d.Constraints = append(d.Constraints, map[string]any{c.op: c.arg.plain()})
+	}
+	return d
+}
+
+// schema is an ordered property schema.
+type schema struct {
+	order []string
+	props map[string]*propSchema
+}
+
+func (s *schema) get(name string) *propSchema {
+	if s == nil {
+		return nil
+	}
+	return s.props[name]
+}
+
+func (s *schema) put(ps *propSchema) {
+	if s.props == nil {
+		s.props = map[string]*propSchema{}
+	}
+	if _, ok := s.props[ps.name]; !ok {
+		s.order = append(s.order, ps.name)
+	}
+	s.props[ps.name] = ps
+}
+
+// inherit returns a schema with parent's entries overridden by s's entries.
+func (s *schema) inherit(parent *schema) *schema {
+	out := &schema{}
+	if parent != nil {
+		for _, n := range parent.order {
+			out.put(parent.props[n])
+		}
+	}
+	for _, n := range s.order {
+		out.put(s.props[n])
+	}
+	return out
+}
+
+var primitiveTypes = map[string]bool{"string": true, "integer": true, "float": true, "boolean": true, "list": true, "dict": true}
+
+var propSchemaKeys = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2, "constraints": v1_0}
+
+// parseSchema parses `{name: {description, type, default, required}}`.
+func (p *parser) parseSchema(n *ynode, what string, constraintsOK bool) *schema {
+	s := &schema{}
+	p.entries(n, what, func(name string, k, v *ynode) {
+		ps := &propSchema{name: name, required: true, pos: k.pos}
+		if v.kind == kNull {
+			s.put(ps)
+			return
+		}
+		if !p.isMap(v, fmt.Sprintf("%s '%s'", what, name), false) {
+			return
+		}
+		allowed := propSchemaKeys
+		if !constraintsOK {
+			allowed = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2}
+		}
+		p.strict(v, fmt.Sprintf("%s '%s'", what, name), allowed)
+		ps.desc, _ = p.str(v.get("description"), "description")
+		ps.typ, _ = p.str(v.get("type"), "type")
+		if d := v.keyNode("default"); d != nil {
+			ps.def = v.get("default")
+		}
+		ps.required = p.boolean(v.get("required"), "required", true)
+		if c := v.get("constraints"); c != nil {
+			ps.constraints = p.parseConstraints(c)
+		}
+		s.put(ps)
+	})
+	return s
+}
+
+// checkSchemaTypes checks that every type named in a schema exists and that
+// defaults match their type.
+func (p *parser) checkSchemaTypes(s *schema, what string, ctx *funcScope) {
+	for _, n := range s.order {
+		ps := s.props[n]
+		if ps.typ != "" && !primitiveTypes[ps.typ] && p.bp.dataTypes[ps.typ] == nil {
+			hint := suggest(ps.typ, append(sortedKeys(p.bp.dataTypes), "string", "integer", "float", "boolean"))
+			p.add(ps.pos, CodeTypeNotFound, fmt.Sprintf("%s '%s' has unknown type '%s'", what, n, ps.typ), hint)
+			ps.typ = ""
+		}
+		if ps.def != nil && ps.typ != "" {
+			if v, ok := p.coerce(ps.def, ps.typ, fmt.Sprintf("default of %s '%s'", what, n)); ok {
+				ps.def = v
+			}
+		}
+	}
+}
+
+// coerce type-checks v against typ, filling in data type defaults. Values
+// holding intrinsic functions are not checked.
+func (p *parser) coerce(v *ynode, typ, what string) (*ynode, bool) {
+	if v == nil || typ == "" || isFunction(v) {
+		return v, true
+	}
+	bad := func() (*ynode, bool) {
+		p.add(v.pos, CodePropertyType, fmt.Sprintf("%s must be of type %s, found %s", what, typ, v.kind), "")
+		return v, false
+	}
+	switch typ {
+	case "string":
+		return v, true
+	case "integer":
+		if v.kind != kInt {
+			return bad()
+		}
+		return v, true
+	case "float":
+		if v.kind != kInt && v.kind != kFloat {
+			return bad()
+		}
+		return v, true
+	case "boolean":
+		if v.kind != kBool {
+			return bad()
+		}
+		return v, true
+	case "list":
+		if v.kind != kSeq {
+			return bad()
+		}
+		return v, true
+	case "dict":
+		if v.kind != kMap {
+			return bad()
+		}
+		return v, true
+	}
+	dt := p.bp.dataTypes[typ]
+	if dt == nil {
+		return v, true
+	}
+	if v.kind != kMap {
+		return bad()
+	}
+	return p.mergeProps(dt.props, v, v.pos, what, nil)
+}
+
+// mergeProps merges given values over a schema: unknown keys and missing
+// required values are problems; defaults fill the rest. The result is a new
+// mapping node in schema order (given-only keys are dropped).
+func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *funcScope) (*ynode, bool) {
+	ok := true
+	out := &ynode{kind: kMap, pos: at}
+	if given != nil && given.kind == kMap {
+		out.pos = given.pos
+		for _, k := range given.keys {
+			ks := k.keyStr()
+			if s.get(ks) == nil {
+				hint := suggest(ks, s.order)
+				if hint == "" && len(s.order) > 0 {
+					hint = "known properties: " + allowedList(s.order)
+				}
+				p.add(k.pos, CodePropertyUnknown, fmt.Sprintf("%s has no property '%s'", what, ks), hint)
+				ok = false
+			}
+		}
+	} else if given != nil && given.kind != kNull {
+		p.add(given.pos, CodeWrongType, fmt.Sprintf("properties of %s must be a dict, found %s", what, given.kind), "")
+		given = nil
+		ok = false
+	}
+	for _, name := range s.order {
+		ps := s.props[name]
+		var val, key *ynode
+		if given != nil {
+			val, key = given.get(name), given.keyNode(name)
+		}
+		if key != nil {
+			if ps.typ != "" {
+				var good bool
+				val, good = p.coerce(val, ps.typ, fmt.Sprintf("property '%s' of %s", name, what))
+				ok = ok && good
+			}
+			out.keys = append(out.keys, key)
+			out.vals = append(out.vals, val)
+			continue
+		}
+		if ps.def != nil {
+			out.keys = append(out.keys, &ynode{kind: kString, val: name, pos: ps.pos})
+			out.vals = append(out.vals, ps.def)
+			continue
+		}
+		if ps.required {
+			p.add(at, CodePropertyRequired, fmt.Sprintf("%s is missing the required property '%s'", what, name),
+				fmt.Sprintf("give '%s' a value (it has no default)", name))
+			ok = false
+		}
+	}
+	return out, ok
+}
+
+// dataType is a `data_types` entry.
+type dataType struct {
+	name    string
+	parent  string
+	pos     Pos
+	node    *ynode
+	own     *schema
+	props   *schema
+	state   uint8 // 0 new, 1 resolving, 2 done
+	builtin bool
+}
+
+// nodeType is a `node_types` entry after inheritance.
+type nodeType struct {
+	name      string
+	parent    string
+	pos       Pos
+	node      *ynode
+	ownProps  *schema
+	ownIfaces ifaces
+	props     *schema
+	ifaces    ifaces
+	hierarchy []string // root first
+	state     uint8
+}
+
+// relType is a `relationships` entry after inheritance.
+type relType struct {
+	name                string
+	parent              string
+	pos                 Pos
+	node                *ynode
+	ownProps            *schema
+	ownSrc, ownTgt      ifaces
+	props               *schema
+	srcIfaces, tgtIfaces ifaces
+	hierarchy           []string
+	state               uint8
+}
+
+func (t *relType) isA(name string) bool {
+	for _, h := range t.hierarchy {
+		if h == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *nodeType) isA(name string) bool {
+	for _, h := range t.hierarchy {
+		if h == name {
+			return true
+		}
+	}
+	return false
+}
+
+var dataTypeKeys = keys{"derived_from": v1_2, "description": v1_2, "version": v1_2, "properties": v1_2}
+var nodeTypeKeys = keys{"derived_from": v1_0, "properties": v1_0, "interfaces": v1_0, "description": v1_0}
+var relTypeKeys = keys{"derived_from": v1_0, "properties": v1_0, "source_interfaces": v1_0, "target_interfaces": v1_0, "description": v1_0}
+
+func (p *parser) parseDataTypes(sec *ynode) {
+	p.entries(sec, "data_types", func(name string, k, v *ynode) {
+		what := fmt.Sprintf("data type '%s'", name)
+		if primitiveTypes[name] {
+			p.add(k.pos, CodePrimitiveRedef, fmt.Sprintf("data type '%s' redefines a primitive type", name), "choose another name")
+			return
+		}
+		dt := &dataType{name: name, pos: k.pos, node: v, builtin: p.builtins[k.pos.File]}
+		if p.isMap(v, what, true) {
+			p.strict(v, what, dataTypeKeys)
+			dt.parent, _ = p.str(v.get("derived_from"), "derived_from")
+			dt.own = p.parseSchema(v.get("properties"), what+" property", true)
+		} else {
+			dt.own = &schema{}
+		}
+		p.bp.dataTypes[name] = dt
+	})
+	for _, name := range sortedKeys(p.bp.dataTypes) {
+		p.resolveDataType(p.bp.dataTypes[name], nil)
+	}
+	for _, name := range sortedKeys(p.bp.dataTypes) {
+		dt := p.bp.dataTypes[name]
+		p.checkSchemaTypes(dt.own, fmt.Sprintf("data type '%s' property", name), nil)
+	}
+}
+
+func (p *parser) resolveDataType(dt *dataType, chain []string) {
+	if dt.state == 2 {
+		return
+	}
+	if dt.state == 1 {
+		p.add(dt.pos, CodeDerivedCycle, fmt.Sprintf("data type '%s' derives from itself: %s", dt.name, strings.Join(append(chain, dt.name), " -> ")), "break the derived_from cycle")
+		dt.props = dt.own
+		dt.state = 2
+		return
+	}
+	dt.state = 1
+	var parent *schema
+	if dt.parent != "" {
+		pt := p.bp.dataTypes[dt.parent]
+		if pt == nil {
+			p.add(dt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("data type '%s' derives from unknown type '%s'", dt.name, dt.parent), suggest(dt.parent, sortedKeys(p.bp.dataTypes)))
+		} else {
+			p.resolveDataType(pt, append(chain, dt.name))
+			parent = pt.props
+		}
+	}
+	if dt.state == 1 {
+		dt.props = dt.own.inherit(parent)
+		dt.state = 2
+	}
+}
+
+func (p *parser) parseNodeTypes(sec *ynode) {
+	p.entries(sec, "node_types", func(name string, k, v *ynode) {
+		what := fmt.Sprintf("node type '%s'", name)
+		nt := &nodeType{name: name, pos: k.pos, node: v, ownProps: &schema{}, ownIfaces: ifaces{}}
+		if p.isMap(v, what, true) {
+			p.strict(v, what, nodeTypeKeys)
+			nt.parent, _ = p.str(v.get("derived_from"), "derived_from")
+			nt.ownProps = p.parseSchema(v.get("properties"), what+" property", false)
+			nt.ownIfaces = p.parseInterfaces(v.get("interfaces"), what, true)
+		}
+		p.bp.nodeTypes[name] = nt
+	})
+	for _, name := range sortedKeys(p.bp.nodeTypes) {
+		p.resolveNodeType(p.bp.nodeTypes[name], nil)
+	}
+	for _, name := range sortedKeys(p.bp.nodeTypes) {
+		p.checkSchemaTypes(p.bp.nodeTypes[name].ownProps, fmt.Sprintf("node type '%s' property", name), nil)
+	}
+}
+
+func (p *parser) resolveNodeType(nt *nodeType, chain []string) {
+	if nt.state == 2 {
+		return
+	}
+	if nt.state == 1 {
+		p.add(nt.pos, CodeDerivedCycle, fmt.Sprintf("node type '%s' derives from itself: %s", nt.name, strings.Join(append(chain, nt.name), " -> ")), "break the derived_from cycle")
+		return
+	}
+	nt.state = 1
+	var parent *nodeType
+	if nt.parent != "" {
+		parent = p.bp.nodeTypes[nt.parent]
+		if parent == nil {
+			p.add(nt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("node type '%s' derives from unknown type '%s'", nt.name, nt.parent), suggest(nt.parent, sortedKeys(p.bp.nodeTypes)))
+		} else {
+			p.resolveNodeType(parent, append(chain, nt.name))
+			if parent.state != 2 {
+				parent = nil
+			}
+		}
+	}
+	if nt.state != 1 {
+		return
+	}
+	if parent != nil {
+		nt.props = nt.ownProps.inherit(parent.props)
+		nt.ifaces = nt.ownIfaces.inherit(parent.ifaces)
+		nt.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), nt.name)
+	} else {
+		nt.props = nt.ownProps.inherit(nil)
+		nt.ifaces = nt.ownIfaces.inherit(nil)
+		nt.hierarchy = []string{nt.name}
+	}
+	nt.state = 2
+}
+
+func (p *parser) parseRelTypes(sec *ynode) {
+	p.entries(sec, "relationships", func(name string, k, v *ynode) {
+		what := fmt.Sprintf("relationship type '%s'", name)
+		rt := &relType{name: name, pos: k.pos, node: v, ownProps: &schema{}, ownSrc: ifaces{}, ownTgt: ifaces{}}
+		if p.isMap(v, what, true) {
+			p.strict(v, what, relTypeKeys)
+			rt.parent, _ = p.str(v.get("derived_from"), "derived_from")
+			rt.ownProps = p.parseSchema(v.get("properties"), what+" property", false)
+			rt.ownSrc = p.parseInterfaces(v.get("source_interfaces"), what, true)
+			rt.ownTgt = p.parseInterfaces(v.get("target_interfaces"), what, true)
+		}
+		p.bp.relTypes[name] = rt
+	})
+	for _, name := range sortedKeys(p.bp.relTypes) {
+		p.resolveRelType(p.bp.relTypes[name], nil)
+	}
+	for _, name := range sortedKeys(p.bp.relTypes) {
+		p.checkSchemaTypes(p.bp.relTypes[name].ownProps, fmt.Sprintf("relationship type '%s' property", name), nil)
+	}
+}
+
+func (p *parser) resolveRelType(rt *relType, chain []string) {
+	if rt.state == 2 {
+		return
+	}
+	if rt.state == 1 {
+		p.add(rt.pos, CodeDerivedCycle, fmt.Sprintf("relationship type '%s' derives from itself: %s", rt.name, strings.Join(append(chain, rt.name), " -> ")), "break the derived_from cycle")
+		return
+	}
+	rt.state = 1
+	var parent *relType
+	if rt.parent != "" {
+		parent = p.bp.relTypes[rt.parent]
+		if parent == nil {
+			p.add(rt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("relationship type '%s' derives from unknown type '%s'", rt.name, rt.parent), suggest(rt.parent, sortedKeys(p.bp.relTypes)))
+		} else {
+			p.resolveRelType(parent, append(chain, rt.name))
+			if parent.state != 2 {
+				parent = nil
+			}
+		}
+	}
+	if rt.state != 1 {
+		return
+	}
+	if parent != nil {
+		rt.props = rt.ownProps.inherit(parent.props)
+		rt.srcIfaces = rt.ownSrc.inherit(parent.srcIfaces)
+		rt.tgtIfaces = rt.ownTgt.inherit(parent.tgtIfaces)
+		rt.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), rt.name)
+	} else {
+		rt.props = rt.ownProps.inherit(nil)
+		rt.srcIfaces = rt.ownSrc.inherit(nil)
+		rt.tgtIfaces = rt.ownTgt.inherit(nil)
+		rt.hierarchy = []string{rt.name}
+	}
+	rt.state = 2
+}
