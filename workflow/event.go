@@ -21,10 +21,10 @@ const (
 	EventTaskFailed        EventType = "task_failed"
 	EventTaskRescheduled   EventType = "task_rescheduled"
 	EventTaskIgnored       EventType = "task_failure_ignored"
-	EventTaskSkipped       EventType = "task_skipped"   // resume: completed in an earlier run
-	EventTaskDryRun        EventType = "task_dry_run"   // dry run: would run
-	EventStateChanged      EventType = "state_changed"  // node instance state
-	EventLog               EventType = "log"            // plugin log line
+	EventTaskSkipped       EventType = "task_skipped"  // resume: completed in an earlier run
+	EventTaskDryRun        EventType = "task_dry_run"  // dry run: would run
+	EventStateChanged      EventType = "state_changed" // node instance state
+	EventLog               EventType = "log"           // plugin log line
 )
 
 // Event is one entry of an execution's event stream. Seq is assigned by

@@ -1,0 +1,74 @@
+package script
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// CtxName is the command name scripts call.
+const CtxName = "ctx"
+
+// Exit statuses of the ctx command.
+const (
+	ctxExitOK    = 0
+	ctxExitError = 1
+	ctxExitUsage = 2
+)
+
+// CtxMain is the ctx command: it sends args to the engine that runs the
+// current operation and prints the answer. cmd/gantry calls it when
+// invoked as "ctx" or as "gantry ctx ...". It returns the exit status.
+func CtxMain(args []string) int {
+	return ctxMain(args, os.Stdout, os.Stderr)
+}
+
+// RunCtxIfInvoked runs CtxMain and exits when the program was invoked
+// under the name "ctx" (through the symlink the plugin puts on scripts'
+// PATH). Call it first thing in main and in TestMain of tests that run
+// scripts with the test binary as ctx.
+func RunCtxIfInvoked() {
+	if len(os.Args) > 0 && filepath.Base(os.Args[0]) == CtxName {
+		os.Exit(CtxMain(os.Args[1:]))
+	}
+}
+
+func ctxMain(args []string, stdout, stderr io.Writer) int {
+	sock, token := os.Getenv(EnvSocket), os.Getenv(EnvToken)
+	if sock == "" || token == "" {
+		fmt.Fprintf(stderr, "ctx: not running inside a Gantry operation (%s is not set)\n", EnvSocket)
+		return ctxExitUsage
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: ctx node|instance|source|target|logger|returns|retry-operation|abort-operation|deployment|execution-id|operation ...")
+		return ctxExitUsage
+	}
+	conn, err := net.DialTimeout("unix", sock, 10*time.Second)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctx: connect to gantry: %v\n", err)
+		return ctxExitUsage
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	if err := json.NewEncoder(conn).Encode(request{Token: token, Args: args}); err != nil {
+		fmt.Fprintf(stderr, "ctx: send: %v\n", err)
+		return ctxExitUsage
+	}
+	var resp response
+	if err := json.NewDecoder(io.LimitReader(conn, maxMessage)).Decode(&resp); err != nil {
+		fmt.Fprintf(stderr, "ctx: read answer: %v\n", err)
+		return ctxExitUsage
+	}
+	if !resp.OK {
+		fmt.Fprintf(stderr, "ctx: %s\n", resp.Error)
+		return ctxExitError
+	}
+	if resp.Output != "" {
+		fmt.Fprintln(stdout, resp.Output)
+	}
+	return ctxExitOK
+}

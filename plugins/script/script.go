@@ -1,0 +1,338 @@
+package script
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gantryhq/gantry/plugins"
+)
+
+// Name is the plugin name operations use.
+const Name = "script"
+
+// DefaultTimeout bounds a script without an operation timeout.
+const DefaultTimeout = time.Hour
+
+// ErrScript is wrapped by errors about the script itself (missing, not
+// runnable); they are non-recoverable.
+var ErrScript = errors.New("script error")
+
+// Config configures the plugin.
+type Config struct {
+	// CtxBinary is the program installed as `ctx` on scripts' PATH; it
+	// must call CtxMain when invoked under the name "ctx". Default: the
+	// running executable (gantry itself, or a test binary whose TestMain
+	// calls RunCtxIfInvoked).
+	CtxBinary string
+	// TempDir is where the private ctx directory is created (default: the
+	// system temp dir).
+	TempDir string
+	// DefaultTimeout applies when the operation has none (default 1 h).
+	DefaultTimeout time.Duration
+	// KillGrace is how long after SIGTERM a timed-out or cancelled script's
+	// process group gets before SIGKILL (default 2 s).
+	KillGrace time.Duration
+}
+
+// Plugin is the script plugin. Create it with New and Close it when done.
+type Plugin struct {
+	cfg Config
+
+	once   sync.Once
+	srv    *server
+	srvErr error
+	closed bool
+	mu     sync.Mutex
+}
+
+// New returns a script plugin. The ctx socket is created on first use.
+func New(cfg Config) *Plugin {
+	if cfg.DefaultTimeout <= 0 {
+		cfg.DefaultTimeout = DefaultTimeout
+	}
+	if cfg.KillGrace <= 0 {
+		cfg.KillGrace = 2 * time.Second
+	}
+	return &Plugin{cfg: cfg}
+}
+
+// Register adds a new script plugin to r under Name and returns it.
+func Register(r *plugins.Registry, cfg Config) (*Plugin, error) {
+	p := New(cfg)
+	if err := r.Register(Name, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close stops the ctx server and removes its directory.
+func (p *Plugin) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.srv != nil {
+		err := p.srv.close()
+		p.srv = nil
+		return err
+	}
+	return nil
+}
+
+func (p *Plugin) server() (*server, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, errors.New("script plugin is closed")
+	}
+	p.once.Do(func() {
+		bin := p.cfg.CtxBinary
+		if bin == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				p.srvErr = fmt.Errorf("script plugin: locate the gantry binary for ctx: %w", err)
+				return
+			}
+			bin = exe
+		}
+		p.srv, p.srvErr = startServer(p.cfg.TempDir, bin)
+	})
+	return p.srv, p.srvErr
+}
+
+// Run implements plugins.Plugin.
+func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
+	path, err := scriptPath(oc)
+	if err != nil {
+		return nil, plugins.NonRecoverable(err)
+	}
+	argv, err := command(path)
+	if err != nil {
+		return nil, plugins.NonRecoverable(err)
+	}
+	srv, err := p.server()
+	if err != nil {
+		return nil, err
+	}
+	sess, err := srv.register(oc)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.unregister(sess)
+
+	timeout := oc.Timeout
+	if timeout <= 0 {
+		timeout = p.cfg.DefaultTimeout
+	}
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	rel := relPath(oc.BlueprintDir, path)
+	stdout := newLineWriter(func(l string) { oc.Log(plugins.LevelInfo, "%s", l) }, 0)
+	stderr := newLineWriter(func(l string) { oc.Log(plugins.LevelWarn, "%s", l) }, 10)
+
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = oc.BlueprintDir
+	cmd.Env = p.env(oc, srv, sess)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, plugins.NonRecoverable(fmt.Errorf("start script %s: %w", rel, err))
+	}
+	pgid := cmd.Process.Pid
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var runErr error
+	var killedBy error
+	select {
+	case runErr = <-waited:
+	case <-runCtx.Done():
+		killedBy = runCtx.Err()
+		if ctx.Err() != nil {
+			killedBy = ctx.Err()
+		}
+		runErr = p.killGroup(pgid, waited)
+	}
+	stdout.Close()
+	stderr.Close()
+
+	ret, retry, abortMsg, aborted := sess.result()
+	switch {
+	case killedBy != nil && ctx.Err() == nil:
+		return nil, fmt.Errorf("script %s timed out after %s; its process group was killed", rel, timeout)
+	case killedBy != nil:
+		return nil, fmt.Errorf("script %s stopped: %w", rel, killedBy)
+	case aborted:
+		return nil, plugins.NonRecoverable(fmt.Errorf("script %s aborted the operation: %s", rel, abortMsg))
+	case retry != nil:
+		return nil, retry
+	}
+	if runErr != nil && !errors.Is(runErr, exec.ErrWaitDelay) {
+		var ee *exec.ExitError
+		if errors.As(runErr, &ee) {
+			msg := fmt.Sprintf("script %s exited with status %d", rel, ee.ExitCode())
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				msg = fmt.Sprintf("script %s killed by signal %s", rel, ws.Signal())
+			}
+			if tail := stderr.Tail(); tail != "" {
+				msg += ": " + tail
+			}
+			return nil, errors.New(msg)
+		}
+		return nil, fmt.Errorf("script %s: %w", rel, runErr)
+	}
+	return ret, nil
+}
+
+// killGroup stops the script's whole process group: SIGTERM, then SIGKILL
+// after the grace period. It returns the Wait result.
+func (p *Plugin) killGroup(pgid int, waited <-chan error) error {
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case err := <-waited:
+		// The leader is gone; make sure the rest of the group is too.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		return err
+	case <-time.After(p.cfg.KillGrace):
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	return <-waited
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// env builds the script's environment: the engine's, the operation inputs,
+// then Gantry's own variables (which win).
+func (p *Plugin) env(oc *plugins.Context, srv *server, sess *session) []string {
+	env := os.Environ()
+	path := os.Getenv("PATH")
+	for k, v := range oc.Inputs {
+		if !envName.MatchString(k) {
+			oc.Log(plugins.LevelDebug, "input %q is not a valid environment variable name: not exported to the script", k)
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			b, err := json.Marshal(v)
+			if err != nil {
+				oc.Log(plugins.LevelWarn, "input %q cannot be encoded as JSON: not exported to the script", k)
+				continue
+			}
+			s = string(b)
+		}
+		if k == "PATH" {
+			path = s
+			continue
+		}
+		env = append(env, k+"="+s)
+	}
+	return append(env,
+		"PATH="+srv.binDir+string(os.PathListSeparator)+path,
+		EnvSocket+"="+srv.sock,
+		EnvToken+"="+sess.token,
+		EnvDeploymentID+"="+oc.DeploymentID,
+		EnvExecutionID+"="+oc.ExecutionID,
+		EnvInstanceID+"="+oc.Instance.ID,
+		EnvOperation+"="+oc.OperationName,
+		EnvBlueprintDir+"="+oc.BlueprintDir,
+	)
+}
+
+// scriptPath resolves the operation's script inside the blueprint folder.
+func scriptPath(oc *plugins.Context) (string, error) {
+	rel := ""
+	if oc.Operation != nil {
+		rel = oc.Operation.ScriptPath
+	}
+	if rel == "" {
+		if s, ok := oc.Inputs["script_path"].(string); ok {
+			rel = s
+		}
+	}
+	if rel == "" {
+		return "", fmt.Errorf("operation %s has no script path: %w", oc.OperationName, ErrScript)
+	}
+	if filepath.IsAbs(rel) {
+		return "", fmt.Errorf("script path %q must be relative to the blueprint folder: %w", rel, ErrScript)
+	}
+	if oc.BlueprintDir == "" {
+		return "", fmt.Errorf("script %s: no blueprint folder: %w", rel, ErrScript)
+	}
+	clean := filepath.Clean(rel)
+	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("script path %q leaves the blueprint folder: %w", rel, ErrScript)
+	}
+	full := filepath.Join(oc.BlueprintDir, clean)
+	fi, err := os.Stat(full)
+	if err != nil {
+		return "", fmt.Errorf("script %s: %w (%w)", rel, err, ErrScript)
+	}
+	if fi.IsDir() {
+		return "", fmt.Errorf("script %s is a directory: %w", rel, ErrScript)
+	}
+	return full, nil
+}
+
+// command returns the argv that runs the script.
+func command(path string) ([]string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".py":
+		py, err := exec.LookPath("python3")
+		if err != nil {
+			return nil, fmt.Errorf("script %s needs python3: %w", filepath.Base(path), err)
+		}
+		return []string{py, path}, nil
+	case ".sh":
+		sh, err := exec.LookPath("bash")
+		if err != nil {
+			return nil, fmt.Errorf("script %s needs bash: %w", filepath.Base(path), err)
+		}
+		return []string{sh, path}, nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	if fi.Mode()&0o111 != 0 {
+		return []string{path}, nil
+	}
+	// Not executable (e.g. its mode was lost when archived): honour a shebang.
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	if !strings.HasPrefix(line, "#!") {
+		return nil, fmt.Errorf("script %s is not executable and has no #! line: %w", filepath.Base(path), ErrScript)
+	}
+	fields := strings.Fields(strings.TrimSpace(line[2:]))
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("script %s has an empty #! line: %w", filepath.Base(path), ErrScript)
+	}
+	// Like the kernel: the interpreter and at most one argument.
+	argv := []string{fields[0]}
+	if len(fields) > 1 {
+		argv = append(argv, strings.Join(fields[1:], " "))
+	}
+	return append(argv, path), nil
+}
+
+func relPath(base, path string) string {
+	if r, err := filepath.Rel(base, path); err == nil {
+		return r
+	}
+	return path
+}
