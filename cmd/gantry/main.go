@@ -4,17 +4,10 @@ package main
 import (
 	"os"
 
-	"github.com/spf13/cobra"
+	"github.com/gantryhq/gantry/cmd/cli"
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
 )
 
 func main() {
-	root := &cobra.Command{
-		Use:           "gantry",
-		Short:         "Gantry: a Cloudify-DSL orchestrator",
-		SilenceUsage:  true,
-		SilenceErrors: false,
-	}
-	if err := root.Execute(); err != nil {
-		os.Exit(2)
-	}
+	os.Exit(cli.Main(os.Args[1:], cmdutil.SystemStreams()))
 }

@@ -1,0 +1,18 @@
+package blueprints
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+)
+
+// NewCmd returns `gantry blueprints` with its verbs.
+func NewCmd(io *cmdutil.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "blueprints",
+		Aliases: []string{"blueprint", "bp"},
+		Short:   "Validate, plan and draw blueprints; manage uploaded ones",
+	}
+	cmd.AddCommand(newValidateCmd(io), newPlanCmd(io), newGraphCmd(io))
+	return cmd
+}

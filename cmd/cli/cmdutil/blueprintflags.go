@@ -1,0 +1,80 @@
+package cmdutil
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/tosca/plan"
+)
+
+// BlueprintFlags are the flags of every command that reads a blueprint:
+// inputs (-i FILE|KEY=VALUE, repeatable), import rules and the id seed.
+type BlueprintFlags struct {
+	Inputs      []string
+	ImportRules []string
+	Seed        int64
+}
+
+// Register adds the flags to cmd. withSeed adds --seed.
+func (f *BlueprintFlags) Register(cmd *cobra.Command, withSeed bool) {
+	cmd.Flags().StringArrayVarP(&f.Inputs, "inputs", "i", nil, "deployment inputs: a YAML/JSON file, KEY=VALUE, or inline YAML (repeatable)")
+	cmd.Flags().StringArrayVar(&f.ImportRules, "import-rule", nil, "map an import URL prefix to a local folder: PREFIX=DIR (repeatable; also $GANTRY_IMPORT_RULES as PREFIX=DIR;PREFIX=DIR)")
+	if withSeed {
+		cmd.Flags().Int64Var(&f.Seed, "seed", 0, "seed for reproducible node-instance ids (0 = random)")
+	}
+}
+
+// Rules returns the import rules from the flags followed by those of the environment.
+func (f *BlueprintFlags) Rules() ([]tosca.ImportRule, error) {
+	var rules []tosca.ImportRule
+	for _, r := range f.ImportRules {
+		prefix, dir, ok := strings.Cut(r, "=")
+		if !ok || prefix == "" || dir == "" {
+			return nil, Exit(ExitUsage, fmt.Errorf("--import-rule %q: want PREFIX=DIR, e.g. http://www.getcloudify.org/spec/=./spec/", r))
+		}
+		rules = append(rules, tosca.ImportRule{Prefix: prefix, Dir: dir})
+	}
+	env, err := tosca.ImportRulesFromEnv()
+	if err != nil {
+		return nil, Exit(ExitUsage, fmt.Errorf("GANTRY_IMPORT_RULES: %w", err))
+	}
+	return append(rules, env...), nil
+}
+
+// Parse parses and validates the blueprint at path.
+func (f *BlueprintFlags) Parse(path string) (*tosca.Blueprint, tosca.Problems, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, Exit(ExitNotFound, fmt.Errorf("blueprint %s: %w", path, err))
+	}
+	rules, err := f.Rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	bp, problems := tosca.Parse(path, tosca.Options{ImportRules: rules})
+	return bp, problems, nil
+}
+
+// Plan parses the blueprint, binds the inputs and expands node instances.
+// Problems are returned, not wrapped in err.
+func (f *BlueprintFlags) Plan(path string) (*tosca.Plan, tosca.Problems, error) {
+	bp, problems, err := f.Parse(path)
+	if err != nil || len(problems) > 0 {
+		return nil, problems, err
+	}
+	inputs, err := tosca.ParseInputs(f.Inputs)
+	if err != nil {
+		return nil, nil, Exit(ExitUsage, err)
+	}
+	p, problems := bp.Prepare(inputs)
+	if len(problems) > 0 {
+		return nil, problems, nil
+	}
+	if err := plan.Expand(p, plan.Options{Seed: f.Seed}); err != nil {
+		return nil, nil, Exit(ExitFailed, fmt.Errorf("planning %s: %w", path, err))
+	}
+	return p, nil, nil
+}

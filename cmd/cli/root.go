@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantryhq/gantry/cmd/cli/blueprints"
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// NewRoot builds the whole command tree on the given streams.
+func NewRoot(io *cmdutil.IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gantry",
+		Short: "Gantry: a fast, scriptable orchestrator for Cloudify DSL blueprints",
+		Long: `Gantry parses, plans and runs Cloudify DSL 1.3 blueprints.
+
+Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
+3 cancelled, 4 not found, 5 busy or refused, 6 internal error.`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath()))
+	})
+	root.AddCommand(blueprints.NewCmd(io))
+	return root
+}
+
+// Main runs gantry with args (without the program name) and returns the exit code.
+func Main(args []string, io *cmdutil.IOStreams) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(io.ErrOut, "gantry: internal error: %v (please report this)\n", r)
+			code = cmdutil.ExitInternal
+		}
+	}()
+	root := NewRoot(io)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	code = cmdutil.ExitCode(err)
+	var ee *cmdutil.ExitError
+	if !errors.As(err, &ee) && isUsageError(err) {
+		code = cmdutil.ExitUsage
+	}
+	if msg := err.Error(); !(errors.As(err, &ee) && ee.Err == nil) && msg != "" {
+		fmt.Fprintf(io.ErrOut, "Error: %s\n", msg)
+	}
+	return code
+}
+
+// isUsageError recognises cobra's own command-line errors.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
