@@ -13,7 +13,6 @@ type inst struct {
 	parent int    // instance index, -1 for a root
 	host   string // host instance id ("" when there is none)
 	dead   bool   // removed by a modification
-	added  bool   // created by a modification
 	// old is the record this instance was read from (Modify), nil when new.
 	old *tosca.NodeInstance
 }

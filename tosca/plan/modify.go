@@ -204,6 +204,9 @@ func readForest(t *topology, nis []*tosca.NodeInstance, seed int64) (*forest, er
 			}
 		}
 	}
+	if err := f.placeLooseGroups(); err != nil {
+		return nil, err
+	}
 	// Every instance must sit under an instance of its unit's parent.
 	for i := range f.insts {
 		in := &f.insts[i]
@@ -301,12 +304,11 @@ func (f *forest) apply(c Change, perParent []int) (int, error) {
 		}
 		return nil
 	}
-	newCount := perParent[u] + c.Delta
-	if len(parents) == 0 {
-		if err := check(newCount); err != nil {
-			return 0, err
-		}
+	if len(parents) == 0 && c.Delta != 0 {
+		return 0, fmt.Errorf("scale %s %q: its container %q has no instances, scale that first: %w",
+			kind, c.Name, t.units[un.parent].name, ErrNoInstances)
 	}
+	newCount := perParent[u]
 	// Validate every container first so a failing change changes nothing.
 	for _, pi := range parents {
 		if err := check(len(buckets[pi]) + c.Delta); err != nil {
@@ -412,4 +414,47 @@ func diffRelationships(before, after []*tosca.InstanceRelationship) (gained, los
 		}
 	}
 	return gained, lost
+}
+
+// placeLooseGroups finds the container instance of top-level scaling-group
+// instances that no member's contained_in relationship names (when the
+// members contained in that node have no instances): a member's host
+// instance when it is an instance of the container, else the container's
+// only instance.
+func (f *forest) placeLooseGroups() error {
+	t := f.topo
+	var hosts map[string][]string // outermost group instance -> member hosts
+	for i := range f.insts {
+		in := &f.insts[i]
+		un := &t.units[in.unit]
+		if !un.isGroup() || in.parent >= 0 || un.parent < 0 || t.units[un.parent].isGroup() {
+			continue
+		}
+		if hosts == nil {
+			hosts = make(map[string][]string)
+			for _, ni := range t.plan.NodeInstances {
+				if k := len(ni.ScalingGroups); k > 0 && ni.HostID != "" {
+					top := ni.ScalingGroups[k-1].ID
+					hosts[top] = append(hosts[top], ni.HostID)
+				}
+			}
+		}
+		c := un.parent
+		found := -1
+		for _, h := range hosts[in.id] {
+			if j, ok := f.byID[h]; ok && f.insts[j].unit == c {
+				found = j
+				break
+			}
+		}
+		if found < 0 && len(f.byUnit[c]) == 1 {
+			found = f.byUnit[c][0]
+		}
+		if found < 0 {
+			return fmt.Errorf("cannot tell which instance of %q scaling group instance %s belongs to (no member instance is contained in one): %w",
+				t.units[c].name, in.id, ErrContainment)
+		}
+		in.parent = found
+	}
+	return nil
 }

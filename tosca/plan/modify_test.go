@@ -111,6 +111,15 @@ func TestModifyBoundsAndErrors(t *testing.T) {
 		{"negative", Change{Name: "app", Delta: -3}, ErrScaleBounds, "-1 instances"},
 		{"unknown", Change{Name: "nope", Delta: 1}, ErrUnknownEntity, `"nope"`},
 	}
+	t.Run("container without instances", func(t *testing.T) {
+		q := expand(t, mkPlan(mkHost("h", 0), mkNode("c", 1, mkRel("contained_in", "h"))))
+		_, err := Modify(q, []Change{{Name: "c", Delta: 1}}, Options{})
+		assert.ErrorIs(t, err, ErrNoInstances)
+		assert.Contains(t, err.Error(), `container "h" has no instances`)
+		m, err := Modify(q, []Change{{Name: "h", Delta: 1}}, Options{})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"h": 1, "c": 1}, nodeCounts(m.Added), "children at their default count")
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Modify(p, []Change{tc.change}, Options{})
