@@ -101,6 +101,9 @@ type Context struct {
 	Node     *tosca.Node
 	Instance *tosca.NodeInstance
 	Runtime  RuntimeProperties
+	// InstanceState is Instance's state when the operation was dispatched
+	// (e.g. "creating" during create).
+	InstanceState string
 
 	// Relationship, Source and Target are set for relationship operations
 	// only (nil otherwise).

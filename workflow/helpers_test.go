@@ -204,3 +204,7 @@ func sortedCopy(l []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// lastExec and prevExec name the executions runWF started last.
+func lastExec() string { return fmt.Sprintf("ex%d", execSeq) }
+func prevExec() string { return fmt.Sprintf("ex%d", execSeq-1) }

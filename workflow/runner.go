@@ -179,6 +179,11 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 		}
 		scope = EvalScope{Source: src.ID, Target: tgt.ID, Resolver: resolver{r}}
 	}
+	if in := r.insts.get(oc.Instance.ID); in != nil {
+		in.mu.Lock()
+		oc.InstanceState = in.rec.State
+		in.mu.Unlock()
+	}
 	inputs := plugins.DeepCopyMap(t.op.Inputs)
 	if inputs == nil {
 		inputs = map[string]any{}

@@ -18,7 +18,7 @@
 //
 //	ctx node id|name|type
 //	ctx node properties [KEY...]            (KEY may be dotted: a.b.c)
-//	ctx instance id|host-id
+//	ctx instance id|host-id|state
 //	ctx instance runtime-properties [KEY]   (get; dotted KEY for nested values)
 //	ctx instance runtime-properties KEY... VALUE
 //	                                        (set; VALUE parsed as JSON when it

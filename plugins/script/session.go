@@ -149,6 +149,11 @@ func (s *session) instanceCmd(ep *plugins.Endpoint, args []string) (string, erro
 		return ep.Instance.ID, nil
 	case "host-id", "host_id":
 		return ep.Instance.HostID, nil
+	case "state":
+		if ep.Instance != s.oc.Instance {
+			return "", fmt.Errorf("ctx instance state: only the operation's own instance")
+		}
+		return s.oc.InstanceState, nil
 	case "runtime-properties", "runtime_properties":
 		rest := args[1:]
 		if len(rest) <= 1 {
@@ -164,7 +169,7 @@ func (s *session) instanceCmd(ep *plugins.Endpoint, args []string) (string, erro
 		}
 		return "", nil
 	}
-	return "", fmt.Errorf("ctx instance: unknown field %q (want id, host-id or runtime-properties)", args[0])
+	return "", fmt.Errorf("ctx instance: unknown field %q (want id, host-id, state or runtime-properties)", args[0])
 }
 
 // splitKeys turns arguments into a key path, splitting each on dots.
