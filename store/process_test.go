@@ -217,7 +217,7 @@ func TestTwoProcessesInterleave(t *testing.T) {
 	n := <-appended
 	t.Logf("helper committed %d events + %d state changes; meanwhile this process made %d rounds of 3 ops, worst round %s",
 		n, n, ops, worst)
-	assert.Greater(t, n, 100, "the writer progressed")
+	assert.Greater(t, n, 20, "the writer progressed")
 	assert.Greater(t, ops, 20, "the other process progressed")
 	evs := requireSeqs(t, s)
 	assert.Len(t, evs, n)

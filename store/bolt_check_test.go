@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/gantryhq/gantry/tosca"
+)
+
+// TestCheckFindsDamage damages a consistent store behind its back (raw
+// bbolt writes) and expects Check to name each problem.
+func TestCheckFindsDamage(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(tx *bolt.Tx) error
+		want   string
+	}{
+		{"deployment record gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktDeployments).Delete([]byte("d"))
+		}, `node instances of deployment "d": no such deployment`},
+		{"execution record gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktExecutions).Delete([]byte("e"))
+		}, `task records of execution "e": no such execution`},
+		{"events of unknown execution", func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bktEvents).CreateBucket([]byte("ghost"))
+			return err
+		}, `events of execution "ghost": no such execution`},
+		{"instance of unknown node", func(tx *bolt.Tx) error {
+			return putJSON(tx.Bucket(bktInstances).Bucket([]byte("d")), "node instance", []byte("web_1"),
+				&NodeInstance{NodeInstance: tosca.NodeInstance{ID: "web_1", NodeID: "nope"}, DeploymentID: "d", State: StateStarted, Version: 2})
+		}, `node "nope" is not in the plan`},
+		{"node index entry gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktInstanceNodes).Bucket([]byte("d")).Delete(key("web", "web_1"))
+		}, `node instance "web_1" of deployment "d": missing from the node index`},
+		{"blueprint gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktBlueprints).Delete([]byte("bp"))
+		}, `deployment "d": blueprint "bp" does not exist`},
+		{"dependents index entry gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktDependents).Delete(key("d2", "d", "proxy"))
+		}, "missing from the dependents index"},
+		{"event record mismatched", func(tx *bolt.Tx) error {
+			return putJSON(tx.Bucket(bktEvents).Bucket([]byte("e")), "event", seqKey(1), &Event{Seq: 7, ExecutionID: "e"})
+		}, "record says seq 7"},
+		{"undecodable execution", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktExecutions).Put([]byte("e"), []byte("{not json"))
+		}, `execution "e": undecodable`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "gantry.db")
+			s, err := OpenBolt(path, Options{})
+			require.NoError(t, err)
+			defer s.Close()
+			data, err := ArchiveDir(t.TempDir(), 0)
+			require.NoError(t, err)
+			require.NoError(t, s.CreateBlueprint(ctx, &Blueprint{ID: "bp", MainFile: "b.yaml"}, data))
+			plan := &tosca.Plan{Nodes: []*tosca.Node{{ID: "web"}},
+				NodeInstances: []*tosca.NodeInstance{{ID: "web_1", NodeID: "web"}, {ID: "web_2", NodeID: "web"}}}
+			for _, id := range []string{"d", "d2"} {
+				p := *plan
+				require.NoError(t, s.CreateDeployment(ctx, &Deployment{ID: id, BlueprintID: "bp", Plan: &p}))
+			}
+			require.NoError(t, s.CreateExecution(ctx, &Execution{ID: "e", DeploymentID: "d", WorkflowID: "install"}))
+			require.NoError(t, s.PutTasks(ctx, "e", []*Task{{ID: "t", Status: TaskSent}}))
+			require.NoError(t, s.AppendEvents(ctx, "e", []*Event{{Type: "log"}}))
+			require.NoError(t, s.PutDependency(ctx, &Dependency{SourceDeploymentID: "d", TargetDeploymentID: "d2", Creator: "proxy"}))
+			problems, err := s.Check(ctx)
+			require.NoError(t, err)
+			require.Empty(t, problems, "consistent before the damage")
+
+			require.NoError(t, s.do(ctx, true, tc.damage))
+			problems, err = s.Check(ctx)
+			require.NoError(t, err)
+			require.NotEmpty(t, problems)
+			assert.True(t, slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) }),
+				"want %q among %q", tc.want, problems)
+		})
+	}
+}
