@@ -84,7 +84,19 @@ type funcScope struct {
 	self   *template
 	source *template
 	target *template
-	what   string
+	tname  string // relationship target name
+	what   string // for outputs, policies, labels
+}
+
+// desc describes the scope for messages.
+func (sc *funcScope) desc() string {
+	switch {
+	case sc.kind == scNode && sc.self != nil:
+		return "node template '" + sc.self.name + "'"
+	case sc.kind == scRel && sc.source != nil:
+		return "relationship of node template '" + sc.source.name + "' to '" + sc.tname + "'"
+	}
+	return sc.what
 }
 
 // validateFunctions checks every function in the scanned locations.
@@ -92,23 +104,17 @@ func (p *parser) validateFunctions() {
 	bp := p.bp
 	p.propState = map[string]uint8{}
 	for _, t := range bp.templates {
-		sc := &funcScope{kind: scNode, self: t, what: fmt.Sprintf("node template '%s'", t.name)}
+		sc := &funcScope{kind: scNode, self: t}
 		p.walkFunctions(t.props, sc)
-		for _, n := range sortedKeys(t.ops) {
-			p.walkFunctions(t.ops[n].inputs, sc)
-		}
+		p.walkOpFunctions(t.ops, sc)
 		for _, v := range []*ynode{t.minI, t.maxI, t.defI} {
 			p.walkFunctions(v, sc)
 		}
 		for _, r := range t.rels {
-			rs := &funcScope{kind: scRel, source: t, target: r.tgt, what: fmt.Sprintf("relationship of node template '%s' to '%s'", t.name, r.target)}
+			rs := &funcScope{kind: scRel, source: t, target: r.tgt, tname: r.target}
 			p.walkFunctions(r.props, rs)
-			for _, n := range sortedKeys(r.srcOps) {
-				p.walkFunctions(r.srcOps[n].inputs, rs)
-			}
-			for _, n := range sortedKeys(r.tgtOps) {
-				p.walkFunctions(r.tgtOps[n].inputs, rs)
-			}
+			p.walkOpFunctions(r.srcOps, rs)
+			p.walkOpFunctions(r.tgtOps, rs)
 		}
 	}
 	for _, o := range bp.outputs {
@@ -122,6 +128,15 @@ func (p *parser) validateFunctions() {
 	}
 	p.walkFunctions(bp.labels, &funcScope{kind: scOutput, what: "labels"})
 	p.walkFunctions(bp.bpLabels, &funcScope{kind: scOutput, what: "blueprint_labels"})
+}
+
+func (p *parser) walkOpFunctions(set *opSet, sc *funcScope) {
+	if !set.hasFunctions() {
+		return
+	}
+	for _, n := range set.names {
+		p.walkFunctions(set.ops[n].inputs, sc)
+	}
 }
 
 func (p *parser) walkFunctions(n *ynode, sc *funcScope) {
@@ -146,7 +161,7 @@ func (p *parser) walkFunctions(n *ynode, sc *funcScope) {
 func (p *parser) checkFunction(n *ynode, sc *funcScope) {
 	name := fnName(n)
 	arg := n.vals[0]
-	what := fmt.Sprintf("%s in %s", name, sc.what)
+	what := name + " in " + sc.desc()
 	bad := func(want string) {
 		p.add(arg.pos, CodeFuncArgs, fmt.Sprintf("%s: arguments must be %s", what, want), "")
 	}

@@ -31,6 +31,10 @@ type Plan struct {
 	BlueprintDir string `json:"blueprint_dir,omitempty"`
 	// MainFile is the main blueprint file's path relative to BlueprintDir.
 	MainFile string `json:"main_file,omitempty"`
+
+	// index caches lookups for EvaluateRuntime (see runtime.go); it is
+	// rebuilt when Nodes or NodeInstances change length or identity.
+	index *planIndex
 }
 
 // PropertyDef is a property / input / parameter schema entry.

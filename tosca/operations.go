@@ -51,6 +51,9 @@ func (c ifaces) inherit(parent ifaces) ifaces {
 var opKeys = keys{"implementation": v1_0, "inputs": v1_0, "executor": v1_0, "max_retries": v1_1, "retry_interval": v1_1, "timeout": v1_0}
 
 func (p *parser) parseInterfaces(n *ynode, what string, isType bool) ifaces {
+	if n == nil || n.kind == kNull {
+		return nil
+	}
 	out := ifaces{}
 	p.entries(n, what+" interfaces", func(iname string, k, v *ynode) {
 		ops := map[string]*opDef{}
@@ -236,15 +239,81 @@ func orEmpty(n *ynode, at Pos) *ynode {
 	return n
 }
 
+// opSet is the mapped operations of a node or relationship side, keyed
+// "iface.op". Sets of templates that override nothing are shared by every
+// template of the type.
+type opSet struct {
+	ops    map[string]*mappedOp
+	names  []string // sorted keys of operations that are not NO-OPs
+	// static is the evaluated operations when no input holds a function;
+	// it is then shared by every node using the set.
+	static map[string]*Operation
+	// funcState: 0 not computed, 1 some input holds a function, 2 none
+	funcState uint8
+}
+
+// hasFunctions reports whether any operation input holds a function.
+func (s *opSet) hasFunctions() bool {
+	if s == nil {
+		return false
+	}
+	if s.funcState == 0 {
+		s.funcState = 2
+		for _, n := range s.names {
+			if hasFunctionNode(s.ops[n].inputs) {
+				s.funcState = 1
+				break
+			}
+		}
+	}
+	return s.funcState == 1
+}
+
+func hasFunctionNode(n *ynode) bool {
+	if n == nil {
+		return false
+	}
+	switch n.kind {
+	case kMap:
+		if isFunction(n) {
+			return true
+		}
+		for _, v := range n.vals {
+			if hasFunctionNode(v) {
+				return true
+			}
+		}
+	case kSeq:
+		for _, v := range n.items {
+			if hasFunctionNode(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *opSet) active() []string {
+	if s == nil {
+		return nil
+	}
+	return s.names
+}
+
 // mergeIfaces merges template interfaces over type interfaces and maps
-// every operation. Keys of the result are "iface.op".
-func (p *parser) mergeIfaces(typ, tmpl ifaces, at Pos, what, kind string) map[string]*mappedOp {
+// every operation. When the template overrides nothing, the type's cached
+// set is used.
+func (p *parser) mergeIfaces(typ, tmpl ifaces, at Pos, what, kind string, cache **opSet) *opSet {
+	shared := len(tmpl) == 0 && cache != nil
+	if shared && *cache != nil {
+		return *cache
+	}
 	out := map[string]*mappedOp{}
 	for _, in := range sortedKeys(typ) {
 		for _, on := range sortedKeys(typ[in]) {
 			full := in + "." + on
-			e := p.mergeOp(typ[in][on], tmpl[in][on], at, fmt.Sprintf("operation '%s' of %s", full, what))
-			out[full] = p.mapOp(e, fmt.Sprintf("operation '%s' of %s", full, what), kind)
+			w := "operation '" + full + "' of " + what
+			out[full] = p.mapOp(p.mergeOp(typ[in][on], tmpl[in][on], at, w), w, kind)
 			out[full].short = on
 		}
 	}
@@ -254,12 +323,21 @@ func (p *parser) mergeIfaces(typ, tmpl ifaces, at Pos, what, kind string) map[st
 			if _, done := out[full]; done {
 				continue
 			}
-			e := p.mergeOp(nil, tmpl[in][on], at, fmt.Sprintf("operation '%s' of %s", full, what))
-			out[full] = p.mapOp(e, fmt.Sprintf("operation '%s' of %s", full, what), kind)
+			w := "operation '" + full + "' of " + what
+			out[full] = p.mapOp(p.mergeOp(nil, tmpl[in][on], at, w), w, kind)
 			out[full].short = on
 		}
 	}
-	return out
+	set := &opSet{ops: out}
+	for _, n := range sortedKeys(out) {
+		if !out[n].op.IsNoop() {
+			set.names = append(set.names, n)
+		}
+	}
+	if shared {
+		*cache = set
+	}
+	return set
 }
 
 // mappedOp is an operation mapped to a plugin, with inputs not yet evaluated.

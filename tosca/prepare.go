@@ -223,7 +223,20 @@ func (e *evaluator) scalable(minN, maxN, defN *ynode, at Pos, what string) Scala
 	return s
 }
 
-func (e *evaluator) operations(ops map[string]*mappedOp, sc *funcScope) map[string]*Operation {
+func (e *evaluator) operations(set *opSet, sc *funcScope) map[string]*Operation {
+	if set == nil {
+		return map[string]*Operation{}
+	}
+	if !set.hasFunctions() {
+		if set.static == nil {
+			set.static = e.evalOps(set.ops, sc)
+		}
+		return set.static
+	}
+	return e.evalOps(set.ops, sc)
+}
+
+func (e *evaluator) evalOps(ops map[string]*mappedOp, sc *funcScope) map[string]*Operation {
 	out := make(map[string]*Operation, len(ops)*2)
 	shortCount := make(map[string]int, len(ops))
 	for _, m := range ops {
@@ -495,4 +508,3 @@ func deepCopy(v any) any {
 	}
 	return v
 }
-

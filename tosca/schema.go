@@ -64,7 +64,9 @@ func (p *parser) strict(n *ynode, what string, allowed keys) {
 			p.add(k.pos, CodeUnknownKey, fmt.Sprintf("'%s' is not a valid key of %s", ks, what), hint)
 			continue
 		}
-		p.needVersion(k, fmt.Sprintf("'%s' in %s", ks, what), min)
+		if !p.ver.atLeast(min) {
+			p.needVersion(k, "'"+ks+"' in "+what, min)
+		}
 	}
 }
 

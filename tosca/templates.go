@@ -2,8 +2,8 @@ package tosca
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+	"strconv"
+		"strings"
 )
 
 // template is a node template after merging with its type.
@@ -14,7 +14,7 @@ type template struct {
 	node   *ynode
 	typ    *nodeType
 	props  *ynode // merged properties (mapping)
-	ops    map[string]*mappedOp
+	ops    *opSet
 	rels   []*relDef
 	hostID string
 	// scalable properties (nil: default)
@@ -29,8 +29,8 @@ type relDef struct {
 	target string
 	tgt    *template
 	props  *ynode
-	srcOps map[string]*mappedOp
-	tgtOps map[string]*mappedOp
+	srcOps *opSet
+	tgtOps *opSet
 	pos    Pos
 	tpos   Pos // position of the target value
 }
@@ -58,7 +58,7 @@ func (p *parser) parseTemplates(sec *ynode) {
 func (p *parser) parseTemplate(t *template) {
 	what := fmt.Sprintf("node template '%s'", t.name)
 	t.props = &ynode{kind: kMap, pos: t.pos}
-	t.ops = map[string]*mappedOp{}
+	t.ops = &opSet{}
 	v := t.node
 	if !p.isMap(v, what, false) {
 		return
@@ -77,14 +77,14 @@ func (p *parser) parseTemplate(t *template) {
 	}
 	t.props, _ = p.mergeProps(t.typ.props, v.get("properties"), v.pos, what, nil)
 	tmplIfaces := p.parseInterfaces(v.get("interfaces"), what, false)
-	t.ops = p.mergeIfaces(t.typ.ifaces, tmplIfaces, v.pos, what, "node")
+	t.ops = p.mergeIfaces(t.typ.ifaces, tmplIfaces, v.pos, what, "node", &t.typ.opCache)
 
 	if rels := v.get("relationships"); rels != nil && rels.kind != kNull {
 		if rels.kind != kSeq {
 			p.add(rels.pos, CodeWrongType, fmt.Sprintf("relationships of %s must be a list, found %s", what, rels.kind), "write `relationships:` followed by `- type: ...` entries")
 		} else {
 			for i, rn := range rels.items {
-				if r := p.parseRelationship(t, rn, fmt.Sprintf("relationship %d of %s", i+1, what)); r != nil {
+				if r := p.parseRelationship(t, rn, "relationship "+strconv.Itoa(i+1)+" of "+what); r != nil {
 					t.rels = append(t.rels, r)
 				}
 			}
@@ -149,8 +149,8 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 			p.add(ct.pos, CodeInvalidValue, fmt.Sprintf("%s connection_type must be all_to_all or all_to_one", what), suggest(s, []string{"all_to_all", "all_to_one"}))
 		}
 	}
-	r.srcOps = p.mergeIfaces(r.typ.srcIfaces, p.parseInterfaces(n.get("source_interfaces"), what+" source", false), n.pos, what, "relationship")
-	r.tgtOps = p.mergeIfaces(r.typ.tgtIfaces, p.parseInterfaces(n.get("target_interfaces"), what+" target", false), n.pos, what, "relationship")
+	r.srcOps = p.mergeIfaces(r.typ.srcIfaces, p.parseInterfaces(n.get("source_interfaces"), what+" source", false), n.pos, what, "relationship", &r.typ.srcCache)
+	r.tgtOps = p.mergeIfaces(r.typ.tgtIfaces, p.parseInterfaces(n.get("target_interfaces"), what+" target", false), n.pos, what, "relationship", &r.typ.tgtCache)
 	return r
 }
 
@@ -314,32 +314,29 @@ func (p *parser) checkPlacement() {
 		if t.plugins == nil {
 			t.plugins = map[string]bool{}
 		}
-		p.useOps(t, t.ops, fmt.Sprintf("node template '%s'", t.name))
+		p.useOps(t, t.ops, func() string { return fmt.Sprintf("node template '%s'", t.name) })
 		for _, r := range t.rels {
-			p.useOps(t, r.srcOps, fmt.Sprintf("source operation of relationship '%s' of node template '%s'", r.typ.name, t.name))
+			p.useOps(t, r.srcOps, func() string {
+				return fmt.Sprintf("source operation of relationship '%s' of node template '%s'", r.typ.name, t.name)
+			})
 			if r.tgt != nil {
 				if r.tgt.plugins == nil {
 					r.tgt.plugins = map[string]bool{}
 				}
-				p.useOps(r.tgt, r.tgtOps, fmt.Sprintf("target operation of relationship '%s' from node template '%s'", r.typ.name, t.name))
+				p.useOps(r.tgt, r.tgtOps, func() string {
+					return fmt.Sprintf("target operation of relationship '%s' from node template '%s'", r.typ.name, t.name)
+				})
 			}
 		}
 	}
 }
 
-func (p *parser) useOps(t *template, ops map[string]*mappedOp, what string) {
-	names := make([]string, 0, len(ops))
-	for n, m := range ops {
-		if !m.op.IsNoop() {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		m := ops[n]
+func (p *parser) useOps(t *template, set *opSet, what func() string) {
+	for _, n := range set.active() {
+		m := set.ops[n]
 		t.plugins[m.op.Plugin] = true
 		if t.hostID == "" && m.op.Executor == ExecutorHost {
-			p.add(m.pos, CodeHostAgentNoHost, fmt.Sprintf("%s: operation '%s' runs on a host (executor host_agent) but node '%s' is not contained in a cloudify.nodes.Compute", what, n, t.name),
+			p.add(m.pos, CodeHostAgentNoHost, fmt.Sprintf("%s: operation '%s' runs on a host (executor host_agent) but node '%s' is not contained in a cloudify.nodes.Compute", what(), n, t.name),
 				"add `executor: central_deployment_agent` to the operation, or contain the node in a Compute host")
 		}
 	}

@@ -244,20 +244,22 @@ type nodeType struct {
 	ifaces    ifaces
 	hierarchy []string // root first
 	state     uint8
+	opCache   *opSet // operations of templates that override none
 }
 
 // relType is a `relationships` entry after inheritance.
 type relType struct {
-	name                string
-	parent              string
-	pos                 Pos
-	node                *ynode
-	ownProps            *schema
-	ownSrc, ownTgt      ifaces
-	props               *schema
+	name                 string
+	parent               string
+	pos                  Pos
+	node                 *ynode
+	ownProps             *schema
+	ownSrc, ownTgt       ifaces
+	props                *schema
 	srcIfaces, tgtIfaces ifaces
-	hierarchy           []string
-	state               uint8
+	hierarchy            []string
+	state                uint8
+	srcCache, tgtCache   *opSet
 }
 
 func (t *relType) isA(name string) bool {

@@ -74,7 +74,6 @@ type ynode struct {
 	pos   Pos
 }
 
-
 // get returns the value of key in a map node, or nil.
 func (n *ynode) get(key string) *ynode {
 	if n == nil || n.kind != kMap {
@@ -288,10 +287,22 @@ func countNodes(n *yaml.Node, depth int) int {
 }
 
 type converter struct {
+	slab   []ynode // nodes are allocated in slabs
 	file   string
 	budget int64
 	probs  Problems
 	failed bool // alias budget exhausted or too deep: stop expanding
+}
+
+// node allocates a node from the current slab.
+func (c *converter) node(kind nkind, val any, pos Pos) *ynode {
+	if len(c.slab) == 0 {
+		c.slab = make([]ynode, 256)
+	}
+	n := &c.slab[0]
+	c.slab = c.slab[1:]
+	n.kind, n.val, n.pos = kind, val, pos
+	return n
 }
 
 func (c *converter) add(n *yaml.Node, code, msg, hint string) {
@@ -332,7 +343,8 @@ func (c *converter) convert(n *yaml.Node, depth int, viaAlias bool) *ynode {
 	case yaml.ScalarNode:
 		return c.scalar(n, pos)
 	case yaml.SequenceNode:
-		out := &ynode{kind: kSeq, pos: pos, items: make([]*ynode, 0, len(n.Content))}
+		out := c.node(kSeq, nil, pos)
+		out.items = make([]*ynode, 0, len(n.Content))
 		for _, ch := range n.Content {
 			v := c.convert(ch, depth+1, viaAlias)
 			if v == nil {
@@ -350,33 +362,38 @@ func (c *converter) convert(n *yaml.Node, depth int, viaAlias bool) *ynode {
 func (c *converter) scalar(n *yaml.Node, pos Pos) *ynode {
 	switch n.ShortTag() {
 	case "!!null":
-		return &ynode{kind: kNull, pos: pos}
+		return c.node(kNull, nil, pos)
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err == nil {
-			return &ynode{kind: kBool, val: b, pos: pos}
+			return c.node(kBool, b, pos)
 		}
 	case "!!int":
 		var i int
 		if err := n.Decode(&i); err == nil {
-			return &ynode{kind: kInt, val: i, pos: pos}
+			return c.node(kInt, i, pos)
 		}
 		var f float64
 		if err := n.Decode(&f); err == nil {
-			return &ynode{kind: kFloat, val: f, pos: pos}
+			return c.node(kFloat, f, pos)
 		}
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err == nil {
-			return &ynode{kind: kFloat, val: f, pos: pos}
+			return c.node(kFloat, f, pos)
 		}
 	}
-	return &ynode{kind: kString, val: n.Value, pos: pos}
+	return c.node(kString, n.Value, pos)
 }
 
 func (c *converter) mapping(n *yaml.Node, pos Pos, depth int, viaAlias bool) *ynode {
-	out := &ynode{kind: kMap, pos: pos}
-	seen := make(map[string]int, len(n.Content)/2)
+	out := c.node(kMap, nil, pos)
+	out.keys = make([]*ynode, 0, len(n.Content)/2)
+	out.vals = make([]*ynode, 0, len(n.Content)/2)
+	var seen map[string]int
+	if len(n.Content) > 16 {
+		seen = make(map[string]int, len(n.Content)/2)
+	}
 	var merges []*ynode
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
@@ -413,7 +430,7 @@ func (c *converter) mapping(n *yaml.Node, pos Pos, depth int, viaAlias bool) *yn
 			k = &ynode{kind: kString, val: scalarText(kn, k), pos: k.pos}
 		}
 		ks := k.val.(string)
-		if prev, dup := seen[ks]; dup {
+		if prev, dup := lookupKey(out, seen, ks); dup {
 			c.add(kn, CodeYAMLDuplicateKey, fmt.Sprintf("key %q is defined twice in this mapping (first at line %d)", ks, out.keys[prev].pos.Line),
 				"remove one of them; YAML keys must be unique")
 			continue
@@ -422,7 +439,9 @@ func (c *converter) mapping(n *yaml.Node, pos Pos, depth int, viaAlias bool) *yn
 		if v == nil {
 			return out
 		}
-		seen[ks] = len(out.keys)
+		if seen != nil {
+			seen[ks] = len(out.keys)
+		}
 		out.keys = append(out.keys, k)
 		out.vals = append(out.vals, v)
 	}
@@ -430,15 +449,32 @@ func (c *converter) mapping(n *yaml.Node, pos Pos, depth int, viaAlias bool) *yn
 	for _, m := range merges {
 		for j, k := range m.keys {
 			ks := k.keyStr()
-			if _, ok := seen[ks]; ok {
+			if _, ok := lookupKey(out, seen, ks); ok {
 				continue
 			}
-			seen[ks] = len(out.keys)
+			if seen != nil {
+				seen[ks] = len(out.keys)
+			}
 			out.keys = append(out.keys, k)
 			out.vals = append(out.vals, m.vals[j])
 		}
 	}
 	return out
+}
+
+// lookupKey finds key in a mapping being built: through seen when the
+// mapping is large, by scanning otherwise.
+func lookupKey(out *ynode, seen map[string]int, key string) (int, bool) {
+	if seen != nil {
+		i, ok := seen[key]
+		return i, ok
+	}
+	for i, k := range out.keys {
+		if k.keyStr() == key {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func scalarText(yn *yaml.Node, n *ynode) string {
