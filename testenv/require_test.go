@@ -101,7 +101,7 @@ func TestLockSharedAndExclusive(t *testing.T) {
 
 	_, err = lockEnv(p, true, 200*time.Millisecond)
 	require.Error(t, err, "exclusive waits for shared holders")
-	assert.Contains(t, err.Error(), "not obtained within")
+	assert.Contains(t, err.Error(), "not obtained in time")
 
 	un1()
 	un2()
@@ -121,6 +121,31 @@ func TestLockSharedAndExclusive(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	unx()
 	require.NoError(t, <-done, "a waiting shared lock is granted once the exclusive one is released")
+}
+
+func TestLockWaitingExclusiveGoesFirst(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lock")
+	shared, err := lockEnv(p, false, time.Second)
+	require.NoError(t, err)
+
+	got := make(chan error, 1)
+	go func() { // an exclusive request queues behind the shared holder
+		un, err := lockEnv(p, true, 5*time.Second)
+		if err == nil {
+			time.Sleep(300 * time.Millisecond)
+			un()
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	_, err = lockEnv(p, false, 100*time.Millisecond)
+	require.Error(t, err, "a new shared request waits behind the queued exclusive one")
+
+	shared()
+	require.NoError(t, <-got)
+	un, err := lockEnv(p, false, time.Second)
+	require.NoError(t, err, "shared is granted again after the exclusive holder is done")
+	un()
 }
 
 func TestLockMissingDirIsUnavailable(t *testing.T) {
