@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -118,6 +120,75 @@ func BenchmarkModify(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Modify(p, []Change{{Name: "host0", Delta: 10}}, Options{Seed: 2}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParsePlan is the whole path from blueprint file to instances:
+// tosca.Parse + Prepare + Expand + the dependency layers, over generated
+// blueprints of 100 / 1,000 / 10,000 node templates in 10-wide layers,
+// each node depending on one ("one") or all ten ("all") nodes of the
+// previous layer.
+func BenchmarkParsePlan(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		for _, shape := range []tosca.Shape{tosca.ShapeOne, tosca.ShapeAll} {
+			b.Run(fmt.Sprintf("%s/%d", shape, n), func(b *testing.B) {
+				path := filepath.Join(b.TempDir(), "blueprint.yaml")
+				if err := os.WriteFile(path, tosca.GenerateLayered(n, shape), 0o600); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					bp, probs := tosca.Parse(path, tosca.Options{})
+					if len(probs) > 0 {
+						b.Fatal(probs)
+					}
+					p, probs := bp.Prepare(nil)
+					if len(probs) > 0 {
+						b.Fatal(probs)
+					}
+					if err := Expand(p, Options{Seed: 1}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := BuildGraph(p).Layers(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkPlanOnly is this package's share of BenchmarkParsePlan: Expand
+// and the dependency layers of the prepared generated blueprints.
+func BenchmarkPlanOnly(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		for _, shape := range []tosca.Shape{tosca.ShapeOne, tosca.ShapeAll} {
+			b.Run(fmt.Sprintf("%s/%d", shape, n), func(b *testing.B) {
+				path := filepath.Join(b.TempDir(), "blueprint.yaml")
+				if err := os.WriteFile(path, tosca.GenerateLayered(n, shape), 0o600); err != nil {
+					b.Fatal(err)
+				}
+				bp, probs := tosca.Parse(path, tosca.Options{})
+				if len(probs) > 0 {
+					b.Fatal(probs)
+				}
+				p, probs := bp.Prepare(nil)
+				if len(probs) > 0 {
+					b.Fatal(probs)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := Expand(p, Options{Seed: 1}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := BuildGraph(p).Layers(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
