@@ -243,8 +243,8 @@ func orEmpty(n *ynode, at Pos) *ynode {
 // "iface.op". Sets of templates that override nothing are shared by every
 // template of the type.
 type opSet struct {
-	ops    map[string]*mappedOp
-	names  []string // sorted keys of operations that are not NO-OPs
+	ops   map[string]*mappedOp
+	names []string // sorted keys of operations that are not NO-OPs
 	// static is the evaluated operations when no input holds a function;
 	// it is then shared by every node using the set.
 	static map[string]*Operation

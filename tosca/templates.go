@@ -3,7 +3,7 @@ package tosca
 import (
 	"fmt"
 	"strconv"
-		"strings"
+	"strings"
 )
 
 // template is a node template after merging with its type.
