@@ -219,6 +219,7 @@ func TestTwoProcessesInterleave(t *testing.T) {
 		n, n, ops, worst)
 	assert.Greater(t, n, 20, "the writer progressed")
 	assert.Greater(t, ops, 20, "the other process progressed")
+	assert.Less(t, worst, 2*time.Second, "no round came near the 5s lock timeout")
 	evs := requireSeqs(t, s)
 	assert.Len(t, evs, n)
 	requireConsistent(t, s)
