@@ -1,0 +1,133 @@
+package manager
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+)
+
+// DefaultMainFile is the file looked for when a blueprint path is a folder.
+const DefaultMainFile = "blueprint.yaml"
+
+// ResolveBlueprintPath turns a folder or file path into the main file's path.
+func ResolveBlueprintPath(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("blueprint %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		main := filepath.Join(path, DefaultMainFile)
+		if _, err := os.Stat(main); err != nil {
+			return "", fmt.Errorf("blueprint folder %s has no %s: name the main file instead", path, DefaultMainFile)
+		}
+		return main, nil
+	}
+	return path, nil
+}
+
+// DefaultBlueprintID names a blueprint after its folder (or its file, when
+// the main file is not blueprint.yaml).
+func DefaultBlueprintID(mainFile string) string {
+	base := filepath.Base(mainFile)
+	if base == DefaultMainFile {
+		abs, err := filepath.Abs(mainFile)
+		if err == nil {
+			return filepath.Base(filepath.Dir(abs))
+		}
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+}
+
+// UploadBlueprint validates the blueprint at path and stores it with every
+// file of its folder, so that deployments survive edits to or deletion of
+// the source. An invalid blueprint returns a *ProblemsError.
+func (m *Manager) UploadBlueprint(ctx context.Context, id, path string) (*store.Blueprint, error) {
+	main, err := ResolveBlueprintPath(path)
+	if err != nil {
+		return nil, err
+	}
+	bp, problems := tosca.Parse(main, tosca.Options{ImportRules: m.cfg.ImportRules})
+	if len(problems) > 0 {
+		return nil, &ProblemsError{Path: main, Problems: problems}
+	}
+	if id == "" {
+		id = DefaultBlueprintID(main)
+	}
+	archive, err := store.ArchiveDir(bp.Dir, store.DefaultMaxArchiveBytes)
+	if err != nil {
+		return nil, fmt.Errorf("archiving blueprint folder %s: %w", bp.Dir, err)
+	}
+	rec := &store.Blueprint{
+		ID:          id,
+		MainFile:    bp.MainFile,
+		Description: bp.Description,
+		InputDefs:   bp.InputDefs(),
+		Source:      main,
+	}
+	if err := m.st.CreateBlueprint(ctx, rec, archive); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// blueprintDir returns a folder holding the stored blueprint's files,
+// extracting them on first use. The folder is named after the archive's
+// hash, so a re-uploaded blueprint of the same id never sees stale files.
+func (m *Manager) blueprintDir(ctx context.Context, bp *store.Blueprint) (string, error) {
+	sum := bp.ArchiveSHA256
+	if sum == "" {
+		h := sha256.Sum256([]byte(bp.ID))
+		sum = hex.EncodeToString(h[:])
+	}
+	dir := filepath.Join(m.cfg.DataDir, "resources", safeName(bp.ID)+"-"+sum[:12])
+	if _, err := os.Stat(filepath.Join(dir, bp.MainFile)); err == nil {
+		return dir, nil
+	}
+	tmp := dir + ".tmp-" + fmt.Sprint(os.Getpid())
+	_ = os.RemoveAll(tmp)
+	if err := m.st.BlueprintFiles(ctx, bp.ID, tmp); err != nil {
+		return "", fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		_ = os.RemoveAll(tmp)
+		if _, statErr := os.Stat(filepath.Join(dir, bp.MainFile)); statErr == nil {
+			return dir, nil // another process extracted it first
+		}
+		return "", fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
+	}
+	return dir, nil
+}
+
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// DeleteBlueprint removes a blueprint that no deployment uses.
+func (m *Manager) DeleteBlueprint(ctx context.Context, id string) error {
+	bp, err := m.st.GetBlueprint(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := m.st.DeleteBlueprint(ctx, id); err != nil {
+		return err
+	}
+	if bp.ArchiveSHA256 != "" {
+		_ = os.RemoveAll(filepath.Join(m.cfg.DataDir, "resources", safeName(bp.ID)+"-"+bp.ArchiveSHA256[:12]))
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/tosca/plan"
+)
+
+// CreateOptions tune deployment creation.
+type CreateOptions struct {
+	// Seed makes node-instance ids reproducible (0: random).
+	Seed int64
+}
+
+// CreateDeployment plans a deployment of a stored blueprint with inputs and
+// stores it with its node instances (state uninitialized). The plan is made
+// from the stored copy of the blueprint's files. Problems with the inputs
+// return a *ProblemsError.
+func (m *Manager) CreateDeployment(ctx context.Context, id, blueprintID string, inputs map[string]any, opts CreateOptions) (*store.Deployment, error) {
+	if id == "" {
+		id = blueprintID
+	}
+	bp, err := m.st.GetBlueprint(ctx, blueprintID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.st.GetDeployment(ctx, id); err == nil {
+		return nil, fmt.Errorf("deployment %s: %w", id, store.ErrExists)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	p, err := m.planFor(ctx, bp, inputs, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	d := &store.Deployment{ID: id, BlueprintID: blueprintID, Description: p.Description, Inputs: p.Inputs, Plan: p}
+	if err := m.st.CreateDeployment(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// planFor parses the stored blueprint and expands a plan with inputs.
+func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[string]any, seed int64) (*tosca.Plan, error) {
+	dir, err := m.blueprintDir(ctx, bp)
+	if err != nil {
+		return nil, err
+	}
+	main := filepath.Join(dir, bp.MainFile)
+	parsed, problems := tosca.Parse(main, tosca.Options{ImportRules: m.cfg.ImportRules})
+	if len(problems) > 0 {
+		return nil, &ProblemsError{Path: main, Problems: problems}
+	}
+	p, problems := parsed.Prepare(inputs)
+	if len(problems) > 0 {
+		return nil, &ProblemsError{Path: main, Problems: problems}
+	}
+	if err := plan.Expand(p, plan.Options{Seed: seed}); err != nil {
+		return nil, fmt.Errorf("planning deployment of %s: %w", bp.ID, err)
+	}
+	return p, nil
+}
+
+// loadDeployment returns a deployment whose plan points at an extracted
+// copy of its blueprint's files (the folder recorded at creation may be gone).
+func (m *Manager) loadDeployment(ctx context.Context, id string) (*store.Deployment, error) {
+	d, _, err := m.deploymentWithInstances(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	bp, err := m.st.GetBlueprint(ctx, d.BlueprintID)
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s: its blueprint: %w", id, err)
+	}
+	dir, err := m.blueprintDir(ctx, bp)
+	if err != nil {
+		return nil, err
+	}
+	d.Plan.BlueprintDir = dir
+	return d, nil
+}
+
+// deploymentWithInstances returns the deployment with its plan's
+// NodeInstances filled from the instance records (the store keeps them
+// there, not in the plan), and the records themselves.
+func (m *Manager) deploymentWithInstances(ctx context.Context, id string) (*store.Deployment, []*store.NodeInstance, error) {
+	d, err := m.st.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	insts, err := m.st.ListNodeInstances(ctx, id, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Plan.NodeInstances = make([]*tosca.NodeInstance, len(insts))
+	for i, ni := range insts {
+		ti := ni.NodeInstance
+		d.Plan.NodeInstances[i] = &ti
+	}
+	return d, insts, nil
+}
+
+// DeleteDeployment removes a deployment and everything it owns. It refuses
+// (ErrActiveExecution, ErrDependents) while an execution runs or while other
+// deployments depend on it, unless force.
+func (m *Manager) DeleteDeployment(ctx context.Context, id string, force bool) error {
+	if _, err := m.st.GetDeployment(ctx, id); err != nil {
+		return err
+	}
+	if !force {
+		if err := m.checkNoActive(ctx, id); err != nil {
+			return err
+		}
+		if err := m.checkNoDependents(ctx, id); err != nil {
+			return err
+		}
+	}
+	return m.st.DeleteDeployment(ctx, id, force)
+}
+
+func (m *Manager) checkNoActive(ctx context.Context, id string) error {
+	execs, err := m.st.ListExecutions(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range execs {
+		if e.Status.Active() {
+			return fmt.Errorf("deployment %s: %w (execution %s, %s, status %s); wait for it or cancel it with `gantry executions cancel %s`",
+				id, ErrActiveExecution, e.ID, e.WorkflowID, e.Status, e.ID)
+		}
+	}
+	return nil
+}
+
+// checkNoDependents refuses when live proxies of other deployments point here.
+func (m *Manager) checkNoDependents(ctx context.Context, id string) error {
+	deps, err := m.st.ListDependencies(ctx, store.DependencyFilter{TargetDeploymentID: id})
+	if err != nil {
+		return err
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	var who []string
+	for _, d := range deps {
+		who = append(who, d.SourceDeploymentID+" (node instance "+d.Creator+")")
+	}
+	return fmt.Errorf("deployment %s: %w: %s; uninstall those first, or pass --force", id, ErrDependents, strings.Join(who, ", "))
+}

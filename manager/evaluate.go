@@ -1,0 +1,220 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/gantryhq/gantry/plugins/proxy"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// evaluate is the engine's runtime-function hook: tosca.EvaluateRuntime
+// over the engine's live runtime properties.
+func (m *Manager) evaluate(ctx context.Context, p *tosca.Plan, v any, scope workflow.EvalScope) (any, error) {
+	r := &resolver{
+		ctx: ctx, m: m,
+		props:  scope.Resolver.RuntimeProperties,
+		secret: scope.Resolver.Secret,
+	}
+	return tosca.EvaluateRuntime(p, v, tosca.EvalContext{Self: scope.Self, Source: scope.Source, Target: scope.Target}, r)
+}
+
+// secret is the plugins' secret lookup.
+func (m *Manager) secret(ctx context.Context, key string) (string, error) {
+	s, err := m.st.GetSecret(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	return s.Value, nil
+}
+
+// resolver answers tosca.EvaluateRuntime's questions.
+type resolver struct {
+	ctx    context.Context
+	m      *Manager
+	props  func(instanceID string) (map[string]any, error)
+	secret func(ctx context.Context, key string) (string, error)
+	depth  int
+}
+
+func (r *resolver) Attribute(instanceID string, path []any) (any, bool, error) {
+	props, err := r.props(instanceID)
+	if err != nil {
+		return nil, false, err
+	}
+	v, ok := walk(props, path)
+	return v, ok, nil
+}
+
+func (r *resolver) Secret(key string) (string, error) {
+	return r.secret(r.ctx, key)
+}
+
+func (r *resolver) Capability(deploymentID, name string, path []any) (any, error) {
+	if r.depth > 8 {
+		return nil, fmt.Errorf("get_capability %s.%s: capabilities refer to each other more than 8 deep", deploymentID, name)
+	}
+	caps, err := r.m.evaluateOutputs(r.ctx, deploymentID, true, r.depth+1)
+	if err != nil {
+		return nil, fmt.Errorf("get_capability %s.%s: %w", deploymentID, name, err)
+	}
+	v, ok := caps[name]
+	if !ok {
+		return nil, fmt.Errorf("get_capability: deployment %s has no capability %q", deploymentID, name)
+	}
+	out, ok := walk(v, path)
+	if !ok {
+		return nil, fmt.Errorf("get_capability: deployment %s capability %q has nothing at %v", deploymentID, name, path)
+	}
+	return out, nil
+}
+
+// walk follows path (map keys, list indexes) into v.
+func walk(v any, path []any) (any, bool) {
+	cur := v
+	for _, p := range path {
+		switch c := cur.(type) {
+		case map[string]any:
+			key := fmt.Sprint(p)
+			next, ok := c[key]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case []any:
+			var i int
+			switch n := p.(type) {
+			case int:
+				i = n
+			case float64:
+				i = int(n)
+			case string:
+				var err error
+				if i, err = strconv.Atoi(n); err != nil {
+					return nil, false
+				}
+			default:
+				return nil, false
+			}
+			if i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Outputs evaluates a deployment's outputs against its runtime state.
+func (m *Manager) Outputs(ctx context.Context, deploymentID string) (map[string]any, error) {
+	return m.evaluateOutputs(ctx, deploymentID, false, 0)
+}
+
+// Capabilities evaluates a deployment's capabilities against its runtime state.
+func (m *Manager) Capabilities(ctx context.Context, deploymentID string) (map[string]any, error) {
+	return m.evaluateOutputs(ctx, deploymentID, true, 0)
+}
+
+func (m *Manager) evaluateOutputs(ctx context.Context, deploymentID string, capabilities bool, depth int) (map[string]any, error) {
+	d, insts, err := m.deploymentWithInstances(ctx, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	props := make(map[string]map[string]any, len(insts))
+	for _, ni := range insts {
+		props[ni.ID] = ni.RuntimeProperties
+	}
+	r := &resolver{
+		ctx: ctx, m: m, depth: depth,
+		props: func(id string) (map[string]any, error) { return props[id], nil },
+		secret: func(ctx context.Context, key string) (string, error) {
+			return m.secret(ctx, key)
+		},
+	}
+	defs := d.Plan.Outputs
+	if capabilities {
+		defs = d.Plan.Capabilities
+	}
+	names := make([]string, 0, len(defs))
+	for n := range defs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make(map[string]any, len(defs))
+	var errs []error
+	for _, n := range names {
+		v, err := tosca.EvaluateRuntime(d.Plan, defs[n].Value, tosca.EvalContext{}, r)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("output %s: %w", n, err))
+			continue
+		}
+		out[n] = v
+	}
+	return out, errors.Join(errs...)
+}
+
+// proxyDeployments is the DeploymentProxy plugin's view of the store.
+type proxyDeployments struct{ m *Manager }
+
+var _ proxy.Deployments = (*proxyDeployments)(nil)
+
+func (p *proxyDeployments) InstallStatus(ctx context.Context, id string) (proxy.InstallStatus, error) {
+	if _, err := p.m.st.GetDeployment(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return proxy.InstallStatus{}, proxy.ErrNoDeployment
+	} else if err != nil {
+		return proxy.InstallStatus{}, err
+	}
+	if err := p.m.reapDead(ctx, id); err != nil {
+		return proxy.InstallStatus{}, err
+	}
+	execs, err := p.m.st.ListExecutions(ctx, id)
+	if err != nil {
+		return proxy.InstallStatus{}, err
+	}
+	for i := len(execs) - 1; i >= 0; i-- {
+		e := execs[i]
+		if e.DryRun || (e.WorkflowID != "install" && e.WorkflowID != "uninstall") {
+			continue
+		}
+		return proxy.InstallStatus{
+			Installed:   e.WorkflowID == "install" && e.Status == store.ExecutionTerminated,
+			ExecutionID: e.ID, Workflow: e.WorkflowID, Status: string(e.Status), Error: e.Error,
+		}, nil
+	}
+	return proxy.InstallStatus{}, nil
+}
+
+func (p *proxyDeployments) Outputs(ctx context.Context, id string) (map[string]any, error) {
+	out, err := p.m.Outputs(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, proxy.ErrNoDeployment
+	}
+	return out, err
+}
+
+func (p *proxyDeployments) Inputs(ctx context.Context, id string) (map[string]any, error) {
+	d, err := p.m.st.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.Inputs, nil
+}
+
+func (p *proxyDeployments) AddDependency(ctx context.Context, from, via, to string) error {
+	return p.m.st.PutDependency(ctx, &store.Dependency{SourceDeploymentID: from, TargetDeploymentID: to, Creator: via})
+}
+
+func (p *proxyDeployments) RemoveDependency(ctx context.Context, from, via, _ string) error {
+	err := p.m.st.DeleteDependency(ctx, from, via)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,425 @@
+package manager
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/tosca/plan"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// ExecOptions tune one execution.
+type ExecOptions struct {
+	DryRun bool
+	// AllowCustomParameters accepts parameters the workflow does not declare.
+	AllowCustomParameters bool
+	// Parallelism, TaskRetries and TaskRetryInterval override the manager's
+	// settings when set (TaskRetries: nil keeps the default).
+	Parallelism       int
+	TaskRetries       *int
+	TaskRetryInterval time.Duration
+}
+
+// Running is an execution started by this process.
+type Running struct {
+	Execution *store.Execution
+	engine    *workflow.Execution
+	after     func(*workflow.Result) error
+	m         *Manager
+}
+
+// Progress is a snapshot for live displays.
+func (r *Running) Progress() workflow.Progress { return r.engine.Progress() }
+
+// Cancel asks the execution to stop (graceful, or force).
+func (r *Running) Cancel(mode workflow.CancelMode) { r.engine.Cancel(mode) }
+
+// Done is closed when the execution ends.
+func (r *Running) Done() <-chan struct{} { return r.engine.Done() }
+
+// Wait waits for the end and returns the result, with the stored record refreshed.
+func (r *Running) Wait(ctx context.Context) (*store.Execution, *workflow.Result, error) {
+	res, err := r.engine.Wait()
+	r.m.mu.Lock()
+	delete(r.m.running, r.Execution.ID)
+	r.m.mu.Unlock()
+	if err != nil {
+		return r.Execution, res, err
+	}
+	if r.after != nil && res.Status == workflow.StatusTerminated {
+		if err := r.after(res); err != nil {
+			return r.Execution, res, err
+		}
+	}
+	e, gerr := r.m.st.GetExecution(ctx, r.Execution.ID)
+	if gerr == nil {
+		r.Execution = e
+	}
+	return r.Execution, res, nil
+}
+
+func newID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// StartExecution runs a workflow of a deployment in this process and
+// returns at once; Wait for the result.
+func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, params map[string]any, opts ExecOptions) (*Running, error) {
+	d, err := m.loadDeployment(ctx, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	def, ok := d.Plan.Workflows[wf]
+	if !ok {
+		return nil, fmt.Errorf("deployment %s has no workflow %q (it has: %s): %w", deploymentID, wf, strings.Join(workflowNames(d.Plan), ", "), store.ErrNotFound)
+	}
+	params, err = bindParams(wf, def, params, opts.AllowCustomParameters)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.reapDead(ctx, deploymentID); err != nil {
+		return nil, err
+	}
+	if err := m.checkNoActive(ctx, deploymentID); err != nil {
+		return nil, err
+	}
+	if wf == "uninstall" {
+		if err := m.checkNoDependents(ctx, deploymentID); err != nil {
+			if force, _ := params["force"].(bool); !force {
+				return nil, err
+			}
+		}
+		delete(params, "force")
+	}
+	req := workflow.Request{DeploymentID: deploymentID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun}
+	var after func(*workflow.Result) error
+	if wf == "scale" {
+		ch, apply, err := m.prepareScale(ctx, d, params, opts.DryRun)
+		if err != nil {
+			return nil, err
+		}
+		req.Scale, after = ch, apply
+	}
+	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid()}
+	if err := m.st.CreateExecution(ctx, e); err != nil {
+		return nil, err
+	}
+	req.ExecutionID = e.ID
+	return m.start(ctx, e, req, opts, after)
+}
+
+func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after func(*workflow.Result) error) (*Running, error) {
+	cfg := m.engineConfig(opts)
+	ex, err := workflow.Start(ctx, cfg, req)
+	if err != nil {
+		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), e.ID, func(x *store.Execution) error {
+			setStatus(x, store.ExecutionFailed, err.Error())
+			return nil
+		})
+		return nil, fmt.Errorf("execution %s (%s of %s): %w", e.ID, req.Workflow, req.DeploymentID, err)
+	}
+	r := &Running{Execution: e, engine: ex, after: after, m: m}
+	m.mu.Lock()
+	m.running[e.ID] = ex
+	m.mu.Unlock()
+	return r, nil
+}
+
+// Resume continues a failed, cancelled or interrupted execution, skipping
+// every task that completed.
+func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptions) (*Running, error) {
+	e, err := m.st.GetExecution(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.reapDead(ctx, e.DeploymentID); err != nil {
+		return nil, err
+	}
+	if e, err = m.st.GetExecution(ctx, executionID); err != nil {
+		return nil, err
+	}
+	switch e.Status {
+	case store.ExecutionFailed, store.ExecutionCancelled:
+	default:
+		return nil, fmt.Errorf("execution %s is %s: %w (only failed, cancelled or interrupted executions resume)", e.ID, e.Status, ErrNotResumable)
+	}
+	if e.WorkflowID == "scale" {
+		return nil, fmt.Errorf("execution %s: %w: a scale cannot be resumed; run scale again", e.ID, ErrNotResumable)
+	}
+	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
+		return nil, err
+	}
+	d, err := m.loadDeployment(ctx, e.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	e, err = m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
+		x.CancelRequested, x.ForceCancel, x.PID = false, false, os.Getpid()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	req := workflow.Request{DeploymentID: e.DeploymentID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}
+	return m.start(ctx, e, req, opts, nil)
+}
+
+// Cancel asks an execution to stop. When this process runs it, the engine
+// is told at once; otherwise the request is recorded and the gantry
+// process running it picks it up within a quarter second.
+func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*store.Execution, error) {
+	e, err := m.st.RequestCancel(ctx, executionID, force)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	ex := m.running[executionID]
+	m.mu.Unlock()
+	if ex != nil {
+		mode := workflow.CancelGraceful
+		if force {
+			mode = workflow.CancelForce
+		}
+		ex.Cancel(mode)
+	}
+	if err := m.reapDead(ctx, e.DeploymentID); err != nil {
+		return nil, err
+	}
+	return m.st.GetExecution(ctx, executionID)
+}
+
+// reapDead marks active executions whose gantry process is gone (killed,
+// crashed) as failed, so that they can be resumed.
+func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
+	execs, err := m.st.ListExecutions(ctx, deploymentID)
+	if err != nil {
+		return err
+	}
+	for _, e := range execs {
+		if !e.Status.Active() || processAlive(e.PID) {
+			continue
+		}
+		m.mu.Lock()
+		_, mine := m.running[e.ID]
+		m.mu.Unlock()
+		if mine {
+			continue
+		}
+		pid := e.PID
+		_, err := m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+			if !x.Status.Active() {
+				return nil
+			}
+			status := store.ExecutionFailed
+			msg := fmt.Sprintf("interrupted: the gantry process (pid %d) that ran it is gone; resume it with `gantry executions resume %s`", pid, x.ID)
+			if x.CancelRequested {
+				status, msg = store.ExecutionCancelled, "cancelled (its gantry process is gone)"
+			}
+			setStatus(x, status, msg)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// setStatus updates status and the matching timestamps.
+func setStatus(e *store.Execution, status store.ExecutionStatus, errMsg string) {
+	now := time.Now().UTC()
+	e.Status = status
+	if status == store.ExecutionStarted && e.StartedAt.IsZero() {
+		e.StartedAt = now
+	}
+	if status.Terminal() {
+		e.EndedAt = now
+		e.Error = errMsg
+	}
+}
+
+func (m *Manager) engineConfig(opts ExecOptions) workflow.Config {
+	cfg := workflow.Config{
+		State:             &storeState{st: m.st},
+		Plugins:           m.registry,
+		Parallelism:       m.cfg.Parallelism,
+		TaskRetries:       m.cfg.TaskRetries,
+		TaskRetryInterval: m.cfg.TaskRetryInterval,
+		Evaluate:          m.evaluate,
+		Secrets:           m.secret,
+		OnEvent:           m.cfg.OnEvent,
+	}
+	if opts.Parallelism > 0 {
+		cfg.Parallelism = opts.Parallelism
+	}
+	if opts.TaskRetries != nil {
+		cfg.TaskRetries = *opts.TaskRetries
+	}
+	if opts.TaskRetryInterval > 0 {
+		cfg.TaskRetryInterval = opts.TaskRetryInterval
+	}
+	return cfg
+}
+
+func workflowNames(p *tosca.Plan) []string {
+	names := make([]string, 0, len(p.Workflows))
+	for n := range p.Workflows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// bindParams checks parameters against the workflow's declaration and
+// fills in defaults.
+func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom bool) (map[string]any, error) {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		if _, ok := def.Parameters[k]; !ok && !allowCustom && !(wf == "uninstall" && k == "force") {
+			known := make([]string, 0, len(def.Parameters))
+			for n := range def.Parameters {
+				known = append(known, n)
+			}
+			sort.Strings(known)
+			return nil, fmt.Errorf("workflow %s has no parameter %q (it has: %s); pass --allow-custom-parameters to send it anyway",
+				wf, k, strings.Join(known, ", "))
+		}
+		out[k] = v
+	}
+	for name, pd := range def.Parameters {
+		if _, ok := out[name]; ok {
+			continue
+		}
+		if pd.HasDefault || pd.Default != nil {
+			out[name] = pd.Default
+		}
+	}
+	return out, nil
+}
+
+// prepareScale plans the modification a scale execution runs, stores the
+// added instances, and returns what to apply to the deployment after success.
+func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (*workflow.ScaleChange, func(*workflow.Result) error, error) {
+	name, _ := params["scalable_entity_name"].(string)
+	if name == "" {
+		return nil, nil, errors.New("scale: parameter scalable_entity_name is required (a node or scaling group name)")
+	}
+	delta, err := intParam(params["delta"], 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scale: parameter delta: %w", err)
+	}
+	mod, err := plan.Modify(d.Plan, []plan.Change{{Name: name, Delta: delta}}, plan.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("scale %s by %d: %w", name, delta, err)
+	}
+	byID := make(map[string]*tosca.NodeInstance, len(mod.NodeInstances))
+	for _, ni := range mod.NodeInstances {
+		byID[ni.ID] = ni
+	}
+	oldByID := make(map[string]*tosca.NodeInstance, len(d.Plan.NodeInstances))
+	for _, ni := range d.Plan.NodeInstances {
+		oldByID[ni.ID] = ni
+	}
+	ch := &workflow.ScaleChange{Added: mod.Added, Removed: mod.Removed}
+	for _, ni := range mod.Extended {
+		ch.Related = append(ch.Related, byID[ni.ID])
+	}
+	for _, ni := range mod.Reduced {
+		if old := oldByID[ni.ID]; old != nil {
+			ch.Related = append(ch.Related, old)
+		}
+	}
+	if dryRun {
+		return ch, nil, nil
+	}
+	if len(mod.Added) > 0 {
+		recs := make([]*store.NodeInstance, len(mod.Added))
+		for i, ni := range mod.Added {
+			recs[i] = &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID}
+		}
+		if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
+			return nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
+		}
+	}
+	apply := func(*workflow.Result) error {
+		if len(mod.Removed) > 0 {
+			ids := make([]string, len(mod.Removed))
+			for i, ni := range mod.Removed {
+				ids[i] = ni.ID
+			}
+			if err := m.st.DeleteNodeInstances(ctx, d.ID, ids); err != nil {
+				return fmt.Errorf("scale: removing instances: %w", err)
+			}
+		}
+		// Intact instances that gained or lost relationship instances.
+		changed := make(map[string]bool, len(mod.Extended)+len(mod.Reduced))
+		for _, ni := range mod.Extended {
+			changed[ni.ID] = true
+		}
+		for _, ni := range mod.Reduced {
+			changed[ni.ID] = true
+		}
+		for id := range changed {
+			rels := byID[id].Relationships
+			if _, err := m.st.UpdateNodeInstance(ctx, d.ID, id, store.AnyVersion, func(x *store.NodeInstance) error {
+				x.Relationships = rels
+				return nil
+			}); err != nil {
+				return fmt.Errorf("scale: updating relationships of %s: %w", id, err)
+			}
+		}
+		_, err := m.st.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
+			mod.Apply(x.Plan)
+			return nil
+		})
+		return err
+	}
+	return ch, apply, nil
+}
+
+func intParam(v any, def int) (int, error) {
+	switch n := v.(type) {
+	case nil:
+		return def, nil
+	case int:
+		return n, nil
+	case int64:
+		return int(n), nil
+	case float64:
+		if n != float64(int(n)) {
+			return 0, fmt.Errorf("%v is not a whole number", n)
+		}
+		return int(n), nil
+	case string:
+		var i int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(n, "+"), "%d", &i); err != nil {
+			return 0, fmt.Errorf("%q is not a number", n)
+		}
+		return i, nil
+	}
+	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
+}

@@ -1,0 +1,111 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/plugins/proxy"
+	"github.com/gantryhq/gantry/plugins/script"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrInvalidBlueprint wraps blueprint problems (see Problems).
+	ErrInvalidBlueprint = errors.New("invalid blueprint")
+	// ErrActiveExecution is returned when a deployment already runs an execution.
+	ErrActiveExecution = errors.New("an execution is already running")
+	// ErrDependents is returned when other deployments depend on this one.
+	ErrDependents = errors.New("other deployments depend on this one")
+	// ErrNotResumable is returned by Resume for an execution that ended well or is running.
+	ErrNotResumable = errors.New("execution cannot be resumed")
+)
+
+// ProblemsError carries the problems of an invalid blueprint or inputs.
+type ProblemsError struct {
+	Path     string
+	Problems tosca.Problems
+}
+
+func (e *ProblemsError) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n%s", e.Path, len(e.Problems), e.Problems.Error())
+}
+
+func (e *ProblemsError) Unwrap() error { return ErrInvalidBlueprint }
+
+// Config configures a Manager.
+type Config struct {
+	Store store.Store
+	// DataDir holds extracted blueprint files (resources) and the like;
+	// default ~/.gantry.
+	DataDir     string
+	ImportRules []tosca.ImportRule
+	// Engine settings.
+	Parallelism       int
+	TaskRetries       int
+	TaskRetryInterval time.Duration
+	// CtxBinary is the program scripts call as `ctx` (default: this executable).
+	CtxBinary string
+	// OnEvent sees every event of executions this manager runs (live progress).
+	OnEvent func(workflow.Event)
+	// ExtraPlugins are registered in addition to the built-ins (tests).
+	ExtraPlugins map[string]plugins.Plugin
+}
+
+// Manager runs Gantry's use cases. Create it with New and Close it.
+type Manager struct {
+	cfg      Config
+	st       store.Store
+	registry *plugins.Registry
+	scripts  *script.Plugin
+
+	mu      sync.Mutex
+	running map[string]*workflow.Execution // by execution id, in this process
+}
+
+// New builds a Manager with the built-in plugins registered.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("manager: no store")
+	}
+	if cfg.DataDir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("manager: finding the data dir: %w", err)
+		}
+		cfg.DataDir = filepath.Join(home, ".gantry")
+	}
+	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*workflow.Execution{}}
+	sp, err := script.Register(m.registry, script.Config{CtxBinary: cfg.CtxBinary})
+	if err != nil {
+		return nil, err
+	}
+	m.scripts = sp
+	if err := m.registry.Register(proxy.Name, &proxy.Plugin{Deployments: &proxyDeployments{m: m}}); err != nil {
+		return nil, err
+	}
+	for name, p := range cfg.ExtraPlugins {
+		if err := m.registry.Register(name, p); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Store returns the manager's store.
+func (m *Manager) Store() store.Store { return m.st }
+
+// Registry returns the plugin registry (to register more plugins).
+func (m *Manager) Registry() *plugins.Registry { return m.registry }
+
+// Close releases the plugins' resources (not the store).
+func (m *Manager) Close() error {
+	return m.scripts.Close()
+}

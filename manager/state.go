@@ -1,0 +1,140 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// storeState is the engine's State over the store. Each engine batch is
+// one store transaction.
+type storeState struct {
+	st store.Store
+}
+
+var _ workflow.State = (*storeState)(nil)
+
+func (s *storeState) Instances(ctx context.Context, deploymentID string) ([]workflow.InstanceRecord, error) {
+	insts, err := s.st.ListNodeInstances(ctx, deploymentID, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflow.InstanceRecord, len(insts))
+	for i, ni := range insts {
+		out[i] = workflow.InstanceRecord{ID: ni.ID, State: string(ni.State), RuntimeProperties: ni.RuntimeProperties, Version: int64(ni.Version)}
+	}
+	return out, nil
+}
+
+func (s *storeState) TaskRecords(ctx context.Context, executionID string) ([]workflow.TaskRecord, error) {
+	tasks, err := s.st.ListTasks(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflow.TaskRecord, 0, len(tasks))
+	for _, t := range tasks {
+		st := workflow.TaskStatus(t.Status)
+		if t.Status == store.TaskSucceeded && t.LastError == ignoredMarker {
+			st = workflow.TaskIgnored
+		}
+		out = append(out, workflow.TaskRecord{ID: t.ID, Status: st, Attempts: t.Attempts, Time: t.UpdatedAt})
+	}
+	return out, nil
+}
+
+// ignoredMarker records a failure that uninstall ignored: the store has no
+// such status, so the task is stored succeeded with this note.
+const ignoredMarker = "failure ignored"
+
+func (s *storeState) Commit(ctx context.Context, b *workflow.Batch) error {
+	return s.st.Batch(ctx, func(tx store.Store) error {
+		for _, rec := range b.Instances {
+			rec := rec
+			_, err := tx.UpdateNodeInstance(ctx, b.DeploymentID, rec.ID, int(rec.Version), func(ni *store.NodeInstance) error {
+				ni.State = store.State(rec.State)
+				ni.RuntimeProperties = rec.RuntimeProperties
+				return nil
+			})
+			if errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("node instance %s: %w", rec.ID, workflow.ErrVersionConflict)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if len(b.Tasks) > 0 {
+			tasks := make([]*store.Task, len(b.Tasks))
+			for i, t := range b.Tasks {
+				st := store.TaskStatus(t.Status)
+				note := ""
+				if t.Status == workflow.TaskIgnored {
+					st, note = store.TaskSucceeded, ignoredMarker
+				}
+				tasks[i] = &store.Task{ID: t.ID, Status: st, Attempts: t.Attempts, LastError: note, UpdatedAt: t.Time}
+			}
+			if err := tx.PutTasks(ctx, b.ExecutionID, tasks); err != nil {
+				return err
+			}
+		}
+		if len(b.Events) > 0 {
+			evs := make([]*store.Event, len(b.Events))
+			for i := range b.Events {
+				evs[i] = toStoreEvent(&b.Events[i])
+			}
+			if err := tx.AppendEvents(ctx, b.ExecutionID, evs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *storeState) SetExecutionStatus(ctx context.Context, executionID string, status workflow.ExecStatus, errMsg string) error {
+	_, err := s.st.UpdateExecution(ctx, executionID, func(e *store.Execution) error {
+		setStatus(e, store.ExecutionStatus(status), errMsg)
+		return nil
+	})
+	return err
+}
+
+func (s *storeState) CancelRequested(ctx context.Context, executionID string) (workflow.CancelMode, error) {
+	e, err := s.st.GetExecution(ctx, executionID)
+	if err != nil {
+		return workflow.CancelNone, err
+	}
+	switch {
+	case e.ForceCancel:
+		return workflow.CancelForce, nil
+	case e.CancelRequested:
+		return workflow.CancelGraceful, nil
+	}
+	return workflow.CancelNone, nil
+}
+
+// toStoreEvent flattens an engine event into the store's record. The
+// store's Message carries the error of failed tasks.
+func toStoreEvent(ev *workflow.Event) *store.Event {
+	msg := ev.Message
+	if ev.Error != "" {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += ev.Error
+	}
+	if ev.State != "" && msg == "" {
+		msg = ev.State
+	}
+	return &store.Event{
+		Timestamp:      ev.Time,
+		Type:           string(ev.Type),
+		Level:          ev.Level,
+		NodeID:         ev.NodeID,
+		NodeInstanceID: ev.NodeInstanceID,
+		Operation:      ev.Operation,
+		TaskID:         ev.TaskID,
+		Message:        msg,
+	}
+}
