@@ -287,4 +287,3 @@ func TestBasicStartError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"webserver_host_1:create", "webserver_host_1:stop", "webserver_host_1:delete"}, e.ran(t))
 }
-
