@@ -165,10 +165,11 @@ func (r *MapRuntime) Set(value any, path ...string) error {
 func (r *MapRuntime) Delete(path ...string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	_, existed := GetPath(r.m, path...)
 	if err := DeletePath(r.m, path...); err != nil {
 		return err
 	}
-	if r.onChange != nil {
+	if existed && r.onChange != nil {
 		r.onChange()
 	}
 	return nil

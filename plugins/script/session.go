@@ -44,7 +44,7 @@ func (s *session) handle(args []string) (string, error) {
 			return "", fmt.Errorf("ctx %s: only available in relationship operations (this is %s on %s)", args[0], oc.OperationName, oc.Instance.ID)
 		}
 		if len(args) < 2 {
-			return "", fmt.Errorf("usage: ctx %s node|instance ...", args[0])
+			return "", fmt.Errorf("usage: ctx %s node|instance ARGS", args[0])
 		}
 		switch args[1] {
 		case "node":
@@ -142,7 +142,7 @@ func (s *session) nodeCmd(ep *plugins.Endpoint, args []string) (string, error) {
 
 func (s *session) instanceCmd(ep *plugins.Endpoint, args []string) (string, error) {
 	if len(args) == 0 {
-		return "", fmt.Errorf("usage: ctx instance id|host-id|runtime-properties ...")
+		return "", fmt.Errorf("usage: ctx instance id|host-id|state|runtime-properties [ARGS]")
 	}
 	switch args[0] {
 	case "id":
