@@ -197,6 +197,7 @@ func walkArchive(data []byte, fn func(name string, h *tar.Header, r io.Reader) e
 	defer gz.Close()
 	tr := tar.NewReader(gz)
 	var total int64
+	isDir := map[string]bool{} // every path seen so far: directory or file
 	for n := 0; ; n++ {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -210,6 +211,9 @@ func walkArchive(data []byte, fn func(name string, h *tar.Header, r io.Reader) e
 		}
 		name, err := localName(h.Name)
 		if err != nil {
+			return err
+		}
+		if err := checkPlace(isDir, name, h.Typeflag == tar.TypeDir); err != nil {
 			return err
 		}
 		switch h.Typeflag {
@@ -245,4 +249,26 @@ func localName(name string) (string, error) {
 		}
 	}
 	return clean, nil
+}
+
+// checkPlace refuses an entry that would need a file where a directory is
+// (or the reverse), and records the entry and its parents in isDir.
+func checkPlace(isDir map[string]bool, name string, dir bool) error {
+	if name == "." {
+		if dir {
+			return nil
+		}
+		return fmt.Errorf("blueprint archive entry %q: a file cannot be the root folder: %w", name, ErrInvalid)
+	}
+	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+		if d, seen := isDir[p]; seen && !d {
+			return fmt.Errorf("blueprint archive entry %q: %q is a file, not a folder: %w", name, p, ErrInvalid)
+		}
+		isDir[p] = true
+	}
+	if d, seen := isDir[name]; seen && d != dir {
+		return fmt.Errorf("blueprint archive entry %q: both a file and a folder: %w", name, ErrInvalid)
+	}
+	isDir[name] = dir
+	return nil
 }

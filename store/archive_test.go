@@ -90,19 +90,34 @@ func TestArchiveDir(t *testing.T) {
 
 func hostile(t *testing.T, hdrs ...*tar.Header) []byte {
 	t.Helper()
+	data, err := tarGz(hdrs...)
+	require.NoError(t, err)
+	return data
+}
+
+// tarGz builds a tar.gz from raw headers (regular files get zero bytes of
+// their size), without any of ArchiveDir's checks.
+func tarGz(hdrs ...*tar.Header) ([]byte, error) {
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, h := range hdrs {
-		require.NoError(t, tw.WriteHeader(h))
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
 		if h.Typeflag == tar.TypeReg {
-			_, err := tw.Write(make([]byte, h.Size))
-			require.NoError(t, err)
+			if _, err := tw.Write(make([]byte, h.Size)); err != nil {
+				return nil, err
+			}
 		}
 	}
-	require.NoError(t, tw.Close())
-	require.NoError(t, gz.Close())
-	return buf.Bytes()
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // TestExtractArchiveTraversal: no entry lands outside the target folder,
@@ -125,6 +140,11 @@ func TestExtractArchiveTraversal(t *testing.T) {
 		{name: "device", data: func(t *testing.T) []byte {
 			return hostile(t, &tar.Header{Typeflag: tar.TypeChar, Name: "tty", Devmajor: 5})
 		}},
+		{name: "file then folder", data: func(t *testing.T) []byte { return hostile(t, reg("a"), reg("a/escaped")) }},
+		{name: "folder then file", data: func(t *testing.T) []byte {
+			return hostile(t, reg("a/b"), reg("a"))
+		}},
+		{name: "root as file", data: func(t *testing.T) []byte { return hostile(t, reg(".")) }},
 		{name: "existing symlink in target", data: func(t *testing.T) []byte { return hostile(t, reg("scripts/escaped")) },
 			pre: func(t *testing.T, dst, outside string) {
 				require.NoError(t, os.Symlink(outside, filepath.Join(dst, "scripts")))

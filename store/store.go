@@ -4,8 +4,10 @@ import "context"
 
 // Store is Gantry's state store. All methods are safe for concurrent use
 // (including from several processes, for BoltStore). Records returned are
-// fresh copies the caller may modify. Errors wrap the sentinels in errors.go
-// with the kind and id of the record concerned.
+// fresh copies the caller may modify; free-form values (inputs, parameters,
+// runtime properties) come back as JSON decodes them: float64, string, bool,
+// nil, []any, map[string]any. Errors wrap the sentinels in errors.go with the
+// kind and id of the record concerned.
 type Store interface {
 	// CreateBlueprint stores bp and its files (a tar.gz made by ArchiveDir,
 	// validated and size-limited). It sets CreatedAt (if zero), ArchiveSize
@@ -112,10 +114,11 @@ type Store interface {
 	// Batch runs fn with a Store whose operations all happen in one
 	// transaction, committed when fn returns nil and discarded when it
 	// returns an error (which Batch returns). Use it to group many writes
-	// (the engine flushes events, task records and states this way). Do
-	// not call Batch's Store after fn returns, nor Close it. An operation
-	// that fails inside fn writes nothing, so fn may handle its error and
-	// go on.
+	// (the engine flushes events, task records and states this way). Inside
+	// fn use only the Store passed to it: a write through the outer store
+	// would wait for this transaction forever. Do not keep that Store after
+	// fn returns. An operation that fails inside fn writes nothing, so fn
+	// may handle its error and go on. Nested Batch calls join the outer one.
 	Batch(ctx context.Context, fn func(Store) error) error
 
 	// Check verifies the store's integrity (the backend's own structure and
