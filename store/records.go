@@ -175,12 +175,15 @@ const (
 	TaskSent      TaskStatus = "sent"
 	TaskSucceeded TaskStatus = "succeeded"
 	TaskFailed    TaskStatus = "failed"
+	// TaskIgnored is a failed task whose failure the workflow ignored
+	// (uninstall with ignore_failure): resume does not run it again.
+	TaskIgnored TaskStatus = "failed_ignored"
 )
 
 // Valid reports whether s is a known status.
 func (s TaskStatus) Valid() bool {
 	switch s {
-	case TaskPending, TaskSent, TaskSucceeded, TaskFailed:
+	case TaskPending, TaskSent, TaskSucceeded, TaskFailed, TaskIgnored:
 		return true
 	}
 	return false
@@ -189,14 +192,16 @@ func (s TaskStatus) Valid() bool {
 // Task is the record resume needs for one task of an execution. ID is a
 // stable string the engine builds (e.g. "<instance>/<operation>").
 type Task struct {
-	ID             string     `json:"id"`
-	ExecutionID    string     `json:"execution_id"`
-	Status         TaskStatus `json:"status"`
-	Attempts       int        `json:"attempts"`
-	LastError      string     `json:"last_error,omitempty"`
-	NodeInstanceID string     `json:"node_instance_id,omitempty"`
-	Operation      string     `json:"operation,omitempty"`
-	UpdatedAt      time.Time  `json:"updated_at,omitzero"`
+	ID          string     `json:"id"`
+	ExecutionID string     `json:"execution_id"`
+	Status      TaskStatus `json:"status"`
+	Attempts    int        `json:"attempts"`
+	LastError   string     `json:"last_error,omitempty"`
+	// Result is the value the operation returned, if any (JSON types).
+	Result         any       `json:"result,omitempty"`
+	NodeInstanceID string    `json:"node_instance_id,omitempty"`
+	Operation      string    `json:"operation,omitempty"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"`
 }
 
 // Event is an event or a log line of an execution. Seq is assigned by the
@@ -216,6 +221,8 @@ type Event struct {
 	Operation      string `json:"operation,omitempty"`
 	TaskID         string `json:"task_id,omitempty"`
 	Message        string `json:"message"`
+	// Error is the error of a failed task or workflow.
+	Error string `json:"error,omitempty"`
 }
 
 // Secret visibilities (Cloudify's).

@@ -31,7 +31,7 @@ func testEvents(t *testing.T, s store.Store) {
 	in[0].Timestamp = ts
 	require.NoError(t, s.AppendEvents(ctx, "e", in[:10]))
 	require.NoError(t, s.AppendEvents(ctx, "e", in[10:]))
-	require.NoError(t, s.AppendEvents(ctx, "f", []*store.Event{{Type: "workflow_started", Message: "other stream"}}))
+	require.NoError(t, s.AppendEvents(ctx, "f", []*store.Event{{Type: "workflow_failed", Message: "other stream", Error: "boom"}}))
 	for i, ev := range in {
 		assert.Equal(t, uint64(i+1), ev.Seq, "seq written back")
 	}
@@ -61,6 +61,7 @@ func testEvents(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, other, 1)
 	assert.Equal(t, uint64(1), other[0].Seq, "sequences are per execution")
+	assert.Equal(t, "boom", other[0].Error)
 
 	_, err = s.Events(ctx, "nope", 0, 0)
 	assert.ErrorIs(t, err, store.ErrNotFound)

@@ -113,7 +113,8 @@ func testTasks(t *testing.T, s store.Store) {
 	require.NoError(t, s.PutTasks(ctx, "e", batch))
 	require.NoError(t, s.PutTasks(ctx, "e", []*store.Task{
 		{ID: batch[7].ID, Status: store.TaskFailed, Attempts: 3, LastError: "exit status 1"},
-		{ID: batch[8].ID, Status: store.TaskSucceeded, Attempts: 1},
+		{ID: batch[8].ID, Status: store.TaskSucceeded, Attempts: 1, Result: map[string]any{"ip": "10.0.0.1"}},
+		{ID: batch[9].ID, Status: store.TaskIgnored, Attempts: 1, LastError: "stop failed"},
 	}))
 	tasks, err = s.ListTasks(ctx, "e")
 	require.NoError(t, err)
@@ -128,6 +129,12 @@ func testTasks(t *testing.T, s store.Store) {
 	assert.Equal(t, "exit status 1", got.LastError)
 	assert.Equal(t, "e", got.ExecutionID)
 
+	got, err = s.GetTask(ctx, "e", batch[8].ID)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"ip": "10.0.0.1"}, got.Result)
+	got, err = s.GetTask(ctx, "e", batch[9].ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.TaskIgnored, got.Status)
 	_, err = s.GetTask(ctx, "e", "nope")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	assert.ErrorIs(t, s.PutTasks(ctx, "nope", batch[:1]), store.ErrNotFound)
