@@ -48,8 +48,8 @@ type Result struct {
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// commandLine renders cmd for the remote shell.
-func (cmd Command) commandLine() (string, error) {
+// commandLine renders cmd for the remote shell, after prologue.
+func (cmd Command) commandLine(prologue string) (string, error) {
 	if len(cmd.Args) == 0 || cmd.Args[0] == "" {
 		return "", fmt.Errorf("%w: empty command", ErrInvalid)
 	}
@@ -59,6 +59,7 @@ func (cmd Command) commandLine() (string, error) {
 		}
 	}
 	var b strings.Builder
+	b.WriteString(prologue)
 	if len(cmd.Env) > 0 {
 		names := make([]string, 0, len(cmd.Env))
 		for k, v := range cmd.Env {
@@ -108,7 +109,8 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd Command) (Result, error) {
 // connection lost; retryable), *ExitError, ErrTimeout, context.Canceled.
 func (p *Pool) Stream(ctx context.Context, t Target, cmd Command, onLine LineFunc) (Result, error) {
 	res := Result{ExitCode: -1}
-	line, err := cmd.commandLine()
+	marker := newPidMarker()
+	line, err := cmd.commandLine(pidPrologue(marker))
 	if err != nil {
 		return res, err
 	}
@@ -123,7 +125,7 @@ func (p *Pool) Stream(ctx context.Context, t Target, cmd Command, onLine LineFun
 	}
 	defer c.release()
 	defer c.closeSession(sess)
-	return p.execute(ctx, c, sess, cmd, line, m, onLine)
+	return p.execute(ctx, c, sess, cmd, line, marker, m, onLine)
 }
 
 // openSession gets a connection and a session on it. A pooled connection
@@ -167,7 +169,7 @@ func (p *Pool) openSession(ctx context.Context, t Target, key poolKey) (*conn, *
 
 // execute runs the command line on sess and waits for it, stopping it on
 // timeout or cancellation.
-func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Command, line string, m *Masker, onLine LineFunc) (Result, error) {
+func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Command, line, marker string, m *Masker, onLine LineFunc) (Result, error) {
 	res := Result{ExitCode: -1}
 	stdout := &cappedBuffer{max: p.cfg.MaxOutput}
 	stderr := &cappedBuffer{max: p.cfg.MaxOutput}
@@ -188,12 +190,14 @@ func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Co
 		flush = append(flush, mo, lo)
 	}
 	me := m.Writer(errDst)
+	pc := &pidCatcher{w: io.MultiWriter(stderr, me), marker: []byte(marker)}
+	flush = append([]io.Closer{pc}, flush...)
 	flush = append(flush, me)
 	if le != nil {
 		flush = append(flush, le)
 	}
 	sess.Stdout = outW
-	sess.Stderr = io.MultiWriter(stderr, me)
+	sess.Stderr = pc
 
 	var stdin io.WriteCloser
 	if cmd.Stdin != nil {
@@ -229,14 +233,14 @@ func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Co
 	case werr = <-waitc:
 	case <-timeout:
 		stopped = fmt.Errorf("%w: %s on %s after %s (stopped)", ErrTimeout, cmd.describe(m), c.target, cmd.Timeout)
-		werr = p.stop(c, sess, waitc)
+		werr = p.stop(c, sess, pc.PID, waitc)
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			stopped = fmt.Errorf("%w: %s on %s (stopped): %w", ErrTimeout, cmd.describe(m), c.target, ctx.Err())
 		} else {
 			stopped = fmt.Errorf("ssh: %s on %s stopped: %w", cmd.describe(m), c.target, ctx.Err())
 		}
-		werr = p.stop(c, sess, waitc)
+		werr = p.stop(c, sess, pc.PID, waitc)
 	}
 	res.Duration = time.Since(start)
 	for _, f := range flush {
@@ -261,22 +265,45 @@ func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Co
 		return res, &ExitError{Code: res.ExitCode, Signal: res.Signal,
 			Stderr: append([]byte(nil), tail.Bytes()...), Command: cmd.describe(m)}
 	default:
-		// No exit status: the connection went away under the command.
+		// No exit status: normally the connection went away under the
+		// command. Give the connection watcher a moment to say why.
+		timer := time.NewTimer(200 * time.Millisecond)
+		defer timer.Stop()
+		select {
+		case <-c.done:
+		case <-timer.C:
+		}
+		if why := c.reason(); why != nil {
+			werr = why
+		}
 		return res, fmt.Errorf("%w: %s: connection lost while %s was running (it may have run partly): %w",
 			ErrConnect, c.target, cmd.describe(m), werr)
 	}
 }
 
-// stop ends a running command: SIGTERM to its process group, SIGKILL after
-// KillGrace, then the session is closed; if even that does not end it, the
-// whole connection is. It returns the session's Wait result.
-func (p *Pool) stop(c *conn, sess *gossh.Session, waitc <-chan error) error {
+// stop ends a running command: SIGTERM to its process group (by an SSH
+// signal request and by kill(1) over another session, see pid.go), SIGKILL
+// after KillGrace, then the session is closed; if even that does not end it,
+// the whole connection is. It returns the session's Wait result.
+func (p *Pool) stop(c *conn, sess *gossh.Session, pid func() int, waitc <-chan error) error {
+	signal := func(sig gossh.Signal) func() {
+		return func() {
+			_ = sess.Signal(sig)
+			if n := pid(); n > 1 {
+				p.wg.Add(1)
+				go func() {
+					defer p.wg.Done()
+					c.killGroup(n, string(sig))
+				}()
+			}
+		}
+	}
 	steps := []struct {
 		do    func()
 		grace time.Duration
 	}{
-		{func() { _ = sess.Signal(gossh.SIGTERM) }, p.cfg.KillGrace},
-		{func() { _ = sess.Signal(gossh.SIGKILL) }, p.cfg.KillGrace},
+		{signal(gossh.SIGTERM), p.cfg.KillGrace},
+		{signal(gossh.SIGKILL), p.cfg.KillGrace},
 		{func() { _ = sess.Close() }, 5 * time.Second},
 		{func() { c.close(errors.New("a stopped session did not end")) }, 0},
 	}
@@ -294,4 +321,24 @@ func (p *Pool) stop(c *conn, sess *gossh.Session, waitc <-chan error) error {
 		}
 	}
 	return <-waitc
+}
+
+// killGroup sends sig to the remote process group pid (and to pid itself,
+// should it lead no group) over a fresh session. Best effort, bounded.
+func (c *conn) killGroup(pid int, sig string) {
+	s, err := c.client.NewSession()
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.Run(fmt.Sprintf("kill -s %s -- -%d 2>/dev/null || kill -s %s %d 2>/dev/null", sig, pid, sig, pid))
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	case <-c.done:
+	}
 }

@@ -58,7 +58,7 @@ type testSSHD struct {
 	log        string
 	hostKey    gossh.Signer
 	rsaHostKey gossh.Signer // when sshdOptions.rsaHostKey
-	clientKey  string // private key file, authorized
+	clientKey  string       // private key file, authorized
 	clientPEM  []byte
 	knownHosts string // holds the host key for [127.0.0.1]:port
 
@@ -158,6 +158,10 @@ MaxAuthTries 10
 UseDNS no
 PrintMotd no
 LogLevel VERBOSE
+# bash started by sshd sources ~/.bashrc unless SHLVL says it is nested; this
+# machine's root .bashrc runs pyenv init (~150ms a command), which is not what
+# these tests measure.
+SetEnv SHLVL=1
 `, s.port, hostKeyLines, filepath.Join(dir, "sshd.pid"), authFile, o.maxSessions)
 	require.NoError(t, os.WriteFile(s.config, []byte(cfg), 0o600))
 
@@ -369,6 +373,19 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// eventually polls cond until it holds (true) or the timeout passes (false).
+// Unlike waitFor it may run outside the test goroutine.
+func eventually(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 func isExit(err error, code int) bool {
