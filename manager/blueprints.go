@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,4 +131,34 @@ func (m *Manager) DeleteBlueprint(ctx context.Context, id string) error {
 		_ = os.RemoveAll(filepath.Join(m.cfg.DataDir, "resources", safeName(bp.ID)+"-"+bp.ArchiveSHA256[:12]))
 	}
 	return nil
+}
+
+// EnsureBlueprint uploads the blueprint, or reuses an uploaded one of the
+// same id whose files are identical (so that `gantry install` can be run
+// again). Different files under a taken id are refused with ErrExists.
+func (m *Manager) EnsureBlueprint(ctx context.Context, id, path string) (*store.Blueprint, bool, error) {
+	main, err := ResolveBlueprintPath(path)
+	if err != nil {
+		return nil, false, err
+	}
+	if id == "" {
+		id = DefaultBlueprintID(main)
+	}
+	existing, err := m.st.GetBlueprint(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		bp, err := m.UploadBlueprint(ctx, id, main)
+		return bp, false, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	archive, err := store.ArchiveDir(filepath.Dir(main), store.DefaultMaxArchiveBytes)
+	if err != nil {
+		return nil, false, fmt.Errorf("archiving blueprint folder %s: %w", filepath.Dir(main), err)
+	}
+	sum := sha256.Sum256(archive)
+	if hex.EncodeToString(sum[:]) != existing.ArchiveSHA256 || filepath.Base(main) != existing.MainFile {
+		return nil, false, fmt.Errorf("blueprint %s: %w with different files; choose another id with -b, or delete it first (`gantry blueprints delete %s`)", id, store.ErrExists, id)
+	}
+	return existing, true, nil
 }

@@ -9,13 +9,20 @@ import (
 
 	"github.com/gantryhq/gantry/cmd/cli/blueprints"
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+	"github.com/gantryhq/gantry/cmd/cli/deployments"
+	"github.com/gantryhq/gantry/cmd/cli/events"
+	"github.com/gantryhq/gantry/cmd/cli/executions"
+	"github.com/gantryhq/gantry/cmd/cli/nodeinstances"
+	"github.com/gantryhq/gantry/cmd/cli/secrets"
+	"github.com/gantryhq/gantry/cmd/cli/shortcuts"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"
 
-// NewRoot builds the whole command tree on the given streams.
-func NewRoot(io *cmdutil.IOStreams) *cobra.Command {
+// NewRoot builds the whole command tree on the factory's streams.
+func NewRoot(f *cmdutil.Factory) *cobra.Command {
+	io := f.IO
 	root := &cobra.Command{
 		Use:   "gantry",
 		Short: "Gantry: a fast, scriptable orchestrator for Cloudify DSL blueprints",
@@ -33,7 +40,9 @@ Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath()))
 	})
-	root.AddCommand(blueprints.NewCmd(io))
+	f.RegisterGlobalFlags(root)
+	root.AddCommand(blueprints.NewCmd(f), deployments.NewCmd(f), executions.NewCmd(f), events.NewCmd(f),
+		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newCtxCmd())
 	return root
 }
 
@@ -45,7 +54,9 @@ func Main(args []string, io *cmdutil.IOStreams) (code int) {
 			code = cmdutil.ExitInternal
 		}
 	}()
-	root := NewRoot(io)
+	f := cmdutil.NewFactory(io)
+	defer f.Close()
+	root := NewRoot(f)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

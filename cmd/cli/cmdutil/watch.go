@@ -1,0 +1,173 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// EventPrinter shows the events of executions this process runs: plain
+// lines when piped, NDJSON with --json, and on a terminal a progress line
+// kept at the bottom.
+type EventPrinter struct {
+	IO   *IOStreams
+	JSON bool
+	// Verbose prints every event, not only logs, failures and workflow events.
+	Verbose bool
+
+	mu       sync.Mutex
+	progress string
+}
+
+// OnEvent is a workflow.Config OnEvent hook.
+func (p *EventPrinter) OnEvent(ev workflow.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.JSON {
+		_ = PrintNDJSON(p.IO.Out, ev)
+		return
+	}
+	if !p.Verbose && !interesting(ev) {
+		return
+	}
+	p.clearProgress()
+	fmt.Fprintln(p.IO.Out, FormatEvent(ev.Time, string(ev.Type), ev.NodeInstanceID, ev.Operation, ev.Level, joinMsg(ev.Message, ev.Error)))
+	p.drawProgress()
+}
+
+func joinMsg(msg, errMsg string) string {
+	switch {
+	case errMsg == "":
+		return msg
+	case msg == "":
+		return errMsg
+	}
+	return msg + ": " + errMsg
+}
+
+func interesting(ev workflow.Event) bool {
+	switch ev.Type {
+	case workflow.EventLog, workflow.EventTaskFailed, workflow.EventTaskRescheduled, workflow.EventTaskIgnored,
+		workflow.EventWorkflowStarted, workflow.EventWorkflowSucceeded, workflow.EventWorkflowFailed,
+		workflow.EventWorkflowCancelled, workflow.EventTaskDryRun:
+		return true
+	}
+	return false
+}
+
+// FormatEvent renders one event line.
+func FormatEvent(t time.Time, typ, instance, op, level, msg string) string {
+	var b strings.Builder
+	b.WriteString(t.Local().Format("15:04:05.000"))
+	b.WriteString("  ")
+	b.WriteString(fmt.Sprintf("%-20s", typ))
+	if instance != "" {
+		b.WriteString(" [" + instance)
+		if op != "" {
+			b.WriteString(" " + op)
+		}
+		b.WriteString("]")
+	}
+	if level != "" && level != "info" {
+		b.WriteString(" " + strings.ToUpper(level))
+	}
+	if msg != "" {
+		b.WriteString(" " + msg)
+	}
+	return b.String()
+}
+
+// FormatStoreEvent renders a stored event like FormatEvent.
+func FormatStoreEvent(ev *store.Event) string {
+	return FormatEvent(ev.Timestamp, ev.Type, ev.NodeInstanceID, ev.Operation, ev.Level, ev.Message)
+}
+
+func (p *EventPrinter) clearProgress() {
+	if p.progress != "" && p.IO.IsTerminal {
+		fmt.Fprint(p.IO.Out, "\r\033[K")
+	}
+}
+
+func (p *EventPrinter) drawProgress() {
+	if p.progress != "" && p.IO.IsTerminal {
+		fmt.Fprint(p.IO.Out, p.progress)
+	}
+}
+
+// SetProgress redraws the progress line (terminals only).
+func (p *EventPrinter) SetProgress(pr workflow.Progress) {
+	if !p.IO.IsTerminal || p.JSON {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearProgress()
+	p.progress = fmt.Sprintf("%d/%d operations done, %d running, %d failed, %s elapsed",
+		pr.Done, pr.Operations, pr.Running, pr.Failed, pr.Elapsed.Round(100*time.Millisecond))
+	p.drawProgress()
+}
+
+// EndProgress removes the progress line.
+func (p *EventPrinter) EndProgress() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearProgress()
+	p.progress = ""
+}
+
+// Watch waits for a running execution while showing progress. The first
+// Ctrl-C cancels gracefully, a second one forces. It returns the exit
+// error matching the outcome.
+func Watch(ctx context.Context, io *IOStreams, pr *EventPrinter, r *manager.Running) (*store.Execution, error) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	interrupts := 0
+loop:
+	for {
+		select {
+		case <-r.Done():
+			break loop
+		case <-sigs:
+			interrupts++
+			if interrupts == 1 {
+				fmt.Fprintln(io.ErrOut, "\ncancelling: running operations finish, no new ones start (Ctrl-C again to force)")
+				r.Cancel(workflow.CancelGraceful)
+			} else {
+				fmt.Fprintln(io.ErrOut, "\nforcing: stopping running operations")
+				r.Cancel(workflow.CancelForce)
+			}
+		case <-tick.C:
+			pr.SetProgress(r.Progress())
+		}
+	}
+	pr.EndProgress()
+	e, res, err := r.Wait(ctx)
+	if err != nil {
+		return e, StoreError(err)
+	}
+	switch res.Status {
+	case workflow.StatusTerminated:
+		return e, nil
+	case workflow.StatusCancelled:
+		return e, Exit(ExitCancelled, fmt.Errorf("execution %s (%s of %s) was cancelled; resume it with `gantry executions resume %s`",
+			e.ID, e.WorkflowID, e.DeploymentID, e.ID))
+	}
+	msg := "unknown error"
+	if res.Err != nil {
+		msg = res.Err.Error()
+	}
+	return e, Exit(ExitFailed, fmt.Errorf("execution %s (%s of %s) failed: %s\nfix the cause, then `gantry executions resume %s`",
+		e.ID, e.WorkflowID, e.DeploymentID, msg, e.ID))
+}

@@ -1,0 +1,3 @@
+// Package nodeinstances holds `gantry node-instances list|get`: instance
+// states and runtime properties.
+package nodeinstances

@@ -1,0 +1,158 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+	"github.com/gantryhq/gantry/store"
+)
+
+// NewCmd returns `gantry secrets`.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "secrets",
+		Aliases: []string{"secret"},
+		Short:   "Manage secrets (get_secret values, SSH keys)",
+	}
+	cmd.AddCommand(newCreateCmd(f), newGetCmd(f), newListCmd(f), newDeleteCmd(f))
+	return cmd
+}
+
+func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
+	var value, file, visibility string
+	var update bool
+	cmd := &cobra.Command{
+		Use:   "create KEY (-s VALUE | --from-file FILE | -  for stdin)",
+		Short: "Store a secret",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key := args[0]
+			fromStdin := len(args) == 2 && args[1] == "-"
+			if len(args) == 2 && !fromStdin {
+				return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("unexpected argument %q: give the value with -s, --from-file or - (stdin)", args[1]))
+			}
+			n := 0
+			for _, b := range []bool{cmd.Flags().Changed("secret-string"), file != "", fromStdin} {
+				if b {
+					n++
+				}
+			}
+			if n != 1 {
+				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("give the value exactly one way: -s VALUE, --from-file FILE, or - to read stdin"))
+			}
+			switch {
+			case file != "":
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("--from-file: %w", err))
+				}
+				value = string(b)
+			case fromStdin:
+				b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+				if err != nil {
+					return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("reading stdin: %w", err))
+				}
+				value = strings.TrimSuffix(string(b), "\n")
+			}
+			st, err := f.Store()
+			if err != nil {
+				return err
+			}
+			if err := st.PutSecret(context.Background(), &store.Secret{Key: key, Value: value, Visibility: visibility}, update); err != nil {
+				return cmdutil.StoreError(err)
+			}
+			fmt.Fprintf(f.IO.Out, "secret %s stored\n", key)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&value, "secret-string", "s", "", "the value (visible in your shell history: prefer --from-file or stdin)")
+	cmd.Flags().StringVar(&file, "from-file", "", "read the value from a file (e.g. an SSH private key)")
+	cmd.Flags().StringVar(&visibility, "visibility", store.VisibilityTenant, "private, tenant or global")
+	cmd.Flags().BoolVarP(&update, "update-if-exists", "u", false, "replace an existing secret")
+	return cmd
+}
+
+func newGetCmd(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "get KEY",
+		Short: "Print a secret's value",
+		Args:  cmdutil.ExactArgs(1, "KEY"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := f.Store()
+			if err != nil {
+				return err
+			}
+			s, err := st.GetSecret(context.Background(), args[0])
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if asJSON {
+				return cmdutil.PrintJSON(f.IO.Out, s)
+			}
+			fmt.Fprintln(f.IO.Out, s.Value)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (with the value)")
+	return cmd
+}
+
+func newListCmd(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List secret keys (never values)",
+		Args:  cmdutil.ExactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := f.Store()
+			if err != nil {
+				return err
+			}
+			ss, err := st.ListSecrets(context.Background())
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if asJSON {
+				if ss == nil {
+					ss = []*store.Secret{}
+				}
+				return cmdutil.PrintJSON(f.IO.Out, ss)
+			}
+			rows := make([][]string, len(ss))
+			for i, s := range ss {
+				rows[i] = []string{s.Key, s.Visibility, cmdutil.When(s.CreatedAt), cmdutil.When(s.UpdatedAt)}
+			}
+			cmdutil.Table(f.IO.Out, []string{"KEY", "VISIBILITY", "CREATED", "UPDATED"}, rows)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newDeleteCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete KEY",
+		Short: "Delete a secret",
+		Args:  cmdutil.ExactArgs(1, "KEY"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := f.Store()
+			if err != nil {
+				return err
+			}
+			if err := st.DeleteSecret(context.Background(), args[0]); err != nil {
+				return cmdutil.StoreError(err)
+			}
+			fmt.Fprintf(f.IO.Out, "secret %s deleted\n", args[0])
+			return nil
+		},
+	}
+}
