@@ -46,6 +46,7 @@ type Blueprint struct {
 	Files []string
 
 	ver            dslVersion
+	dispDir        string
 	inputs         *schema
 	dataTypes      map[string]*dataType
 	nodeTypes      map[string]*nodeType
@@ -132,7 +133,7 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 		return nil, Problems{{File: path, Code: CodeFileRead, Message: fmt.Sprintf("cannot resolve path: %v", err)}}
 	}
 	l := &loader{opts: opts, mainDir: filepath.Dir(abs), dispDir: filepath.Dir(path), files: map[string]*source{}}
-	bp := &Blueprint{Dir: l.mainDir, MainFile: filepath.Base(abs)}
+	bp := &Blueprint{Dir: l.mainDir, MainFile: filepath.Base(abs), dispDir: l.dispDir}
 	p := &parser{bp: bp, builtins: map[string]bool{}, fileOK: map[string]bool{}}
 
 	// The main file first, alone, to learn the version.

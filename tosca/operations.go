@@ -401,7 +401,7 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 		in.vals = append(in.vals, &ynode{kind: kString, val: e.impl, pos: e.pos})
 		m.inputs = in
 	default:
-		hint := fmt.Sprintf("declare a plugin whose name prefixes it, or put the script at %s", filepath.Join(p.bp.Dir, filepath.FromSlash(e.impl)))
+		hint := fmt.Sprintf("declare a plugin whose name prefixes it, or put the script at %s", filepath.Join(p.bp.dispDir, filepath.FromSlash(e.impl)))
 		if s := suggest(firstPart(e.impl), sortedKeys(p.bp.plugins)); s != "" {
 			hint = s
 		}

@@ -204,7 +204,9 @@ func decodeYAML(file string, data []byte, maxSize int64) (root *ynode, probs Pro
 		if err.Error() == "EOF" {
 			return &ynode{kind: kMap, pos: Pos{File: file, Line: 1, Col: 1}}, nil
 		}
-		return nil, Problems{yamlErrProblem(file, err)}
+		pr := yamlErrProblem(file, err)
+		refineYAMLError(data, &pr)
+		return nil, Problems{pr}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -247,6 +249,42 @@ func yamlErrProblem(file string, err error) Problem {
 	}
 	return Problem{File: file, Line: line, Column: col, Code: CodeYAMLSyntax,
 		Message: "invalid YAML: " + msg, Hint: "check indentation, quoting and `key: value` pairs around this line"}
+}
+
+// refineYAMLError moves a syntax error to the line where the document stops
+// parsing: yaml.v3 reports the line where the enclosing block starts. The
+// first failing prefix of whole lines is found by bisection.
+func refineYAMLError(data []byte, pr *Problem) {
+	if len(data) > 1<<20 {
+		return
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
+		return err != nil
+	}
+	if !fails(len(lines)) {
+		return
+	}
+	lo, hi := 0, len(lines) // fails(hi) is true; find the smallest such hi
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	if hi <= pr.Line {
+		return
+	}
+	if pr.Line > 0 {
+		pr.Message += fmt.Sprintf(" (in the block starting at line %d)", pr.Line)
+	}
+	pr.Line = hi
+	line := lines[hi-1]
+	pr.Column = len(line) - len(bytes.TrimLeft(line, " \t")) + 1
 }
 
 // binaryPos finds the first byte that cannot be in a YAML text file.
