@@ -65,8 +65,13 @@ type BoltStore struct {
 	refs     int      // users of db
 	holds    int      // active Hold calls
 	openedAt time.Time
-	closed   bool
-	waiters  *waitersFile
+	// openGen counts failed open attempts and openErr is the last failure:
+	// goroutines that waited for an attempt share its failure rather than
+	// each waiting a full LockTimeout in turn.
+	openGen uint64
+	openErr error
+	closed  bool
+	waiters *waitersFile
 }
 
 // boltView runs Store operations either each in its own transaction (tx
@@ -165,7 +170,13 @@ func (s *BoltStore) do(ctx context.Context, write bool, fn func(*bolt.Tx) error)
 // young enough (or held), else waiting for it to close and opening anew.
 func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 	s.mu.Lock()
+	gen := s.openGen
 	for {
+		if s.openGen != gen {
+			err := s.openErr
+			s.mu.Unlock()
+			return nil, err
+		}
 		if s.closed {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("%s: %w", s.path, ErrClosed)
@@ -191,6 +202,8 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 	s.opening = false
 	s.cond.Broadcast()
 	if err != nil {
+		s.openGen++
+		s.openErr = err
 		return nil, err
 	}
 	s.db, s.openedAt, s.refs = db, time.Now(), 1

@@ -27,10 +27,13 @@ func TestWaitersYield(t *testing.T) {
 	assert.GreaterOrEqual(t, took, 150*time.Millisecond, "yields while someone waits")
 	assert.Less(t, took, time.Second, "but only up to the limit")
 
+	left := make(chan struct{})
 	go func() {
+		defer close(left)
 		time.Sleep(50 * time.Millisecond)
 		waiter.leave()
 	}()
+	defer func() { <-left }()
 	start = time.Now()
 	holder.yield(5 * time.Second)
 	took = time.Since(start)

@@ -102,6 +102,21 @@ func TestLockedInProcess(t *testing.T) {
 	assert.GreaterOrEqual(t, waited, 200*time.Millisecond)
 	assert.Less(t, waited, 2*time.Second, "gives up near its timeout, never hangs")
 
+	// Goroutines queued behind a failing open share its failure instead of
+	// each waiting a full timeout in turn.
+	start = time.Now()
+	errs := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, err := b.GetSecret(ctx, "k")
+			errs <- err
+		}()
+	}
+	for range 5 {
+		assert.ErrorIs(t, <-errs, store.ErrLocked)
+	}
+	assert.Less(t, time.Since(start), 1500*time.Millisecond, "5 waiters, not 5 timeouts")
+
 	// A cancelled context stops the wait early.
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
