@@ -160,6 +160,10 @@ AllowUsers $user
 # kubectl works in every session without flags, as on a cluster's master.
 SetEnv KUBECONFIG=$D/kubeconfig
 Subsystem sftp internal-sftp
+# Many test binaries connect at once: no random drops of unauthenticated connections
+# (default 10:30:100) and room for many sessions on one connection (default 10).
+MaxStartups 200
+MaxSessions 100
 LogLevel VERBOSE
 CFG
 # As root sshd needs its privilege separation directory (systemd normally creates it).
