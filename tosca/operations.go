@@ -167,7 +167,7 @@ func (p *parser) schemaDefaults(s *schema, at Pos, what string) *ynode {
 	for _, name := range s.order {
 		ps := s.props[name]
 		if ps.def != nil {
-			out.keys = append(out.keys, &ynode{kind: kString, val: name, pos: ps.pos})
+			out.keys = append(out.keys, ps.keyNode())
 			out.vals = append(out.vals, ps.def)
 		} else if ps.required {
 			p.add(at, CodePropertyRequired, fmt.Sprintf("%s needs a value for input '%s', which has no default", what, name),

@@ -40,7 +40,15 @@ const maxRuntimeDepth = 32
 // several, the target of the caller's only relationship to that node, else
 // the one in the caller's scaling-group instance. A missing runtime
 // property falls back to the node's properties, then to nil.
-func EvaluateRuntime(p *Plan, v any, ec EvalContext, r Resolver) (any, error) {
+func EvaluateRuntime(p *Plan, v any, ec EvalContext, r Resolver) (res any, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			res, err = nil, fmt.Errorf("internal error evaluating functions: %v: %w", x, ErrFunction)
+		}
+	}()
+	if p == nil || r == nil {
+		return nil, fmt.Errorf("EvaluateRuntime needs a plan and a resolver: %w", ErrFunction)
+	}
 	rt := &runtimeEval{p: p, ec: ec, r: r, idx: p.lookupIndex()}
 	return rt.eval(v, 0)
 }

@@ -110,7 +110,10 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 	p.strict(n, what, relKeys)
 	r := &relDef{pos: n.pos}
 	tn := p.required(n, "type", what)
-	typeName, _ := p.str(tn, what+" type")
+	typeName, isStr := tn.str()
+	if tn != nil && !isStr {
+		p.str(tn, what+" type")
+	}
 	if tn != nil && typeName != "" {
 		r.typ = p.bp.relTypes[typeName]
 		if r.typ == nil {
@@ -121,7 +124,10 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 		}
 	}
 	if tg := p.required(n, "target", what); tg != nil {
-		r.target, _ = p.str(tg, what+" target")
+		var isStr bool
+		if r.target, isStr = tg.str(); !isStr {
+			p.str(tg, what+" target")
+		}
 		r.tpos = tg.pos
 		if r.target != "" {
 			r.tgt = p.bp.tmplIdx[r.target]
@@ -149,8 +155,15 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 			p.add(ct.pos, CodeInvalidValue, fmt.Sprintf("%s connection_type must be all_to_all or all_to_one", what), suggest(s, []string{"all_to_all", "all_to_one"}))
 		}
 	}
-	r.srcOps = p.mergeIfaces(r.typ.srcIfaces, p.parseInterfaces(n.get("source_interfaces"), what+" source", false), n.pos, what, "relationship", &r.typ.srcCache)
-	r.tgtOps = p.mergeIfaces(r.typ.tgtIfaces, p.parseInterfaces(n.get("target_interfaces"), what+" target", false), n.pos, what, "relationship", &r.typ.tgtCache)
+	var srcIf, tgtIf ifaces
+	if si := n.get("source_interfaces"); si != nil {
+		srcIf = p.parseInterfaces(si, what+" source", false)
+	}
+	if ti := n.get("target_interfaces"); ti != nil {
+		tgtIf = p.parseInterfaces(ti, what+" target", false)
+	}
+	r.srcOps = p.mergeIfaces(r.typ.srcIfaces, srcIf, n.pos, what, "relationship", &r.typ.srcCache)
+	r.tgtOps = p.mergeIfaces(r.typ.tgtIfaces, tgtIf, n.pos, what, "relationship", &r.typ.tgtCache)
 	return r
 }
 

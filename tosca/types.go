@@ -14,6 +14,15 @@ type propSchema struct {
 	required    bool
 	constraints []*constraint
 	pos         Pos
+	key         *ynode // key node used when the default fills in a value
+}
+
+// keyNode returns a (shared, read-only) key node for the property name.
+func (s *propSchema) keyNode() *ynode {
+	if s.key == nil {
+		s.key = &ynode{kind: kString, val: s.name, pos: s.pos}
+	}
+	return s.key
 }
 
 func (s *propSchema) def2() *PropertyDef {
@@ -171,7 +180,7 @@ func (p *parser) coerce(v *ynode, typ, what string) (*ynode, bool) {
 // mapping node in schema order (given-only keys are dropped).
 func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *funcScope) (*ynode, bool) {
 	ok := true
-	out := &ynode{kind: kMap, pos: at}
+	out := &ynode{kind: kMap, pos: at, keys: make([]*ynode, 0, len(s.order)), vals: make([]*ynode, 0, len(s.order))}
 	if given != nil && given.kind == kMap {
 		out.pos = given.pos
 		for _, k := range given.keys {
@@ -207,7 +216,7 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 			continue
 		}
 		if ps.def != nil {
-			out.keys = append(out.keys, &ynode{kind: kString, val: name, pos: ps.pos})
+			out.keys = append(out.keys, ps.keyNode())
 			out.vals = append(out.vals, ps.def)
 			continue
 		}
