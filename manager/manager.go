@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/plugins/kubernetes"
 	"github.com/gantryhq/gantry/plugins/proxy"
 	"github.com/gantryhq/gantry/plugins/script"
+	"github.com/gantryhq/gantry/plugins/ssh"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/workflow"
@@ -65,6 +67,7 @@ type Manager struct {
 	st       store.Store
 	registry *plugins.Registry
 	scripts  *script.Plugin
+	sshPool  *ssh.Pool
 
 	mu      sync.Mutex
 	running map[string]*workflow.Execution // by execution id, in this process
@@ -91,6 +94,10 @@ func New(cfg Config) (*Manager, error) {
 	if err := m.registry.Register(proxy.Name, &proxy.Plugin{Deployments: &proxyDeployments{m: m}}); err != nil {
 		return nil, err
 	}
+	m.sshPool = ssh.NewPool(ssh.Config{})
+	if err := m.registry.Register(kubernetes.Name, kubernetes.New(m.sshPool)); err != nil {
+		return nil, err
+	}
 	for name, p := range cfg.ExtraPlugins {
 		if err := m.registry.Register(name, p); err != nil {
 			return nil, err
@@ -107,5 +114,5 @@ func (m *Manager) Registry() *plugins.Registry { return m.registry }
 
 // Close releases the plugins' resources (not the store).
 func (m *Manager) Close() error {
-	return m.scripts.Close()
+	return errors.Join(m.scripts.Close(), m.sshPool.Close())
 }

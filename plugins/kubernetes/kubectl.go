@@ -1,0 +1,104 @@
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/plugins/ssh"
+)
+
+// kubectl runs kubectl on the master over SSH. Transient failures (the SSH
+// connection, an API server that is restarting) are retried with backoff
+// until the deadline; permanent ones (an invalid manifest, forbidden, an
+// unknown host key) fail at once with kubectl's own message.
+type kubectl struct {
+	pool     *ssh.Pool
+	target   ssh.Target
+	binary   string
+	op       *plugins.Context
+	deadline time.Time
+	// pause between attempts; grows to maxPause.
+	pause, maxPause time.Duration
+}
+
+// run executes `kubectl ARGS...` with stdin and returns stdout.
+func (k *kubectl) run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	full := append([]string{k.binary}, args...)
+	pause := k.pause
+	for attempt := 1; ; attempt++ {
+		cmd := ssh.Command{Args: full, Timeout: time.Until(k.deadline)}
+		if stdin != nil {
+			cmd.Stdin = bytes.NewReader(stdin)
+		}
+		res, err := k.pool.Run(ctx, k.target, cmd)
+		if err == nil {
+			return res.Stdout, nil
+		}
+		transient, msg := classify(err, res.Stderr)
+		if !transient {
+			return nil, plugins.NonRecoverable(fmt.Errorf("kubectl %s on %s: %s", strings.Join(args, " "), k.target, msg))
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if time.Now().Add(pause).After(k.deadline) {
+			return nil, fmt.Errorf("kubectl %s on %s: still failing after %d attempt(s): %s", strings.Join(args, " "), k.target, attempt, msg)
+		}
+		k.op.Log(plugins.LevelWarn, "kubectl %s: %s; retrying in %s", args[0], msg, pause)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		if pause *= 2; pause > k.maxPause {
+			pause = k.maxPause
+		}
+	}
+}
+
+// transientMarkers are kubectl / API server messages that mean "try again".
+var transientMarkers = []string{
+	"connection refused", "unable to connect to the server", "the server is currently unable",
+	"tls handshake timeout", "i/o timeout", "connection reset", "eof", "service unavailable",
+	"etcdserver: request timed out", "the object has been modified", "too many requests",
+	"net/http: request canceled", "context deadline exceeded", "no route to host",
+}
+
+// classify tells transient errors from permanent ones and extracts the
+// message to show.
+func classify(err error, stderr []byte) (transient bool, msg string) {
+	var ee *ssh.ExitError
+	var hk *ssh.HostKeyError
+	switch {
+	case errors.As(err, &hk), errors.Is(err, ssh.ErrAuth), errors.Is(err, ssh.ErrInvalid):
+		return false, err.Error()
+	case errors.Is(err, ssh.ErrConnect):
+		return true, err.Error()
+	case errors.Is(err, ssh.ErrTimeout):
+		return false, "timed out: " + err.Error()
+	case errors.As(err, &ee):
+		text := strings.TrimSpace(string(stderr))
+		if text == "" {
+			text = strings.TrimSpace(string(ee.Stderr))
+		}
+		if ee.Code == 127 {
+			return false, "kubectl not found on the master (exit 127): install it there or set the node's kubectl path"
+		}
+		lower := strings.ToLower(text)
+		for _, m := range transientMarkers {
+			if strings.Contains(lower, m) {
+				return true, text
+			}
+		}
+		if text == "" {
+			text = err.Error()
+		}
+		return false, text
+	}
+	return true, err.Error()
+}
