@@ -186,7 +186,8 @@ type run struct {
 	forceCtx context.Context
 	indeg    []int32
 	attempts []int32
-	ready    taskHeap
+	ready    taskHeap // cheap tasks
+	readyOps taskHeap // operations
 	running  int
 	timers   map[int32]*time.Timer
 	results  chan outcome
@@ -229,10 +230,9 @@ func (r *run) walk(ctx, bg context.Context) {
 	for i, t := range r.g.Tasks {
 		r.indeg[i] = int32(len(t.deps))
 		if len(t.deps) == 0 {
-			r.ready = append(r.ready, int32(i))
+			r.push(int32(i))
 		}
 	}
-	heap.Init(&r.ready)
 	msg := fmt.Sprintf("starting workflow %s (%d tasks, %d operations)", r.req.Workflow, r.res.Tasks, r.res.Operations)
 	if r.req.DryRun {
 		msg += " [dry run]"
@@ -257,7 +257,7 @@ func (r *run) walk(ctx, bg context.Context) {
 		if err := r.rec.failed(); err != nil && !r.stopping {
 			r.stop()
 		}
-		if r.running == 0 && len(r.timers) == 0 && (r.stopping || len(r.ready) == 0) {
+		if r.running == 0 && len(r.timers) == 0 && (r.stopping || len(r.ready)+len(r.readyOps) == 0) {
 			break
 		}
 		select {
@@ -313,36 +313,31 @@ func (r *run) stop() {
 	}
 }
 
-// dispatch starts ready tasks while allowed; cheap tasks run inline.
+// dispatch starts ready tasks while allowed: cheap tasks (states, NOPs,
+// tasks completed earlier) run inline, operations start while fewer than
+// Parallelism run.
 func (r *run) dispatch() {
-	for !r.stopping && len(r.ready) > 0 {
-		i := r.ready[0]
-		t := r.g.Tasks[i]
-		if t.Kind == KindOperation && r.running >= r.cfg.Parallelism {
-			// Let a cheap task behind it run first, if any.
-			if !r.dispatchCheap() {
-				return
-			}
+	for !r.stopping {
+		if len(r.ready) > 0 {
+			r.runTask(heap.Pop(&r.ready).(int32))
 			continue
 		}
-		heap.Pop(&r.ready)
-		r.runTask(i)
+		if len(r.readyOps) > 0 && r.running < r.cfg.Parallelism {
+			r.runTask(heap.Pop(&r.readyOps).(int32))
+			continue
+		}
+		return
 	}
 }
 
-// dispatchCheap runs one ready non-operation task, if there is one. It
-// scans the heap array; the scan is bounded by the heap size, which is
-// small while all workers are busy.
-func (r *run) dispatchCheap() bool {
-	for k, i := range r.ready {
-		t := r.g.Tasks[i]
-		if t.Kind != KindOperation || r.done[t.ID].Done() {
-			heap.Remove(&r.ready, k)
-			r.runTask(i)
-			return true
-		}
+// push makes a task ready.
+func (r *run) push(i int32) {
+	t := r.g.Tasks[i]
+	if t.Kind == KindOperation && !r.done[t.ID].Done() {
+		heap.Push(&r.readyOps, i)
+		return
 	}
-	return false
+	heap.Push(&r.ready, i)
 }
 
 func (r *run) runTask(i int32) {
@@ -402,7 +397,7 @@ func (r *run) complete(i int32) {
 	for _, s := range r.g.Tasks[i].succ {
 		r.indeg[s]--
 		if r.indeg[s] == 0 {
-			heap.Push(&r.ready, s)
+			r.push(s)
 		}
 	}
 }
@@ -414,7 +409,7 @@ func (r *run) handle(o outcome) {
 	case outcomeRetryDue:
 		delete(r.timers, o.task)
 		if !r.stopping {
-			heap.Push(&r.ready, o.task)
+			r.push(o.task)
 		}
 		return
 	}

@@ -33,8 +33,11 @@ type outcome struct {
 const defaultPollInterval = time.Second
 
 // attemptTask runs one attempt of an operation task, records its outcome
-// and returns it. Successful (and ignored) outcomes are durable before
-// this returns, so a crash never re-runs a completed operation.
+// and returns it. A final outcome asks the recorder to commit at once
+// (group commit with whatever else is pending), so that a crash re-runs
+// an operation only if it ended within one commit latency of the crash.
+// Successors are not held back until the commit: batches are committed in
+// order, so a successor's record can never be durable without this one.
 func (r *run) attemptTask(i int32, attempt int) outcome {
 	t := r.g.Tasks[i]
 	o := outcome{task: i, attempt: attempt}
@@ -63,9 +66,7 @@ func (r *run) attemptTask(i int32, attempt int) outcome {
 		r.rec.task(TaskRecord{ID: t.ID, Status: TaskSucceeded, Attempts: attempt + 1, Result: ret})
 		r.rec.event(r.taskEvent(t, EventTaskSucceeded, attempt, fmt.Sprintf("task succeeded %s", t.Operation)))
 		o.kind = outcomeSucceeded
-		if serr := r.rec.sync(); serr != nil {
-			o.kind, o.err = outcomeFailed, serr
-		}
+		r.rec.poke()
 		return o
 	}
 	if r.forceCtx.Err() != nil {
@@ -91,12 +92,11 @@ func (r *run) attemptTask(i int32, attempt int) outcome {
 		r.rec.task(TaskRecord{ID: t.ID, Status: TaskIgnored, Attempts: attempt + 1})
 		r.rec.event(r.taskEvent(t, EventTaskIgnored, attempt, fmt.Sprintf("task failed %s; ignoring the failure", t.Operation), err))
 		o.kind = outcomeIgnored
-		if serr := r.rec.sync(); serr != nil {
-			o.kind, o.err = outcomeFailed, serr
-		}
+		r.rec.poke()
 		return o
 	}
 	r.rec.task(TaskRecord{ID: t.ID, Status: TaskFailed, Attempts: attempt + 1})
+	r.rec.poke()
 	why := "no retries left"
 	if plugins.IsNonRecoverable(err) {
 		why = "non-recoverable error"
