@@ -66,7 +66,9 @@ func (p *Plugin) kubectlFor(ctx context.Context, op *plugins.Context) (*kubectl,
 		return nil, err
 	}
 	timeout := DefaultTimeout
-	if s := num(op.Node.Properties["timeout"]); s > 0 {
+	if s := num(op.Inputs["timeout"]); s > 0 {
+		timeout = time.Duration(s) * time.Second
+	} else if s := num(op.Node.Properties["timeout"]); s > 0 {
 		timeout = time.Duration(s) * time.Second
 	}
 	if op.Timeout > 0 && op.Timeout < timeout {
