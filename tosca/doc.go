@@ -7,4 +7,13 @@
 // The runtime half of the intrinsic functions (get_attribute, get_secret,
 // get_capability) is evaluated here too, through a Resolver the engine
 // supplies. Instance expansion lives in tosca/plan.
+//
+// Files: problems.go (Problem, codes), yaml.go (loading with positions,
+// aliases, merge keys, limits), imports.go (imports and import rules),
+// builtin.go and builtin/ (Gantry's built-in types and plugins),
+// blueprint.go (Parse, top-level merge), schema.go, types.go, operations.go,
+// templates.go, groups.go, inputs.go (the elements), functions.go
+// (function validation), prepare.go (Prepare), runtime.go
+// (EvaluateRuntime), inputargs.go (ParseInputs), generate.go (generated
+// blueprints for benchmarks), model.go (the Plan).
 package tosca
