@@ -48,8 +48,10 @@ type Config struct {
 	TaskRetries       int
 	TaskRetryInterval time.Duration
 	// Evaluate evaluates runtime functions in operation inputs marked
-	// has_intrinsic_functions. Without it such operations fail.
+	// has_intrinsic_functions (default: ToscaEvaluator(Capability)).
 	Evaluate EvalFunc
+	// Capability serves get_capability for the default evaluator.
+	Capability CapabilityFunc
 	// Secrets looks up secrets for Evaluate and plugins.
 	Secrets plugins.SecretLookup
 	// FlushInterval and FlushItems bound how long and how much the engine
@@ -78,6 +80,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.CancelPollInterval == 0 {
 		out.CancelPollInterval = DefaultCancelPollInterval
+	}
+	if out.Evaluate == nil {
+		out.Evaluate = ToscaEvaluator(out.Capability)
 	}
 	if out.Plugins == nil {
 		out.Plugins = plugins.NewRegistry()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/tosca"
 )
 
@@ -199,6 +200,12 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestSecretsNeverInEvents(t *testing.T) {
+	for _, custom := range []bool{false, true} {
+		t.Run(fmt.Sprintf("custom evaluator %v", custom), func(t *testing.T) { testSecretsNeverInEvents(t, custom) })
+	}
+}
+
+func testSecretsNeverInEvents(t *testing.T, custom bool) {
 	e := newScriptEnv(t)
 	const secret = "s3cr3t-p4ssw0rd"
 	e.cfg.Secrets = func(_ context.Context, key string) (string, error) {
@@ -207,8 +214,8 @@ func TestSecretsNeverInEvents(t *testing.T) {
 		}
 		return "", errors.New("no such secret")
 	}
-	// A tiny evaluator for get_secret, standing in for tosca.EvaluateRuntime.
-	e.cfg.Evaluate = func(ctx context.Context, _ *tosca.Plan, v any, scope EvalScope) (any, error) {
+	// A tiny evaluator for get_secret, or the default (tosca.EvaluateRuntime).
+	evaluate := func(ctx context.Context, _ *tosca.Plan, v any, scope EvalScope) (any, error) {
 		m := v.(map[string]any)
 		out := map[string]any{}
 		for k, val := range m {
@@ -225,6 +232,9 @@ func TestSecretsNeverInEvents(t *testing.T) {
 			out[k] = val
 		}
 		return out, nil
+	}
+	if custom {
+		e.cfg.Evaluate = evaluate
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(e.dir, "leak.sh"), []byte(`
 echo "password is $PASSWORD"
@@ -256,16 +266,32 @@ exit 1
 	assert.Equal(t, "yes", r.RuntimeProperties["seen"], "runtime properties persist even when the op fails")
 }
 
-func TestRuntimeFunctionsWithoutEvaluatorFail(t *testing.T) {
-	rec := newRecPlugin()
-	cfg := testConfig(t, NewMemState(), rec)
+// The default evaluator (tosca.EvaluateRuntime) sees runtime properties
+// written by earlier operations, and secrets.
+func TestRuntimeFunctionsDefaultEvaluator(t *testing.T) {
+	var got map[string]any
+	reg := plugins.NewRegistry()
+	require.NoError(t, reg.Register("set", plugins.Func(func(_ context.Context, oc *plugins.Context) (any, error) {
+		return nil, oc.Runtime.Set("10.0.0.7", "ip")
+	})))
+	require.NoError(t, reg.Register("get", plugins.Func(func(_ context.Context, oc *plugins.Context) (any, error) {
+		got = oc.Inputs
+		return nil, nil
+	})))
+	cfg := Config{State: NewMemState(), Plugins: reg, FlushInterval: 5 * time.Millisecond,
+		Secrets: func(_ context.Context, key string) (string, error) { return "pw-" + key, nil }}
 	b := newPlan()
-	o := op("rec", map[string]any{"x": map[string]any{"get_attribute": []any{"SELF", "ip"}}})
+	o := op("get", map[string]any{
+		"ip":     map[string]any{"get_attribute": []any{"SELF", "ip"}},
+		"pw":     map[string]any{"get_secret": "db"},
+		"url":    map[string]any{"concat": []any{"http://", map[string]any{"get_attribute": []any{"SELF", "ip"}}, ":80"}},
+		"static": "x",
+	})
 	o.HasIntrinsicFunctions = true
-	b.node("n", rootTypes, map[string]*tosca.Operation{opCreate: o}, 1)
+	b.node("n", rootTypes, map[string]*tosca.Operation{opCreate: op("set", nil), opStart: o}, 1)
 	_, err := runWF(t, cfg, b.p, WorkflowInstall, nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no evaluator configured")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"ip": "10.0.0.7", "pw": "pw-db", "url": "http://10.0.0.7:80", "static": "x"}, got)
 }
 
 func TestUnknownPluginFailsAtOnce(t *testing.T) {

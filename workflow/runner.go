@@ -2,7 +2,7 @@ package workflow
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -191,10 +191,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 	for k, v := range t.Kwargs {
 		inputs[k] = plugins.DeepCopy(v)
 	}
-	if t.op.HasIntrinsicFunctions || len(t.Kwargs) > 0 && r.cfg.Evaluate != nil {
-		if r.cfg.Evaluate == nil {
-			return nil, plugins.NonRecoverable(errors.New("operation inputs use runtime functions (get_attribute, get_secret, ...) but the engine has no evaluator configured"))
-		}
+	if t.op.HasIntrinsicFunctions || len(t.Kwargs) > 0 {
 		v, err := r.cfg.Evaluate(r.forceCtx, r.req.Plan, inputs, scope)
 		if err != nil {
 			return nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: %w", t.Operation, err))
@@ -225,7 +222,29 @@ func (r *run) secret(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	r.red.add(v)
+	// get_secret may pick a part of a JSON secret: mask its parts too.
+	var doc any
+	if json.Unmarshal([]byte(v), &doc) == nil {
+		addLeaves(r.red, doc)
+	}
 	return v, nil
+}
+
+func addLeaves(red *redactor, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, e := range t {
+			addLeaves(red, e)
+		}
+	case []any:
+		for _, e := range t {
+			addLeaves(red, e)
+		}
+	case string:
+		if len(t) >= 4 {
+			red.add(t)
+		}
+	}
 }
 
 // resolver is the Resolver evaluators get.
