@@ -11,7 +11,8 @@ import (
 
 // recorder batches the engine's writes (instance changes, task records,
 // events) and commits them through the State every FlushInterval, when
-// FlushItems accumulate, or when a caller needs durability (sync).
+// FlushItems accumulate, or at once when poked (an operation ended). One
+// goroutine commits, so batches are committed in the order they were made.
 type recorder struct {
 	st      State
 	ctx     context.Context
@@ -22,15 +23,12 @@ type recorder struct {
 	redact  *redactor
 	max     int
 
-	mu         sync.Mutex
-	cond       *sync.Cond
-	events     []Event
-	tasks      []TaskRecord
-	dirty      []string
-	dirtySet   map[string]struct{}
-	gen        uint64
-	flushedGen uint64
-	err        error
+	mu       sync.Mutex
+	events   []Event
+	tasks    []TaskRecord
+	dirty    []string
+	dirtySet map[string]struct{}
+	err      error
 
 	kick    chan struct{}
 	stop    chan struct{}
@@ -46,7 +44,6 @@ func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
-	r.cond = sync.NewCond(&r.mu)
 	go r.loop(cfg.FlushInterval)
 	return r
 }
@@ -85,7 +82,6 @@ func (r *recorder) event(e Event) {
 	}
 	r.mu.Lock()
 	r.events = append(r.events, e)
-	r.gen++
 	full := len(r.events)+len(r.tasks) >= r.max
 	r.mu.Unlock()
 	if full {
@@ -101,7 +97,6 @@ func (r *recorder) task(t TaskRecord) {
 	t.Time = time.Now().UTC()
 	r.mu.Lock()
 	r.tasks = append(r.tasks, t)
-	r.gen++
 	full := len(r.events)+len(r.tasks) >= r.max
 	r.mu.Unlock()
 	if full {
@@ -119,23 +114,7 @@ func (r *recorder) markDirty(id string) {
 		r.dirtySet[id] = struct{}{}
 		r.dirty = append(r.dirty, id)
 	}
-	r.gen++
 	r.mu.Unlock()
-}
-
-// sync waits until everything queued so far is committed.
-func (r *recorder) sync() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	target := r.gen
-	if r.flushedGen >= target || r.err != nil {
-		return r.err
-	}
-	r.poke()
-	for r.flushedGen < target && r.err == nil {
-		r.cond.Wait()
-	}
-	return r.err
 }
 
 func (r *recorder) flush() {
@@ -146,7 +125,6 @@ func (r *recorder) flush() {
 	}
 	b := &Batch{DeploymentID: r.base.DeploymentID, ExecutionID: r.base.ExecutionID, Events: r.events, Tasks: r.tasks}
 	dirty := r.dirty
-	gen := r.gen
 	r.events, r.tasks, r.dirty = nil, nil, nil
 	if len(dirty) > 0 {
 		r.dirtySet = map[string]struct{}{}
@@ -180,10 +158,7 @@ func (r *recorder) flush() {
 	r.mu.Lock()
 	if err != nil {
 		r.err = fmt.Errorf("write execution state: %w", err)
-	} else {
-		r.flushedGen = gen
 	}
-	r.cond.Broadcast()
 	r.mu.Unlock()
 }
 
