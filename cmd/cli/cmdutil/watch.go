@@ -154,9 +154,13 @@ loop:
 	}
 	pr.EndProgress()
 	e, res, err := r.Wait(ctx)
-	if err != nil {
+	if res == nil || (err != nil && res.Status == workflow.StatusTerminated) {
+		// No result (the engine did not run), or the workflow succeeded
+		// but what follows it failed (e.g. applying a scale).
 		return e, StoreError(err)
 	}
+	// A failed or cancelled workflow comes back with err == res.Err:
+	// the status decides the exit code.
 	switch res.Status {
 	case workflow.StatusTerminated:
 		return e, nil

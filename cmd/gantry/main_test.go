@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gantryhq/gantry/cmd/cli"
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+	"github.com/gantryhq/gantry/plugins/script"
+)
+
+// TestMain makes the test binary serve three roles: `ctx` for the scripts
+// operations run (the script plugin links os.Executable() as ctx on their
+// PATH), and the `gantry` and `gantry-exit` commands of the testscript
+// scripts.
+func TestMain(m *testing.M) {
+	script.RunCtxIfInvoked()
+	testscript.Main(m, map[string]func(){
+		"gantry":      func() { os.Exit(cli.Main(os.Args[1:], cmdutil.SystemStreams())) },
+		"gantry-exit": func() { os.Exit(gantryExit(os.Args[1:])) },
+	})
+}
+
+// gantryExit is `gantry-exit CODE ARGS...`: it runs gantry ARGS and
+// succeeds only when gantry exits with CODE, so scripts can assert the
+// exact exit code (testscript's exec only knows zero and non-zero).
+func gantryExit(args []string) int {
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: gantry-exit CODE [ARGS...]")
+		return 100
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gantry-exit: bad exit code %q\n", args[0])
+		return 100
+	}
+	got := cli.Main(args[1:], cmdutil.SystemStreams())
+	if got != want {
+		fmt.Fprintf(os.Stderr, "gantry-exit: gantry exited %d, want %d\n", got, want)
+		return 101
+	}
+	return 0
+}
+
+// TestScripts runs the CLI behaviour scripts in testdata/script. Each
+// script has its own store ($WORK/g.db) and a home of its own.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("GANTRY_STORE", filepath.Join(env.WorkDir, "g.db"))
+			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			return nil
+		},
+		Cmds: scriptCmds,
+	})
+}
