@@ -150,7 +150,30 @@ func (c *conn) newSession(ctx context.Context) (*gossh.Session, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s, err := c.client.NewSession()
+	type opened struct {
+		s   *gossh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := c.client.NewSession()
+		ch <- opened{s, err}
+	}()
+	var s *gossh.Session
+	var err error
+	select {
+	case o := <-ch:
+		s, err = o.s, o.err
+	case <-ctx.Done():
+		// Give the slot back once the open finishes one way or the other.
+		go func() {
+			if o := <-ch; o.s != nil {
+				_ = o.s.Close()
+			}
+			<-c.slots
+		}()
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		<-c.slots
 		var oce *gossh.OpenChannelError

@@ -23,8 +23,10 @@ type Command struct {
 	// Stdin, when set, is copied to the command's standard input (then
 	// closed); otherwise the command reads an empty stdin.
 	Stdin io.Reader
-	// Env is exported to the command (set in the remote command line, as
-	// servers rarely accept SSH environment requests).
+	// Env is exported to the command. It is set in the remote command line
+	// (servers rarely accept SSH environment requests), so other users of the
+	// remote host could glimpse values in ps while the shell starts: pass
+	// real secrets on Stdin instead.
 	Env map[string]string
 	// Timeout bounds the run once the command started (0: none). On timeout
 	// the remote process group gets SIGTERM, then SIGKILL after
@@ -290,11 +292,7 @@ func (p *Pool) stop(c *conn, sess *gossh.Session, pid func() int, waitc <-chan e
 		return func() {
 			_ = sess.Signal(sig)
 			if n := pid(); n > 1 {
-				p.wg.Add(1)
-				go func() {
-					defer p.wg.Done()
-					c.killGroup(n, string(sig))
-				}()
+				go c.killGroup(n, string(sig)) // bounded: 5s or the connection's end
 			}
 		}
 	}
