@@ -140,3 +140,15 @@ func TestCheckReady(t *testing.T) {
 		})
 	}
 }
+
+func TestExpandVars(t *testing.T) {
+	vars := map[string]string{"${instance_name}": "web-a1b2c3", "${instance_id}": "web_a1b2c3"}
+	got := expandVars(map[string]any{
+		"name":   "quagga-${instance_name}",
+		"labels": []any{"${instance_id}", 3, "plain"},
+	}, vars)
+	require.Equal(t, map[string]any{
+		"name":   "quagga-web-a1b2c3",
+		"labels": []any{"web_a1b2c3", 3, "plain"},
+	}, got)
+}

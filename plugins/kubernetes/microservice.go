@@ -27,6 +27,12 @@ func (p *Plugin) startMicroservice(ctx context.Context, op *plugins.Context) err
 	if err != nil {
 		return plugins.NonRecoverable(fmt.Errorf("node %s: %w", op.Node.ID, err))
 	}
+	vars := instanceVars(op)
+	for i := range files {
+		for path, v := range files[i].Overrides {
+			files[i].Overrides[path] = expandVars(v, vars)
+		}
+	}
 	objs, err := RenderManifests(config, files, blueprintReader(op.BlueprintDir))
 	if err != nil {
 		return plugins.NonRecoverable(fmt.Errorf("node %s: %w", op.Node.ID, err))
@@ -61,6 +67,47 @@ func (p *Plugin) startMicroservice(ctx context.Context, op *plugins.Context) err
 	}
 	op.Log(plugins.LevelInfo, "applied %s", strings.Join(names, ", "))
 	return p.waitReady(ctx, op, k, applied)
+}
+
+// instanceVars are the placeholders override values may use, so that every
+// instance of a scaled Microservice gets objects of its own:
+// ${instance_id} (e.g. web_a1b2c3), ${instance_name} (its DNS-safe form,
+// web-a1b2c3), ${node_id} and ${deployment_id}.
+func instanceVars(op *plugins.Context) map[string]string {
+	dns := strings.ToLower(strings.ReplaceAll(op.Instance.ID, "_", "-"))
+	return map[string]string{
+		"${instance_id}":   op.Instance.ID,
+		"${instance_name}": dns,
+		"${node_id}":       op.Node.ID,
+		"${deployment_id}": op.DeploymentID,
+	}
+}
+
+// expandVars replaces the placeholders in every string inside v.
+func expandVars(v any, vars map[string]string) any {
+	switch t := v.(type) {
+	case string:
+		if !strings.Contains(t, "${") {
+			return t
+		}
+		for k, val := range vars {
+			t = strings.ReplaceAll(t, k, val)
+		}
+		return t
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = expandVars(e, vars)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = expandVars(e, vars)
+		}
+		return out
+	}
+	return v
 }
 
 func recordedObjects(op *plugins.Context) ([]Object, error) {
