@@ -128,11 +128,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 	if req.ExecutionID == "" || req.DeploymentID == "" {
 		return nil, fmt.Errorf("start %s: deployment and execution ids are required", req.Workflow)
 	}
-	var extra []*tosca.NodeInstance
-	if req.Scale != nil {
-		extra = append(append(append(extra, req.Scale.Related...), req.Scale.Removed...), req.Scale.Added...)
-	}
-	topo, err := newTopology(req.Plan, extra)
+	topo, err := newTopology(req.Plan, req.Scale.instances())
 	if err != nil {
 		return nil, err
 	}

@@ -422,6 +422,19 @@ func TestScaleOutAndIn(t *testing.T) {
 		Params: map[string]any{"scalable_entity_name": "web", "delta": -1}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"lb_1->web_2:unlink:source", "web_2:delete"}, rec.ran())
+
+	// As tosca/plan.Modify reports it: the intact lb listed (twice) with
+	// only its new relationship.
+	rec.log = nil
+	web3 := &tosca.NodeInstance{ID: "web_3", Name: "web_3", NodeID: "web"}
+	ext := &tosca.NodeInstance{ID: "lb_1", NodeID: "lb", Relationships: []*tosca.InstanceRelationship{{Type: tosca.RelConnectedTo, TargetName: "web", TargetID: "web_3"}}}
+	other := &tosca.NodeInstance{ID: "lb_1", NodeID: "lb"}
+	execSeq++
+	_, err = Run(context.Background(), cfg, Request{DeploymentID: "dep", ExecutionID: lastExec(), Workflow: WorkflowScale, Plan: b.p,
+		Scale:  &ScaleChange{Added: []*tosca.NodeInstance{web3}, Related: []*tosca.NodeInstance{ext, other}},
+		Params: map[string]any{"scalable_entity_name": "web", "delta": 1}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"web_3:create", "lb_1->web_3:establish:source"}, rec.ran())
 }
 
 func TestStateWriteFailureFailsExecution(t *testing.T) {

@@ -30,11 +30,39 @@ type ScaleChange struct {
 	// Removed instances are uninstalled.
 	Removed []*tosca.NodeInstance
 	// Related are intact instances with relationships to added or removed
-	// instances, with their relationship lists as they are during the
-	// change (so including relationships to both added and removed ones):
-	// they run establish (scale out) or unlink (scale in) for those
-	// relationships only. When nil, the plan's instances are used.
+	// instances: they run establish (scale out) or unlink (scale in) for
+	// those relationships only. Their relationship lists must hold at least
+	// those relationships; an instance listed twice has its lists merged.
+	// When nil, the plan's instances are used.
+	//
+	// From a tosca/plan.Modification m:
+	//	ScaleChange{Added: m.Added, Removed: m.Removed,
+	//		Related: append(append([]*tosca.NodeInstance(nil), m.Extended...), m.Reduced...)}
 	Related []*tosca.NodeInstance
+}
+
+// instances returns the change's instances for the topology: related
+// (merged by id), removed, then added.
+func (c *ScaleChange) instances() []*tosca.NodeInstance {
+	if c == nil {
+		return nil
+	}
+	var out []*tosca.NodeInstance
+	pos := map[string]int{}
+	for _, ni := range c.Related {
+		if ni == nil {
+			continue
+		}
+		if i, dup := pos[ni.ID]; dup {
+			merged := *out[i]
+			merged.Relationships = append(append([]*tosca.InstanceRelationship(nil), out[i].Relationships...), ni.Relationships...)
+			out[i] = &merged
+			continue
+		}
+		pos[ni.ID] = len(out)
+		out = append(out, ni)
+	}
+	return append(append(append([]*tosca.NodeInstance(nil), out...), c.Removed...), c.Added...)
 }
 
 // BuildOptions selects the graph to build.
@@ -52,11 +80,7 @@ type BuildOptions struct {
 
 // BuildGraph builds the task graph of a workflow.
 func BuildGraph(o BuildOptions) (*Graph, error) {
-	var extra []*tosca.NodeInstance
-	if o.Scale != nil {
-		extra = append(append(append(extra, o.Scale.Related...), o.Scale.Removed...), o.Scale.Added...)
-	}
-	topo, err := newTopology(o.Plan, extra)
+	topo, err := newTopology(o.Plan, o.Scale.instances())
 	if err != nil {
 		return nil, err
 	}
@@ -263,10 +287,12 @@ func (b *builder) relatedTo(set []*tosca.NodeInstance, candidates []*tosca.NodeI
 		in[ni.ID] = true
 	}
 	var out []*tosca.NodeInstance
+	seen := map[string]bool{}
 	for _, ni := range candidates {
-		if in[ni.ID] {
+		if in[ni.ID] || seen[ni.ID] {
 			continue
 		}
+		seen[ni.ID] = true
 		for _, r := range ni.Relationships {
 			if in[r.TargetID] {
 				out = append(out, ni)
