@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -98,12 +99,24 @@ func New(cfg Config) (*Manager, error) {
 	if err := m.registry.Register(kubernetes.Name, kubernetes.New(m.sshPool)); err != nil {
 		return nil, err
 	}
+	// Blueprints that import Cloudify's own types.yaml map Compute nodes'
+	// cloudify_agent operations to the `agent` plugin. Gantry installs no
+	// agents (it reaches hosts over SSH), so those operations succeed
+	// without doing anything.
+	if err := m.registry.Register("agent", plugins.Func(noAgent)); err != nil {
+		return nil, err
+	}
 	for name, p := range cfg.ExtraPlugins {
 		if err := m.registry.Register(name, p); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+func noAgent(_ context.Context, op *plugins.Context) (any, error) {
+	op.Log(plugins.LevelDebug, "%s: Gantry installs no agents; nothing to do", op.OperationName)
+	return nil, nil
 }
 
 // Store returns the manager's store.
