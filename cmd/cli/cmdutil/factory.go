@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -109,7 +110,9 @@ func StoreError(err error) error {
 		return err
 	case errors.As(err, &pe):
 		return Exit(ExitFailed, err)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		// fs.ErrNotExist: a blueprint path that does not exist (install,
+		// upload), as blueprints validate reports it.
 		return Exit(ExitNotFound, err)
 	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrInUse), errors.Is(err, manager.ErrDependents),
 		errors.Is(err, manager.ErrActiveExecution), errors.Is(err, store.ErrExists), errors.Is(err, manager.ErrNotResumable):
