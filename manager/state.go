@@ -36,18 +36,10 @@ func (s *storeState) TaskRecords(ctx context.Context, executionID string) ([]wor
 	}
 	out := make([]workflow.TaskRecord, 0, len(tasks))
 	for _, t := range tasks {
-		st := workflow.TaskStatus(t.Status)
-		if t.Status == store.TaskSucceeded && t.LastError == ignoredMarker {
-			st = workflow.TaskIgnored
-		}
-		out = append(out, workflow.TaskRecord{ID: t.ID, Status: st, Attempts: t.Attempts, Time: t.UpdatedAt})
+		out = append(out, workflow.TaskRecord{ID: t.ID, Status: workflow.TaskStatus(t.Status), Attempts: t.Attempts, Result: t.Result, Time: t.UpdatedAt})
 	}
 	return out, nil
 }
-
-// ignoredMarker records a failure that uninstall ignored: the store has no
-// such status, so the task is stored succeeded with this note.
-const ignoredMarker = "failure ignored"
 
 func (s *storeState) Commit(ctx context.Context, b *workflow.Batch) error {
 	return s.st.Batch(ctx, func(tx store.Store) error {
@@ -68,12 +60,7 @@ func (s *storeState) Commit(ctx context.Context, b *workflow.Batch) error {
 		if len(b.Tasks) > 0 {
 			tasks := make([]*store.Task, len(b.Tasks))
 			for i, t := range b.Tasks {
-				st := store.TaskStatus(t.Status)
-				note := ""
-				if t.Status == workflow.TaskIgnored {
-					st, note = store.TaskSucceeded, ignoredMarker
-				}
-				tasks[i] = &store.Task{ID: t.ID, Status: st, Attempts: t.Attempts, LastError: note, UpdatedAt: t.Time}
+				tasks[i] = &store.Task{ID: t.ID, Status: store.TaskStatus(t.Status), Attempts: t.Attempts, Result: t.Result, UpdatedAt: t.Time}
 			}
 			if err := tx.PutTasks(ctx, b.ExecutionID, tasks); err != nil {
 				return err
@@ -118,16 +105,11 @@ func (s *storeState) CancelRequested(ctx context.Context, executionID string) (w
 // store's Message carries the error of failed tasks.
 func toStoreEvent(ev *workflow.Event) *store.Event {
 	msg := ev.Message
-	if ev.Error != "" {
-		if msg != "" {
-			msg += ": "
-		}
-		msg += ev.Error
-	}
 	if ev.State != "" && msg == "" {
 		msg = ev.State
 	}
 	return &store.Event{
+		Error:          ev.Error,
 		Timestamp:      ev.Time,
 		Type:           string(ev.Type),
 		Level:          ev.Level,

@@ -88,7 +88,7 @@ func FormatEvent(t time.Time, typ, instance, op, level, msg string) string {
 
 // FormatStoreEvent renders a stored event like FormatEvent.
 func FormatStoreEvent(ev *store.Event) string {
-	return FormatEvent(ev.Timestamp, ev.Type, ev.NodeInstanceID, ev.Operation, ev.Level, ev.Message)
+	return FormatEvent(ev.Timestamp, ev.Type, ev.NodeInstanceID, ev.Operation, ev.Level, joinMsg(ev.Message, ev.Error))
 }
 
 func (p *EventPrinter) clearProgress() {
