@@ -12,6 +12,7 @@ import (
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/plugins/kubernetes"
 	"github.com/gantryhq/gantry/plugins/proxy"
+	"github.com/gantryhq/gantry/plugins/remote"
 	"github.com/gantryhq/gantry/plugins/script"
 	"github.com/gantryhq/gantry/plugins/ssh"
 	"github.com/gantryhq/gantry/store"
@@ -72,6 +73,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[string]*workflow.Execution // by execution id, in this process
+	plans   map[string]*tosca.Plan         // deployment plans read for host lookups
 }
 
 // New builds a Manager with the built-in plugins registered.
@@ -87,15 +89,16 @@ func New(cfg Config) (*Manager, error) {
 		cfg.DataDir = filepath.Join(home, ".gantry")
 	}
 	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*workflow.Execution{}}
-	sp, err := script.Register(m.registry, script.Config{CtxBinary: cfg.CtxBinary})
-	if err != nil {
+	m.scripts = script.New(script.Config{CtxBinary: cfg.CtxBinary})
+	m.sshPool = ssh.NewPool(ssh.Config{})
+	// Scripts run locally, or on their host over SSH for host_agent
+	// operations of instances hosted on a Compute.
+	if err := m.registry.Register(script.Name, &remote.Plugin{Local: m.scripts, Pool: m.sshPool, Resolve: m.hostTarget}); err != nil {
 		return nil, err
 	}
-	m.scripts = sp
 	if err := m.registry.Register(proxy.Name, &proxy.Plugin{Deployments: &proxyDeployments{m: m}}); err != nil {
 		return nil, err
 	}
-	m.sshPool = ssh.NewPool(ssh.Config{})
 	if err := m.registry.Register(kubernetes.Name, kubernetes.New(m.sshPool)); err != nil {
 		return nil, err
 	}
@@ -124,6 +127,10 @@ func (m *Manager) Store() store.Store { return m.st }
 
 // Registry returns the plugin registry (to register more plugins).
 func (m *Manager) Registry() *plugins.Registry { return m.registry }
+
+// SSHStats reports the activity of the SSH connection pool the plugins
+// share (connections dialled, attempts, sessions): for tests and diagnostics.
+func (m *Manager) SSHStats() ssh.Stats { return m.sshPool.Stats() }
 
 // Close releases the plugins' resources (not the store).
 func (m *Manager) Close() error {
