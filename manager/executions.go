@@ -53,19 +53,13 @@ func (r *Running) Wait(ctx context.Context) (*store.Execution, *workflow.Result,
 	r.m.mu.Lock()
 	delete(r.m.running, r.Execution.ID)
 	r.m.mu.Unlock()
-	if err != nil {
-		return r.Execution, res, err
+	if err == nil && r.after != nil && res != nil && res.Status == workflow.StatusTerminated {
+		err = r.after(res)
 	}
-	if r.after != nil && res.Status == workflow.StatusTerminated {
-		if err := r.after(res); err != nil {
-			return r.Execution, res, err
-		}
-	}
-	e, gerr := r.m.st.GetExecution(ctx, r.Execution.ID)
-	if gerr == nil {
+	if e, gerr := r.m.st.GetExecution(ctx, r.Execution.ID); gerr == nil {
 		r.Execution = e
 	}
-	return r.Execution, res, nil
+	return r.Execution, res, err
 }
 
 func newID() string {
