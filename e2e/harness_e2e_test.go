@@ -177,8 +177,14 @@ func (w *world) run(deploymentID, wf string, params map[string]any, opts manager
 	if err != nil {
 		return nil, nil, err
 	}
-	e, res, err := r.Wait(ctx)
-	require.NoError(w.t, err, "%s of %s", wf, deploymentID)
+	_, res, werr := r.Wait(ctx)
+	require.NotNil(w.t, res, "%s of %s: %v", wf, deploymentID, werr)
+	if res.Status == workflow.StatusTerminated {
+		require.NoError(w.t, werr)
+	}
+	// A failed execution's record is not refreshed by Wait: read it back.
+	e, err := w.st.GetExecution(ctx, r.Execution.ID)
+	require.NoError(w.t, err)
 	return e, res, nil
 }
 
@@ -314,3 +320,6 @@ func uniqueName(prefix string) string {
 func storeFilter(target string) store.DependencyFilter {
 	return store.DependencyFilter{TargetDeploymentID: target}
 }
+
+// testenvRequire takes the environment for shared use.
+func testenvRequire(t *testing.T) *testenv.Env { return testenv.Require(t) }

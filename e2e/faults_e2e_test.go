@@ -1,0 +1,151 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/testenv"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// fault stops a component when the router install reaches a point and
+// starts it again after a pause, in the background.
+type fault struct {
+	stop, start func() error
+	pause       time.Duration
+
+	once      sync.Once
+	stoppedAt time.Time
+	restarted chan error
+}
+
+// at returns an event hook that injects the fault at the first event
+// matching when. The stop runs inside the hook, so the operation that
+// emitted the event goes on only once the component is down.
+func (f *fault) at(t *testing.T, when func(workflow.Event) bool) func(workflow.Event) {
+	f.restarted = make(chan error, 1)
+	return func(e workflow.Event) {
+		if !when(e) {
+			return
+		}
+		f.once.Do(func() {
+			if err := f.stop(); err != nil {
+				t.Errorf("injecting the fault: %v", err)
+				f.restarted <- err
+				return
+			}
+			f.stoppedAt = time.Now()
+			go func() {
+				time.Sleep(f.pause)
+				f.restarted <- f.start()
+			}()
+		})
+	}
+}
+
+// waitRestarted waits for the background start (so that the test never
+// ends with the component down or its restart racing the clean-up).
+func (f *fault) waitRestarted(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-f.restarted:
+		require.NoError(t, err, "restarting the component")
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the component was not restarted")
+	}
+}
+
+// proxyFoundCluster matches the proxy's log line saying the cluster
+// deployment is installed: the point right before the Microservice, the
+// first operation of the router install that needs SSH and the API server.
+func proxyFoundCluster(e workflow.Event) bool {
+	return e.DeploymentID == "router" && e.Type == workflow.EventLog && e.NodeID == "kubernetes_proxy" &&
+		strings.Contains(e.Message, "is installed")
+}
+
+// installClusterThenFreshManager installs the cluster deployment and then
+// replaces the manager, so that the router install starts with an empty
+// SSH pool, as a new `gantry install` process would.
+func installClusterThenFreshManager(t *testing.T, env *testenv.Env, node string) *world {
+	w := newWorld(t, env)
+	w.bestEffortUninstall("router", "cluster")
+	w.create("cluster", clusterBlueprint, clusterInputs(t, env, node, nil))
+	w.mustRun("cluster", "install", nil, manager.ExecOptions{})
+	w.reopen()
+	require.Zero(t, w.m.SSHStats().Dials)
+	return w
+}
+
+// TestRouterInstallSurvivesSSHDRestart stops sshd right before the router's
+// Microservice connects and starts it 10 s later: the pool keeps dialling
+// with backoff and the install completes on its own.
+func TestRouterInstallSurvivesSSHDRestart(t *testing.T) {
+	const node = "kwok-node-2"
+	const interfaces, routes = "eth5", "10.77.0.0/16 10.200.0.1"
+	env := routerEnv(t, node)
+	w := installClusterThenFreshManager(t, env, node)
+
+	f := &fault{stop: env.StopSSHD, start: env.StartSSHD, pause: 10 * time.Second}
+	w.setHook(f.at(t, proxyFoundCluster))
+	w.create("router", routerBlueprint, routerInputs(env, "cluster", interfaces, routes))
+	w.mustRun("router", "install", nil, manager.ExecOptions{})
+	done := time.Now()
+	f.waitRestarted(t)
+	w.setHook(nil)
+
+	require.False(t, f.stoppedAt.IsZero(), "the fault was injected")
+	assert.GreaterOrEqual(t, done.Sub(f.stoppedAt), 10*time.Second, "the install waited for sshd")
+	st := w.m.SSHStats()
+	assert.EqualValues(t, 1, st.Dials, "one connection in the end")
+	assert.Greater(t, st.Attempts, int64(2), "refused attempts were retried: %+v", st)
+	t.Logf("sshd down %s; install done %s after the stop; pool %+v", f.pause, done.Sub(f.stoppedAt).Round(time.Millisecond), st)
+	assertRouterPod(t, env, node, interfaces, routes)
+
+	w.uninstallAndDelete("router")
+	assert.Nil(t, getPod(t, env, routerNS, routerPod))
+	w.uninstallAndDelete("cluster")
+	assert.NotContains(t, nodeLabels(t, env, node), routerLabel)
+}
+
+// TestRouterInstallSurvivesAPIServerRestart stops the API server right
+// before the router's kubectl apply and starts it a few seconds later:
+// kubectl's connection-refused failures are retried by the plugin and the
+// install completes.
+func TestRouterInstallSurvivesAPIServerRestart(t *testing.T) {
+	const node = "kwok-node-0"
+	const interfaces, routes = "eth7,eth8", "10.88.0.0/16 10.200.0.1"
+	env := routerEnv(t, node)
+	w := installClusterThenFreshManager(t, env, node)
+
+	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, pause: 3 * time.Second}
+	w.setHook(f.at(t, proxyFoundCluster))
+	w.create("router", routerBlueprint, routerInputs(env, "cluster", interfaces, routes))
+	e := w.mustRun("router", "install", nil, manager.ExecOptions{})
+	f.waitRestarted(t)
+	w.setHook(nil)
+
+	require.False(t, f.stoppedAt.IsZero(), "the fault was injected")
+	var retried []string
+	for _, msg := range w.logs("router", "quagga", "warning") {
+		if strings.Contains(msg, "retrying") {
+			retried = append(retried, msg)
+		}
+	}
+	require.NotEmpty(t, retried, "the plugin logged its kubectl retries\n%s", w.dump("router"))
+	assert.Contains(t, strings.ToLower(strings.Join(retried, "\n")), "refused", "the retries say why")
+	t.Logf("install %s took %s with %d kubectl retries, first: %s", e.ID, e.EndedAt.Sub(e.StartedAt).Round(time.Millisecond), len(retried), retried[0])
+	assertRouterPod(t, env, node, interfaces, routes)
+
+	w.uninstallAndDelete("router")
+	assert.Nil(t, getPod(t, env, routerNS, routerPod))
+	w.uninstallAndDelete("cluster")
+	assert.NotContains(t, nodeLabels(t, env, node), routerLabel)
+}
