@@ -14,7 +14,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}"
 fi
 if ! command -v staticcheck >/dev/null 2>&1; then
-  go install honnef.co/go/tools/cmd/staticcheck@latest || echo "staticcheck install failed; lint runs without it"
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 command -v kubectl >/dev/null || echo "WARNING: kubectl not found; the e2e tests need it in PATH" >&2
 # Kubernetes/etcd/kwok binaries for the e2e test environment, cached by version under
