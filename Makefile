@@ -26,6 +26,11 @@ e2e: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+## bench-compare: Gantry vs Terraform on the same generated graphs (QUICK=1: N=100 only).
+.PHONY: bench-compare
+bench-compare:
+	@bash bench/vs-terraform.sh
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
