@@ -323,3 +323,17 @@ func storeFilter(target string) store.DependencyFilter {
 
 // testenvRequire takes the environment for shared use.
 func testenvRequire(t *testing.T) *testenv.Env { return testenv.Require(t) }
+
+// testenvRequireExclusive takes the environment for a test that stops components.
+func testenvRequireExclusive(t *testing.T) *testenv.Env { return testenv.RequireExclusive(t) }
+
+// logsOfType returns the messages and errors of a deployment's events of one type.
+func (w *world) logsOfType(deploymentID string, typ workflow.EventType) []string {
+	var out []string
+	for _, e := range w.eventsOf(deploymentID) {
+		if e.Type == typ {
+			out = append(out, strings.TrimSpace(e.Message+" "+e.Error))
+		}
+	}
+	return out
+}
