@@ -337,3 +337,8 @@ func (w *world) logsOfType(deploymentID string, typ workflow.EventType) []string
 	}
 	return out
 }
+
+// dnsName is the plugin's ${instance_name} for an instance id.
+func dnsName(instanceID string) string {
+	return strings.ToLower(strings.ReplaceAll(instanceID, "_", "-"))
+}

@@ -29,9 +29,14 @@ func (p *Plugin) startMicroservice(ctx context.Context, op *plugins.Context) err
 	}
 	vars := instanceVars(op)
 	for i := range files {
+		// A new map: Overrides is the node's properties map, shared by every
+		// instance of the node (writing to it would give all instances the
+		// first one's names, and race).
+		expanded := make(map[string]any, len(files[i].Overrides))
 		for path, v := range files[i].Overrides {
-			files[i].Overrides[path] = expandVars(v, vars)
+			expanded[path] = expandVars(v, vars)
 		}
+		files[i].Overrides = expanded
 	}
 	objs, err := RenderManifests(config, files, blueprintReader(op.BlueprintDir))
 	if err != nil {
