@@ -90,6 +90,8 @@ func TestKillDuringInstallThenResume(t *testing.T) {
 	tasks, err := st.ListTasks(ctx, e.ID)
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
+	// The store is consistent right after the crash, not only after resume.
+	g.requireConsistent(t)
 
 	// Operation keys ("<instance> <operation>") by task id, from task_sent.
 	keyOf := map[string]string{}
