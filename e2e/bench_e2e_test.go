@@ -21,12 +21,15 @@ import (
 // run, and prints the times and the ratios to the pooled connection:
 //
 //   - pooled: one ssh.Pool (one connection, dial included), 100 sessions, one after another;
+//
 //   - pooled-10-parallel: the same, 10 commands at a time (the pool's MaxSessions);
+//
 //   - new-conn-per-op: a new Pool per command (TCP, handshake, auth every
 //     time), as the 2016 plugin did with Fabric;
+//
 //   - ssh-cli: /usr/bin/ssh per command, same key and known_hosts.
 //
-//	go test -tags e2e -run '^$' -bench KubectlOverSSH -benchtime 1x ./e2e/
+//     go test -tags e2e -run '^$' -bench KubectlOverSSH -benchtime 1x ./e2e/
 func BenchmarkKubectlOverSSH(b *testing.B) {
 	const n = 100
 	env := testenv.Require(b)

@@ -156,3 +156,30 @@ func apiPort(t testing.TB, env *testenv.Env) int {
 	require.NoError(t, err)
 	return p
 }
+
+// waitSchedulingWorks creates a probe pod and waits until it is Running,
+// then deletes it. After an API server outage kube-scheduler and kwok
+// reconnect with their own backoff (up to ~30 s): a test that resumes
+// after one waits for them rather than for its own operation's timeout.
+func waitSchedulingWorks(t *testing.T, env *testenv.Env, name string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	manifest := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + name + `","namespace":"default"},` +
+		`"spec":{"containers":[{"name":"probe","image":"registry.k8s.io/pause:3.10"}]}}`
+	cleanupPod(t, env, "default", name)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := env.KubectlCmd(ctx, "apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for {
+		if p := getPod(t, env, "default", name); p != nil && p.Status.Phase == "Running" {
+			break
+		}
+		require.NoError(t, ctx.Err(), "probe pod %s never ran", name)
+		time.Sleep(250 * time.Millisecond)
+	}
+	kubectl(t, env, "delete", "pod", name, "-n", "default", "--wait=false")
+	return time.Since(start)
+}

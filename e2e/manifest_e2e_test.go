@@ -72,7 +72,7 @@ func TestResumeAfterAPIServerOutage(t *testing.T) {
 	w := newWorld(t, env)
 	w.bestEffortUninstall("svc")
 
-	const timeout = 6 // seconds, the Microservice's timeout property
+	const timeout = 6 // seconds, the Microservice's timeout property: the outage outlasts it
 	w.create("svc", microserviceBlueprint, with(microserviceInputs(w, label, label), "timeout", timeout))
 	f := &fault{stop: env.StopAPIServer, start: func() error { return nil }}
 	w.setHook(f.at(t, func(e workflow.Event) bool {
@@ -86,6 +86,7 @@ func TestResumeAfterAPIServerOutage(t *testing.T) {
 	assert.Contains(t, e.Error, "still failing after")
 	assert.Contains(t, e.Error, "connection refused")
 	require.NoError(t, env.StartAPIServer())
+	t.Logf("pods are scheduled and run again %s after the API server's restart", waitSchedulingWorks(t, env, label+"-probe").Round(time.Millisecond))
 
 	// Resume with the CLI, as a user would.
 	w.close()

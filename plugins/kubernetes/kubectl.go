@@ -39,6 +39,12 @@ func (k *kubectl) run(ctx context.Context, stdin []byte, args ...string) ([]byte
 		if err == nil {
 			return res.Stdout, nil
 		}
+		if errors.Is(err, ssh.ErrTimeout) && ctx.Err() == nil {
+			// A command gets what is left of the operation's timeout, so
+			// this is the operation timing out (as in the readiness wait,
+			// and recoverable like it: a retried operation gets a new one).
+			return nil, fmt.Errorf("kubectl %s on %s: the operation's timeout ran out while it ran: %w", strings.Join(args, " "), k.target, err)
+		}
 		transient, msg := classify(err, res.Stderr)
 		if !transient {
 			return nil, plugins.NonRecoverable(fmt.Errorf("kubectl %s on %s: %s", strings.Join(args, " "), k.target, msg))
