@@ -39,7 +39,7 @@ func (m *Manager) CreateDeployment(ctx context.Context, id, blueprintID string, 
 	if err != nil {
 		return nil, err
 	}
-	d := &store.Deployment{ID: id, BlueprintID: blueprintID, Description: p.Description, Inputs: p.Inputs, Plan: p}
+	d := &store.Deployment{ID: id, BlueprintID: blueprintID, Description: p.Description, Inputs: p.Inputs, Plan: compactPlan(p)}
 	if err := m.st.CreateDeployment(ctx, d); err != nil {
 		return nil, err
 	}

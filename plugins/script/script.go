@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,6 +288,33 @@ func scriptPath(oc *plugins.Context) (string, error) {
 
 // command returns the argv that runs the script.
 func command(path string) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	shebang, err := readShebang(path)
+	if err != nil {
+		return nil, err
+	}
+	// A script that names its interpreter gets it (a `#!/bin/sh` .sh
+	// script runs with sh, not bash); when the file lost its exec bit
+	// (e.g. in an archive) the interpreter is run the way the kernel would.
+	if shebang != "" {
+		if fi.Mode()&0o111 != 0 {
+			return []string{path}, nil
+		}
+		fields := strings.Fields(shebang)
+		if len(fields) == 0 {
+			return nil, fmt.Errorf("script %s has an empty #! line: %w", filepath.Base(path), ErrScript)
+		}
+		// Like the kernel: the interpreter and at most one argument.
+		argv := []string{fields[0]}
+		if len(fields) > 1 {
+			argv = append(argv, strings.Join(fields[1:], " "))
+		}
+		return append(argv, path), nil
+	}
+	// No #! line: .py runs with python3, .sh with bash.
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".py":
 		py, err := exec.LookPath("python3")
@@ -301,33 +329,24 @@ func command(path string) ([]string, error) {
 		}
 		return []string{sh, path}, nil
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("script %s: %w", path, err)
-	}
 	if fi.Mode()&0o111 != 0 {
 		return []string{path}, nil
 	}
-	// Not executable (e.g. its mode was lost when archived): honour a shebang.
+	return nil, fmt.Errorf("script %s is not executable and has no #! line: %w", filepath.Base(path), ErrScript)
+}
+
+// readShebang returns the interpreter line of a script without "#!", or "".
+func readShebang(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("script %s: %w", path, err)
+		return "", fmt.Errorf("script %s: %w", path, err)
 	}
 	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadString('\n')
+	line, _ := bufio.NewReader(io.LimitReader(f, 512)).ReadString('\n')
 	if !strings.HasPrefix(line, "#!") {
-		return nil, fmt.Errorf("script %s is not executable and has no #! line: %w", filepath.Base(path), ErrScript)
+		return "", nil
 	}
-	fields := strings.Fields(strings.TrimSpace(line[2:]))
-	if len(fields) == 0 {
-		return nil, fmt.Errorf("script %s has an empty #! line: %w", filepath.Base(path), ErrScript)
-	}
-	// Like the kernel: the interpreter and at most one argument.
-	argv := []string{fields[0]}
-	if len(fields) > 1 {
-		argv = append(argv, strings.Join(fields[1:], " "))
-	}
-	return append(argv, path), nil
+	return strings.TrimSpace(line[2:]), nil
 }
 
 func relPath(base, path string) string {
