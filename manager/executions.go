@@ -195,6 +195,13 @@ func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*
 	return m.st.GetExecution(ctx, executionID)
 }
 
+// RefreshExecutions marks the executions of a deployment ("" for all)
+// whose gantry process is gone as failed (interrupted), so that listings
+// show the truth and the executions can be resumed.
+func (m *Manager) RefreshExecutions(ctx context.Context, deploymentID string) error {
+	return m.reapDead(ctx, deploymentID)
+}
+
 // reapDead marks active executions whose gantry process is gone (killed,
 // crashed) as failed, so that they can be resumed.
 func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
@@ -299,8 +306,8 @@ func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom b
 				known = append(known, n)
 			}
 			sort.Strings(known)
-			return nil, fmt.Errorf("workflow %s has no parameter %q (it has: %s); pass --allow-custom-parameters to send it anyway",
-				wf, k, strings.Join(known, ", "))
+			return nil, fmt.Errorf("%w: workflow %s has no parameter %q (it has: %s); pass --allow-custom-parameters to send it anyway",
+				ErrBadParameter, wf, k, strings.Join(known, ", "))
 		}
 		out[k] = v
 	}

@@ -30,6 +30,8 @@ var (
 	ErrDependents = errors.New("other deployments depend on this one")
 	// ErrNotResumable is returned by Resume for an execution that ended well or is running.
 	ErrNotResumable = errors.New("execution cannot be resumed")
+	// ErrBadParameter is returned for a workflow parameter the workflow does not declare.
+	ErrBadParameter = errors.New("bad workflow parameter")
 )
 
 // ProblemsError carries the problems of an invalid blueprint or inputs.

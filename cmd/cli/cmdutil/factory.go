@@ -13,6 +13,7 @@ import (
 	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
+	"github.com/gantryhq/gantry/workflow"
 )
 
 // Factory gives commands lazy access to the store and the manager, with
@@ -114,6 +115,10 @@ func StoreError(err error) error {
 		// fs.ErrNotExist: a blueprint path that does not exist (install,
 		// upload), as blueprints validate reports it.
 		return Exit(ExitNotFound, err)
+	case errors.Is(err, manager.ErrBadParameter), errors.Is(err, workflow.ErrBadParameter):
+		return Exit(ExitUsage, err)
+	case errors.Is(err, store.ErrConflict):
+		return Exit(ExitBusy, err)
 	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrInUse), errors.Is(err, manager.ErrDependents),
 		errors.Is(err, manager.ErrActiveExecution), errors.Is(err, store.ErrExists), errors.Is(err, manager.ErrNotResumable):
 		return Exit(ExitBusy, err)

@@ -18,11 +18,14 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List executions, oldest first",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			m, err := f.Manager(nil)
 			if err != nil {
-				return err
+				return cmdutil.StoreError(err)
 			}
-			es, err := st.ListExecutions(context.Background(), deploymentID)
+			if err := m.RefreshExecutions(context.Background(), deploymentID); err != nil {
+				return cmdutil.StoreError(err)
+			}
+			es, err := m.Store().ListExecutions(context.Background(), deploymentID)
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
@@ -61,13 +64,21 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show an execution",
 		Args:  cmdutil.ExactArgs(1, "EXECUTION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
-			if err != nil {
-				return err
-			}
-			e, err := st.GetExecution(context.Background(), args[0])
+			m, err := f.Manager(nil)
 			if err != nil {
 				return cmdutil.StoreError(err)
+			}
+			e, err := m.Store().GetExecution(context.Background(), args[0])
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if e.Status.Active() {
+				if err := m.RefreshExecutions(context.Background(), e.DeploymentID); err != nil {
+					return cmdutil.StoreError(err)
+				}
+				if e, err = m.Store().GetExecution(context.Background(), args[0]); err != nil {
+					return cmdutil.StoreError(err)
+				}
 			}
 			if asJSON {
 				return cmdutil.PrintJSON(f.IO.Out, e)
