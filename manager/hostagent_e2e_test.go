@@ -71,14 +71,21 @@ subprocess.run(["ctx", "instance", "runtime-properties", "python_saw", out], che
 print("python read", out)
 `
 
-func TestHostAgentScriptsOverSSH(t *testing.T) {
-	env := testenv.Require(t)
-	ctx := context.Background()
+// writeHostBlueprint writes hostBlueprint and its scripts into a folder.
+func writeHostBlueprint(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "scripts"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(hostBlueprint), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "create.sh"), []byte(createScript), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "configure.py"), []byte(configurePy), 0o644))
+	return dir
+}
+
+func TestHostAgentScriptsOverSSH(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := context.Background()
+	dir := writeHostBlueprint(t)
 
 	m := newManager(t)
 	_, err := m.UploadBlueprint(ctx, "hosted", dir)
@@ -125,11 +132,7 @@ func TestHostAgentScriptsOverSSH(t *testing.T) {
 func TestHostAgentUnknownHostKeyRefused(t *testing.T) {
 	env := testenv.Require(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "scripts"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(hostBlueprint), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "create.sh"), []byte(createScript), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "configure.py"), []byte(configurePy), 0o644))
+	dir := writeHostBlueprint(t)
 	emptyKnown := filepath.Join(t.TempDir(), "known_hosts")
 	require.NoError(t, os.WriteFile(emptyKnown, nil, 0o600))
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/tosca/plan"
 )
@@ -43,6 +44,24 @@ func (f *BlueprintFlags) Rules() ([]tosca.ImportRule, error) {
 		return nil, Exit(ExitUsage, fmt.Errorf("GANTRY_IMPORT_RULES: %w", err))
 	}
 	return append(rules, env...), nil
+}
+
+// ManagerWithInputs reads the inputs and the import rules and returns the
+// manager configured with those rules.
+func (f *BlueprintFlags) ManagerWithInputs(fac *Factory) (*manager.Manager, map[string]any, error) {
+	inputs, err := ParseKV("--inputs", f.Inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules, err := f.Rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := fac.Manager(rules)
+	if err != nil {
+		return nil, nil, StoreError(err)
+	}
+	return m, inputs, nil
 }
 
 // Parse parses and validates the blueprint at path.

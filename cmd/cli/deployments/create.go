@@ -29,17 +29,9 @@ instances; nothing runs until an install. The deployment id defaults to the blue
 			if len(args) == 1 {
 				id = args[0]
 			}
-			inputs, err := cmdutil.ParseKV("--inputs", flags.Inputs)
+			m, inputs, err := flags.ManagerWithInputs(f)
 			if err != nil {
 				return err
-			}
-			rules, err := flags.Rules()
-			if err != nil {
-				return err
-			}
-			m, err := f.Manager(rules)
-			if err != nil {
-				return cmdutil.StoreError(err)
 			}
 			d, err := m.CreateDeployment(context.Background(), id, blueprintID, inputs, manager.CreateOptions{Seed: flags.Seed})
 			if err != nil {

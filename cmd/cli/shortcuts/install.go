@@ -29,17 +29,9 @@ installed deployment does nothing; on a failed one, prefer
 'gantry executions resume ID', which skips what completed.`,
 		Args: cmdutil.ExactArgs(1, "PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			inputs, err := cmdutil.ParseKV("--inputs", flags.Inputs)
+			m, inputs, err := flags.ManagerWithInputs(f)
 			if err != nil {
 				return err
-			}
-			rules, err := flags.Rules()
-			if err != nil {
-				return err
-			}
-			m, err := f.Manager(rules)
-			if err != nil {
-				return cmdutil.StoreError(err)
 			}
 			ctx := context.Background()
 			bp, reused, err := m.EnsureBlueprint(ctx, blueprintID, args[0])
