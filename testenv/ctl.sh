@@ -3,8 +3,9 @@
 #   ctl.sh stop NAME | start NAME | restart NAME | status
 # NAME: sshd, kube-apiserver (or apiserver), etcd, kube-scheduler, kwok,
 # kube-controller-manager. `start` waits until the component is healthy again; a
-# restarted component keeps its port, certificates and data. The env file is rewritten
-# with the new pids.
+# restarted component keeps its port, certificates and data. Starting kube-apiserver also
+# restarts its running clients (kube-scheduler, kwok, kube-controller-manager), so they do
+# not sit in a long retry backoff. The env file is rewritten with the new pids.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -25,8 +26,28 @@ do_start() {
     start_proc "$name"
   fi
   wait_healthy "$name"
+  if [ "$name" = kube-apiserver ]; then
+    restart_clients
+  fi
   write_env
   log "$name running (pid $(cat "$(pidfile "$name")"))"
+}
+
+# restart_clients restarts the API server's running clients after the API server came
+# back. Their informers retry a refused connection with exponential backoff that grows
+# with every outage (up to 30 s plus jitter, reset only after 2 quiet minutes), so after a
+# few API server restarts a new pod stayed unscheduled for 50-90 s. Fresh processes list
+# at once: pods are scheduled and set Running again within a second or two.
+restart_clients() {
+  local c clients=()
+  for c in kube-scheduler kube-controller-manager kwok; do
+    enabled "$c" && proc_alive "$c" && clients+=("$c")
+  done
+  [ "${#clients[@]}" -gt 0 ] || return 0
+  stop_procs "${clients[@]}"
+  for c in "${clients[@]}"; do start_proc "$c"; done
+  for c in "${clients[@]}"; do wait_healthy "$c"; done
+  log "restarted the API server's clients: ${clients[*]}"
 }
 
 case ${1:-} in

@@ -215,11 +215,14 @@ exec "$B/kube-controller-manager" --kubeconfig="$D/kubeconfig" --bind-address=12
   --cluster-signing-cert-file="$D/pki/ca.crt" --cluster-signing-key-file="$D/pki/ca.key" \\
   --use-service-account-credentials=false --controllers='*' --profiling=false
 RUN
+# --node-lease-duration-seconds=0: no node leases. With leases (e.g. 40 s), a kwok that
+# lost its lease during an API server outage, or a restarted kwok (new holder identity),
+# left new pods Pending for 30-90 s until the old lease expired.
 cat >"$D/run/kwok.sh" <<RUN
 exec "$B/kwok" --config="$D/kwok.yaml" --kubeconfig="$D/kubeconfig" --manage-all-nodes=false \\
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \\
   --server-address=127.0.0.1:$KWOK_PORT --node-ip=10.200.0.254 --cidr=10.244.0.1/16 \\
-  --node-lease-duration-seconds=40
+  --node-lease-duration-seconds=0
 RUN
 
 # ---- start ----------------------------------------------------------------------------
