@@ -88,7 +88,7 @@ func (e *Env) reachable() error {
 func unavailable(t testing.TB, err error) {
 	t.Helper()
 	msg := fmt.Sprintf("testenv: %v\n"+
-		"  start it with `make testenv-up` (first build ~15 min, then seconds) and run\n"+
+		"  start it with `make testenv-up` (first build 5-16 min, then seconds) and run\n"+
 		"    GANTRY_TESTENV=%s go test -tags e2e -run 'TestName' ./pkg/\n"+
 		"  or run every e2e test with `make e2e`; stop it with `make testenv-down`", err, EnvFilePath())
 	if os.Getenv("CI") == "true" {
