@@ -26,6 +26,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 (cd "$ROOT" && go build -o "$WORK/gantry" ./cmd/gantry && go build -o "$WORK/gen" ./bench/gen) ||
 	die "build failed"
+REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 
 mkdir -p "$WORK/100k"
 cat >"$WORK/100k/blueprint.yaml" <<'EOF'
@@ -71,7 +72,7 @@ for n in 1000 10000; do
 done
 rows+=("$(measure "1,000 hosts x 100 apps" "$WORK/100k/blueprint.yaml")")
 
-echo "gantry blueprints plan, whole process: fastest of $RUNS runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')."
+echo "gantry blueprints plan, whole process: fastest of $RUNS runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), gantry built from the work tree of $REV."
 echo
 echo "| blueprint | node instances | wall (s) | max RSS (MB) |"
 echo "|---|---:|---:|---:|"

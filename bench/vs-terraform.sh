@@ -56,6 +56,9 @@ export TF_CLI_CONFIG_FILE="$WORK/terraformrc"
 unset TF_PLUGIN_CACHE_DIR TF_LOG
 
 echo "building gantry and bench/gen ..." >&2
+# The commit the binaries are built from (the working tree, at this moment).
+REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')
+BUILT=$(date -u +%H:%MZ)
 (cd "$ROOT" && go build -o "$WORK/gantry" ./cmd/gantry && go build -o "$WORK/gen" ./bench/gen) ||
 	die "build failed"
 
@@ -139,7 +142,7 @@ done
 
 echo
 echo "Gantry vs Terraform, same layered graph, every operation \`true\`, parallelism $PARALLELISM, wall clock of the whole process in seconds."
-echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(terraform version | head -n 1), gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'), timeout ${TIMEOUT} s per command."
+echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(terraform version | head -n 1), gantry built at $BUILT from the work tree of $REV, timeout ${TIMEOUT} s per command."
 echo
 echo "| N | shape | edges | gantry install | terraform apply | apply/install | gantry uninstall | terraform destroy | destroy/uninstall | load at start |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
