@@ -9,8 +9,9 @@ FUZZTIME ?= 10s
 build:
 	$(GO) build -o $(BIN) ./cmd/gantry
 
-## test: everything CI runs: vet, unit tests, short fuzzing, end-to-end tests.
-test: build lint unit fuzz e2e
+## test: everything CI runs: gofmt, vet, staticcheck, short fuzzing, then every test
+## (unit and end-to-end) in one `go test -tags e2e ./...` with the environment up.
+test: build lint fuzz e2e
 
 unit:
 	$(GO) test -count=1 $(PKGS)
