@@ -16,50 +16,91 @@ import (
 	"github.com/gantryhq/gantry/workflow"
 )
 
-// fault stops a component when the router install reaches a point and
-// starts it again after a pause, in the background.
+// fault stops a component when an execution reaches a point, and starts it
+// again after a pause in the background (or, with a negative pause, when
+// the test calls restart). Whatever happens to the test, its clean-up
+// waits until the component is back, before the clean-ups that need it.
 type fault struct {
 	stop, start func() error
 	pause       time.Duration
 
-	once      sync.Once
+	mu        sync.Mutex
+	fired     bool
 	stoppedAt time.Time
-	restarted chan error
+	restarted chan error // the background start's result
+	settled   bool
 }
 
 // at returns an event hook that injects the fault at the first event
 // matching when. The stop runs inside the hook, so the operation that
 // emitted the event goes on only once the component is down.
 func (f *fault) at(t *testing.T, when func(workflow.Event) bool) func(workflow.Event) {
-	f.restarted = make(chan error, 1)
+	t.Cleanup(func() { f.settle(t) })
 	return func(e workflow.Event) {
 		if !when(e) {
 			return
 		}
-		f.once.Do(func() {
-			if err := f.stop(); err != nil {
-				t.Errorf("injecting the fault: %v", err)
-				f.restarted <- err
-				return
-			}
-			f.stoppedAt = time.Now()
+		f.mu.Lock()
+		if f.fired {
+			f.mu.Unlock()
+			return
+		}
+		f.fired = true
+		f.restarted = make(chan error, 1)
+		f.mu.Unlock()
+		if err := f.stop(); err != nil {
+			t.Errorf("injecting the fault: %v", err)
+			f.restarted <- nil
+			return
+		}
+		f.mu.Lock()
+		f.stoppedAt = time.Now()
+		f.mu.Unlock()
+		if f.pause >= 0 {
 			go func() {
 				time.Sleep(f.pause)
 				f.restarted <- f.start()
 			}()
-		})
+		}
 	}
 }
 
-// waitRestarted waits for the background start (so that the test never
-// ends with the component down or its restart racing the clean-up).
-func (f *fault) waitRestarted(t *testing.T) {
+// stopped returns when the component was stopped (zero: never).
+func (f *fault) stopped() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stoppedAt
+}
+
+// restart starts the component now (for a negative pause).
+func (f *fault) restart() error {
+	f.mu.Lock()
+	f.settled = true
+	f.mu.Unlock()
+	return f.start()
+}
+
+// settle waits until the component is back: the background start's end,
+// or a start now when the test did not restart it itself.
+func (f *fault) settle(t *testing.T) {
 	t.Helper()
+	f.mu.Lock()
+	if !f.fired || f.settled {
+		f.mu.Unlock()
+		return
+	}
+	f.settled = true
+	ch, manual := f.restarted, f.pause < 0
+	f.mu.Unlock()
+	if manual {
+		assert.NoError(t, f.start(), "restarting the component")
+		return
+	}
 	select {
-	case err := <-f.restarted:
-		require.NoError(t, err, "restarting the component")
+	case err := <-ch:
+		assert.NoError(t, err, "restarting the component")
 	case <-time.After(3 * time.Minute):
-		t.Fatal("the component was not restarted")
+		t.Error("the component was not restarted")
 	}
 }
 
@@ -98,15 +139,16 @@ func TestRouterInstallSurvivesSSHDRestart(t *testing.T) {
 	w.create("router", routerBlueprint, routerInputs(env, "cluster", interfaces, routes))
 	w.mustRun("router", "install", nil, manager.ExecOptions{})
 	done := time.Now()
-	f.waitRestarted(t)
+	f.settle(t)
 	w.setHook(nil)
 
-	require.False(t, f.stoppedAt.IsZero(), "the fault was injected")
-	assert.GreaterOrEqual(t, done.Sub(f.stoppedAt), 10*time.Second, "the install waited for sshd")
+	stoppedAt := f.stopped()
+	require.False(t, stoppedAt.IsZero(), "the fault was injected")
+	assert.GreaterOrEqual(t, done.Sub(stoppedAt), 10*time.Second, "the install waited for sshd")
 	st := w.m.SSHStats()
 	assert.EqualValues(t, 1, st.Dials, "one connection in the end")
 	assert.Greater(t, st.Attempts, int64(2), "refused attempts were retried: %+v", st)
-	t.Logf("sshd down %s; install done %s after the stop; pool %+v", f.pause, done.Sub(f.stoppedAt).Round(time.Millisecond), st)
+	t.Logf("sshd down %s; install done %s after the stop; pool %+v", f.pause, done.Sub(stoppedAt).Round(time.Millisecond), st)
 	assertRouterPod(t, env, node, interfaces, routes)
 
 	w.uninstallAndDelete("router")
@@ -129,10 +171,10 @@ func TestRouterInstallSurvivesAPIServerRestart(t *testing.T) {
 	w.setHook(f.at(t, proxyFoundCluster))
 	w.create("router", routerBlueprint, routerInputs(env, "cluster", interfaces, routes))
 	e := w.mustRun("router", "install", nil, manager.ExecOptions{})
-	f.waitRestarted(t)
+	f.settle(t)
 	w.setHook(nil)
 
-	require.False(t, f.stoppedAt.IsZero(), "the fault was injected")
+	require.False(t, f.stopped().IsZero(), "the fault was injected")
 	var retried []string
 	for _, msg := range w.logs("router", "quagga", "warning") {
 		if strings.Contains(msg, "retrying") {

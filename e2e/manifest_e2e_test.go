@@ -74,18 +74,17 @@ func TestResumeAfterAPIServerOutage(t *testing.T) {
 
 	const timeout = 6 // seconds, the Microservice's timeout property: the outage outlasts it
 	w.create("svc", microserviceBlueprint, with(microserviceInputs(w, label, label), "timeout", timeout))
-	f := &fault{stop: env.StopAPIServer, start: func() error { return nil }}
+	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, pause: -1}
 	w.setHook(f.at(t, func(e workflow.Event) bool {
 		return e.Type == workflow.EventLog && e.NodeID == "master" && strings.Contains(e.Message, "is ready")
 	}))
 	e := w.mustFail("svc", "install", manager.ExecOptions{})
 	w.setHook(nil)
-	f.waitRestarted(t)
-	require.False(t, f.stoppedAt.IsZero(), "the fault was injected")
+	require.False(t, f.stopped().IsZero(), "the fault was injected")
 	t.Logf("failed: %s", e.Error)
 	assert.Contains(t, e.Error, "still failing after")
 	assert.Contains(t, e.Error, "connection refused")
-	require.NoError(t, env.StartAPIServer())
+	require.NoError(t, f.restart())
 	t.Logf("pods are scheduled and run again %s after the API server's restart", waitSchedulingWorks(t, env, label+"-probe").Round(time.Millisecond))
 
 	// Resume with the CLI, as a user would.
