@@ -64,13 +64,16 @@ func (b *bridge) read(r io.Reader) ([]string, error) {
 	if !sc.Scan() {
 		return nil, errors.New("empty request")
 	}
-	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(sc.Text())), []byte(b.token)) != 1 {
-		return nil, errors.New("unknown or expired operation token")
-	}
+	// The whole request is read before the token is checked, so that the
+	// client never writes into a closed connection.
+	tokenOK := subtle.ConstantTimeCompare([]byte(strings.TrimSpace(sc.Text())), []byte(b.token)) == 1
 	var args []string
 	for sc.Scan() {
 		line := sc.Text()
 		if line == "." {
+			if !tokenOK {
+				return nil, errors.New("unknown or expired operation token")
+			}
 			return args, nil
 		}
 		if len(args) == maxArgs {
