@@ -397,6 +397,9 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			mod.Apply(x.Plan)
 			return nil
 		})
+		m.mu.Lock()
+		delete(m.plans, d.ID)
+		m.mu.Unlock()
 		return err
 	}
 	return ch, apply, nil

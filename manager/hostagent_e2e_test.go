@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/testenv"
 	"github.com/gantryhq/gantry/workflow"
 )
@@ -72,11 +73,12 @@ print("python read", out)
 `
 
 // writeHostBlueprint writes hostBlueprint and its scripts into a folder.
-func writeHostBlueprint(t *testing.T) string {
+func writeHostBlueprint(t *testing.T, replace ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "scripts"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(hostBlueprint), 0o644))
+	bp := strings.NewReplacer(replace...).Replace(hostBlueprint)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(bp), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "create.sh"), []byte(createScript), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "configure.py"), []byte(configurePy), 0o644))
 	return dir
@@ -151,4 +153,27 @@ func TestHostAgentUnknownHostKeyRefused(t *testing.T) {
 	require.Contains(t, e.Error, "host key unknown")
 	require.Contains(t, e.Error, "trust_on_first_use", "the error says what to do")
 	require.Equal(t, 1, res.Failed, "a host key problem is not retried")
+}
+
+// The host's key may come from a secret (agent_config.key: {get_secret: ...}).
+func TestHostAgentKeyFromSecret(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := context.Background()
+	dir := writeHostBlueprint(t, "key: {get_input: key}", "key: {get_secret: host_key}")
+	pem, err := os.ReadFile(env.SSHKeyPath)
+	require.NoError(t, err)
+
+	m := newManager(t)
+	require.NoError(t, m.Store().PutSecret(ctx, &store.Secret{Key: "host_key", Value: string(pem)}, false))
+	_, err = m.UploadBlueprint(ctx, "hosted", dir)
+	require.NoError(t, err)
+	_, err = m.CreateDeployment(ctx, "hosted", "hosted", map[string]any{
+		"port": env.SSHPort, "key": "unused", "known_hosts": env.KnownHostsPath, "message": "from a secret key",
+	}, CreateOptions{})
+	require.NoError(t, err)
+	_, res := run(t, m, "hosted", "install", nil)
+	require.Equal(t, workflow.StatusTerminated, res.Status, "install: %v", res.Err)
+	out, err := m.Outputs(ctx, "hosted")
+	require.NoError(t, err)
+	require.Equal(t, "from a secret key", out["seen"])
 }

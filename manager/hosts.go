@@ -38,6 +38,21 @@ func (m *Manager) hostTarget(ctx context.Context, oc *plugins.Context) (ssh.Targ
 		return t, plugins.NonRecoverable(fmt.Errorf("host %s of %s has no address: set the ip property of node %s (or its runtime property ip)", hostID, oc.Instance.ID, node.ID))
 	}
 	ac, _ := node.Properties["agent_config"].(map[string]any)
+	if tosca.HasRuntimeFunctions(ac) {
+		// e.g. key: {get_secret: host_key}
+		r := &resolver{ctx: ctx, m: m,
+			props:  func(id string) (map[string]any, error) { return m.instanceProps(ctx, oc.DeploymentID, id) },
+			secret: m.secret}
+		p, err := m.cachedPlan(ctx, oc.DeploymentID)
+		if err != nil {
+			return t, err
+		}
+		v, err := tosca.EvaluateRuntime(p, ac, tosca.EvalContext{Self: hostID}, r)
+		if err != nil {
+			return t, plugins.NonRecoverable(fmt.Errorf("host %s: agent_config: %w", hostID, err))
+		}
+		ac, _ = v.(map[string]any)
+	}
 	str := func(k string) string {
 		if v, ok := ac[k]; ok && v != nil {
 			return fmt.Sprint(v)
@@ -69,23 +84,42 @@ func (m *Manager) hostTarget(ctx context.Context, oc *plugins.Context) (ssh.Targ
 	return t, nil
 }
 
-// planNode returns a node of a deployment's plan, reading the plan once.
-func (m *Manager) planNode(ctx context.Context, deploymentID, nodeID string) (*tosca.Node, error) {
+// cachedPlan returns a deployment's plan with its node instances, read once
+// per manager (host lookups need it for every host_agent operation).
+func (m *Manager) cachedPlan(ctx context.Context, deploymentID string) (*tosca.Plan, error) {
 	m.mu.Lock()
 	p := m.plans[deploymentID]
 	m.mu.Unlock()
-	if p == nil {
-		d, err := m.st.GetDeployment(ctx, deploymentID)
-		if err != nil {
-			return nil, err
-		}
-		p = d.Plan
-		m.mu.Lock()
-		if m.plans == nil {
-			m.plans = map[string]*tosca.Plan{}
-		}
-		m.plans[deploymentID] = p
-		m.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	d, _, err := m.deploymentWithInstances(ctx, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.plans == nil {
+		m.plans = map[string]*tosca.Plan{}
+	}
+	m.plans[deploymentID] = d.Plan
+	return d.Plan, nil
+}
+
+// instanceProps returns the stored runtime properties of an instance.
+func (m *Manager) instanceProps(ctx context.Context, deploymentID, id string) (map[string]any, error) {
+	ni, err := m.st.GetNodeInstance(ctx, deploymentID, id)
+	if err != nil {
+		return nil, err
+	}
+	return ni.RuntimeProperties, nil
+}
+
+// planNode returns a node of a deployment's plan.
+func (m *Manager) planNode(ctx context.Context, deploymentID, nodeID string) (*tosca.Node, error) {
+	p, err := m.cachedPlan(ctx, deploymentID)
+	if err != nil {
+		return nil, err
 	}
 	for _, n := range p.Nodes {
 		if n.ID == nodeID {

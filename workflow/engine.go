@@ -178,6 +178,7 @@ type run struct {
 	red   *redactor
 	ex    *Execution
 	done  map[string]TaskRecord // resume: completed earlier
+	props nodeProps             // node properties with runtime functions
 
 	forceCtx context.Context
 	indeg    []int32

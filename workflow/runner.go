@@ -179,6 +179,9 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 		}
 		scope = EvalScope{Source: src.ID, Target: tgt.ID, Resolver: resolver{r}}
 	}
+	if err := r.evalEndpoints(oc); err != nil {
+		return nil, err
+	}
 	if in := r.insts.get(oc.Instance.ID); in != nil {
 		in.mu.Lock()
 		oc.InstanceState = in.rec.State

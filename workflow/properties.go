@@ -1,0 +1,73 @@
+package workflow
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/tosca"
+)
+
+// nodeProps evaluates runtime functions (get_secret, get_attribute, ...)
+// in node properties for the operations that see them, so that e.g.
+// `ssh_key: {get_secret: master_key}` reaches a plugin as the key itself.
+// Nodes without such functions are passed through untouched; which nodes
+// have them is worked out once per execution.
+type nodeProps struct {
+	mu  sync.Mutex
+	has map[string]bool // node id -> properties hold runtime functions
+}
+
+func (np *nodeProps) needs(n *tosca.Node) bool {
+	np.mu.Lock()
+	defer np.mu.Unlock()
+	if np.has == nil {
+		np.has = map[string]bool{}
+	}
+	v, ok := np.has[n.ID]
+	if !ok {
+		v = tosca.HasRuntimeFunctions(n.Properties)
+		np.has[n.ID] = v
+	}
+	return v
+}
+
+// evalNode returns n, or a copy of it whose properties are evaluated with
+// SELF as instanceID.
+func (r *run) evalNode(n *tosca.Node, instanceID string) (*tosca.Node, error) {
+	if n == nil || r.cfg.Evaluate == nil || !r.props.needs(n) {
+		return n, nil
+	}
+	v, err := r.cfg.Evaluate(r.forceCtx, r.req.Plan, plugins.DeepCopyMap(n.Properties), EvalScope{Self: instanceID, Resolver: resolver{r}})
+	if err != nil {
+		return nil, plugins.NonRecoverable(fmt.Errorf("evaluate properties of node %s: %w", n.ID, err))
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, plugins.NonRecoverable(fmt.Errorf("evaluate properties of node %s: evaluator returned %T, not a mapping", n.ID, v))
+	}
+	c := *n
+	c.Properties = m
+	return &c, nil
+}
+
+// evalEndpoints evaluates the properties of every node an operation sees.
+func (r *run) evalEndpoints(oc *plugins.Context) error {
+	var err error
+	if oc.Source != nil {
+		if oc.Source.Node, err = r.evalNode(oc.Source.Node, oc.Source.Instance.ID); err != nil {
+			return err
+		}
+		if oc.Target.Node, err = r.evalNode(oc.Target.Node, oc.Target.Instance.ID); err != nil {
+			return err
+		}
+		if oc.Instance == oc.Target.Instance {
+			oc.Node = oc.Target.Node
+		} else {
+			oc.Node = oc.Source.Node
+		}
+		return nil
+	}
+	oc.Node, err = r.evalNode(oc.Node, oc.Instance.ID)
+	return err
+}
