@@ -159,6 +159,10 @@ PermitRootLogin prohibit-password
 AllowUsers $user
 # kubectl works in every session without flags, as on a cluster's master.
 SetEnv KUBECONFIG=$D/kubeconfig
+# bash sources ~/.bashrc for every command sshd runs (shell level < 2); this
+# machine's root .bashrc runs pyenv init (~150 ms), which a cluster's master
+# would not: SHLVL=1 keeps that out of every kubectl call we time.
+SetEnv SHLVL=1
 Subsystem sftp internal-sftp
 # Many test binaries connect at once: no random drops of unauthenticated connections
 # (default 10:30:100) and room for many sessions on one connection (default 10).

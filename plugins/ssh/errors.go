@@ -84,6 +84,7 @@ func (e *HostKeyError) Error() string {
 		keyscan += fmt.Sprintf("-p %d ", e.portArg)
 	}
 	keyscan += Quote(e.hostArg) + " >> " + Quote(e.File)
+	const tofuHint = " (property ssh_trust_on_first_use: true on Kubernetes nodes, agent_config.trust_on_first_use: true on hosts)"
 	switch {
 	case e.Revoked:
 		return fmt.Sprintf("%v: the key %s offered by %s is marked @revoked in %s; the host must be re-keyed",
@@ -92,12 +93,12 @@ func (e *HostKeyError) Error() string {
 		return fmt.Sprintf("%v for %s: the server offered %s but %s records %s. "+
 			"This may be a man-in-the-middle attack. If the host was legitimately re-keyed, "+
 			"remove the old line with `ssh-keygen -R %s -f %s`, then add the new key "+
-			"(`%s`, after checking the fingerprint) or connect once with trust_on_first_use",
+			"(`%s`, after checking the fingerprint) or connect once trusting on first use"+tofuHint,
 			e.Kind, e.Host, e.Offered, e.File, strings.Join(e.Known, ", "),
 			Quote(e.Host), Quote(e.File), keyscan)
 	default:
 		return fmt.Sprintf("%v: %s is not in %s (the server offered %s): add it with `%s` "+
-			"after checking the fingerprint, or set trust_on_first_use to record it on first connection",
+			"after checking the fingerprint, or trust it on first use to record it on first connection"+tofuHint,
 			e.Kind, e.Host, e.File, e.Offered, keyscan)
 	}
 }
