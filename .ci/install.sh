@@ -8,6 +8,7 @@ command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v setsid >/dev/null && command -v flock >/dev/null || need_apt+=(util-linux)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v dot >/dev/null || need_apt+=(graphviz)   # checks the DOT pictures `blueprints graph` draws
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 update -qq
