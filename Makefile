@@ -3,15 +3,22 @@ GO      ?= go
 BIN     ?= bin/gantry
 PKGS    ?= ./...
 FUZZTIME ?= 10s
+# Tools `make deps` installs with `go install` (staticcheck) live here.
+export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: build test unit e2e fuzz bench lint demo testenv-up testenv-down clean
+.PHONY: build deps test unit e2e fuzz bench lint demo testenv-up testenv-down clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gantry
 
+## deps: what the tests and the demo need on this machine (openssh-server, graphviz,
+## staticcheck, the Kubernetes test binaries); installs only what is missing.
+deps:
+	@bash .ci/install.sh
+
 ## test: everything CI runs: gofmt, vet, staticcheck, short fuzzing, then every test
 ## (unit and end-to-end) in one `go test -tags e2e ./...` with the environment up.
-test: build lint fuzz e2e
+test: deps build lint fuzz e2e
 
 unit:
 	$(GO) test -count=1 $(PKGS)
@@ -46,7 +53,7 @@ testenv-up:
 testenv-down:
 	@bash testenv/down.sh
 
-demo: build
+demo: deps build
 	@bash blueprints/demo.sh
 
 clean:
