@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -106,7 +108,7 @@ func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, p
 		}
 		req.Scale, after = ch, apply
 	}
-	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid()}
+	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -161,7 +163,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	}
 	e, err = m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
 		x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
-		x.CancelRequested, x.ForceCancel, x.PID = false, false, os.Getpid()
+		x.CancelRequested, x.ForceCancel, x.PID, x.PIDStart = false, false, os.Getpid(), selfStart
 		return nil
 	})
 	if err != nil {
@@ -210,7 +212,7 @@ func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
 		return err
 	}
 	for _, e := range execs {
-		if !e.Status.Active() || processAlive(e.PID) {
+		if !e.Status.Active() || processAlive(e.PID, e.PIDStart) {
 			continue
 		}
 		m.mu.Lock()
@@ -239,15 +241,50 @@ func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
 	return nil
 }
 
-func processAlive(pid int) bool {
+// processAlive reports whether the process that ran an execution still
+// runs: the pid exists and, where /proc tells, started when that one did.
+func processAlive(pid int, start uint64) bool {
 	if pid <= 0 {
 		return false
 	}
 	if pid == os.Getpid() {
-		return true
+		return start == 0 || start == selfStart
 	}
 	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	if got := processStart(pid); start != 0 && got != 0 && got != start {
+		return false // the pid now belongs to another process
+	}
+	return true
+}
+
+// selfStart is this process's start time.
+var selfStart = processStart(os.Getpid())
+
+// processStart reads a process's start time (clock ticks since boot) from
+// /proc/PID/stat; 0 when unknown.
+func processStart(pid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: fields are counted after its ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	// After ')' come field 3 (state) onwards; starttime is field 22.
+	if len(fields) < 20 {
+		return 0
+	}
+	n, err := strconv.ParseUint(fields[19], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // setStatus updates status and the matching timestamps.

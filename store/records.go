@@ -164,6 +164,9 @@ type Execution struct {
 	// PID is the process running the execution (0 when none), so a resume
 	// can tell an interrupted execution from a live one.
 	PID int `json:"pid,omitempty"`
+	// PIDStart is when that process started (Linux: clock ticks since
+	// boot), so that a pid reused by another process is not taken for it.
+	PIDStart uint64 `json:"pid_start,omitempty"`
 }
 
 // TaskStatus is the resume status of one task.
