@@ -112,8 +112,39 @@ func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, p
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
+	if err := m.settleRace(ctx, e); err != nil {
+		return nil, err
+	}
 	req.ExecutionID = e.ID
 	return m.start(ctx, e, req, opts, after)
+}
+
+// settleRace handles two gantry processes that started an execution of
+// the same deployment at the same moment (both passed checkNoActive before
+// either had stored its execution): the one created first runs, the other
+// is marked failed and refused with ErrActiveExecution.
+func (m *Manager) settleRace(ctx context.Context, mine *store.Execution) error {
+	execs, err := m.st.ListExecutions(ctx, mine.DeploymentID)
+	if err != nil {
+		return err
+	}
+	for _, other := range execs {
+		if other.ID == mine.ID || !other.Status.Active() {
+			continue
+		}
+		first := other.CreatedAt.Before(mine.CreatedAt) || (other.CreatedAt.Equal(mine.CreatedAt) && other.ID < mine.ID)
+		if !first {
+			continue
+		}
+		msg := fmt.Sprintf("refused: execution %s (%s) of the same deployment started first", other.ID, other.WorkflowID)
+		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), mine.ID, func(x *store.Execution) error {
+			setStatus(x, store.ExecutionFailed, msg)
+			return nil
+		})
+		return fmt.Errorf("deployment %s: %w (execution %s, %s, started at the same time); wait for it or cancel it with `gantry executions cancel %s`",
+			mine.DeploymentID, ErrActiveExecution, other.ID, other.WorkflowID, other.ID)
+	}
+	return nil
 }
 
 func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after func(*workflow.Result) error) (*Running, error) {
