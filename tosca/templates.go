@@ -73,7 +73,7 @@ func (p *parser) parseTemplate(t *template) {
 		}
 	}
 	if t.typ == nil {
-		t.typ = &nodeType{name: typeName, props: &schema{}, ifaces: ifaces{}, hierarchy: []string{typeName}}
+		t.typ = &nodeType{derived: derived{name: typeName}, props: &schema{}, ifaces: ifaces{}, hierarchy: []string{typeName}}
 	}
 	t.props, _ = p.mergeProps(t.typ.props, v.get("properties"), v.pos, what, nil)
 	tmplIfaces := p.parseInterfaces(v.get("interfaces"), what, false)
@@ -147,7 +147,7 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 		}
 	}
 	if r.typ == nil {
-		r.typ = &relType{name: typeName, props: &schema{}, srcIfaces: ifaces{}, tgtIfaces: ifaces{}, hierarchy: []string{typeName}}
+		r.typ = &relType{derived: derived{name: typeName}, props: &schema{}, srcIfaces: ifaces{}, tgtIfaces: ifaces{}, hierarchy: []string{typeName}}
 	}
 	r.props, _ = p.mergeProps(r.typ.props, n.get("properties"), n.pos, what, nil)
 	if ct := r.props.get("connection_type"); ct != nil && !isFunction(ct) {

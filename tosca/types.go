@@ -2,7 +2,6 @@ package tosca
 
 import (
 	"fmt"
-	"strings"
 )
 
 // propSchema is one entry of a property / input / parameter schema.
@@ -231,43 +230,31 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 
 // dataType is a `data_types` entry.
 type dataType struct {
-	name    string
-	parent  string
-	pos     Pos
-	node    *ynode
+	derived
 	own     *schema
 	props   *schema
-	state   uint8 // 0 new, 1 resolving, 2 done
 	builtin bool
 }
 
 // nodeType is a `node_types` entry after inheritance.
 type nodeType struct {
-	name      string
-	parent    string
-	pos       Pos
-	node      *ynode
+	derived
 	ownProps  *schema
 	ownIfaces ifaces
 	props     *schema
 	ifaces    ifaces
 	hierarchy []string // root first
-	state     uint8
-	opCache   *opSet // operations of templates that override none
+	opCache   *opSet   // operations of templates that override none
 }
 
 // relType is a `relationships` entry after inheritance.
 type relType struct {
-	name                 string
-	parent               string
-	pos                  Pos
-	node                 *ynode
+	derived
 	ownProps             *schema
 	ownSrc, ownTgt       ifaces
 	props                *schema
 	srcIfaces, tgtIfaces ifaces
 	hierarchy            []string
-	state                uint8
 	srcCache, tgtCache   *opSet
 }
 
@@ -300,7 +287,7 @@ func (p *parser) parseDataTypes(sec *ynode) {
 			p.add(k.pos, CodePrimitiveRedef, fmt.Sprintf("data type '%s' redefines a primitive type", name), "choose another name")
 			return
 		}
-		dt := &dataType{name: name, pos: k.pos, node: v, builtin: p.builtins[k.pos.File]}
+		dt := &dataType{derived: derived{name: name, pos: k.pos, node: v}, builtin: p.builtins[k.pos.File]}
 		if p.isMap(v, what, true) {
 			p.strict(v, what, dataTypeKeys)
 			dt.parent, _ = p.str(v.get("derived_from"), "derived_from")
@@ -320,36 +307,19 @@ func (p *parser) parseDataTypes(sec *ynode) {
 }
 
 func (p *parser) resolveDataType(dt *dataType, chain []string) {
-	if dt.state == 2 {
-		return
-	}
-	if dt.state == 1 {
-		p.add(dt.pos, CodeDerivedCycle, fmt.Sprintf("data type '%s' derives from itself: %s", dt.name, strings.Join(append(chain, dt.name), " -> ")), "break the derived_from cycle")
-		dt.props = dt.own
-		dt.state = 2
-		return
-	}
-	dt.state = 1
-	var parent *schema
-	if dt.parent != "" {
-		pt := p.bp.dataTypes[dt.parent]
-		if pt == nil {
-			p.add(dt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("data type '%s' derives from unknown type '%s'", dt.name, dt.parent), suggest(dt.parent, sortedKeys(p.bp.dataTypes)))
-		} else {
-			p.resolveDataType(pt, append(chain, dt.name))
-			parent = pt.props
+	resolveDerived(p, "data type", p.bp.dataTypes, dt, func(t *dataType) *derived { return &t.derived }, func(t, parent *dataType) {
+		var ps *schema
+		if parent != nil {
+			ps = parent.props
 		}
-	}
-	if dt.state == 1 {
-		dt.props = dt.own.inherit(parent)
-		dt.state = 2
-	}
+		t.props = t.own.inherit(ps)
+	}, chain)
 }
 
 func (p *parser) parseNodeTypes(sec *ynode) {
 	p.entries(sec, "node_types", func(name string, k, v *ynode) {
 		what := fmt.Sprintf("node type '%s'", name)
-		nt := &nodeType{name: name, pos: k.pos, node: v, ownProps: &schema{}, ownIfaces: ifaces{}}
+		nt := &nodeType{derived: derived{name: name, pos: k.pos, node: v}, ownProps: &schema{}, ownIfaces: ifaces{}}
 		if p.isMap(v, what, true) {
 			p.strict(v, what, nodeTypeKeys)
 			nt.parent, _ = p.str(v.get("derived_from"), "derived_from")
@@ -367,45 +337,21 @@ func (p *parser) parseNodeTypes(sec *ynode) {
 }
 
 func (p *parser) resolveNodeType(nt *nodeType, chain []string) {
-	if nt.state == 2 {
-		return
-	}
-	if nt.state == 1 {
-		p.add(nt.pos, CodeDerivedCycle, fmt.Sprintf("node type '%s' derives from itself: %s", nt.name, strings.Join(append(chain, nt.name), " -> ")), "break the derived_from cycle")
-		return
-	}
-	nt.state = 1
-	var parent *nodeType
-	if nt.parent != "" {
-		parent = p.bp.nodeTypes[nt.parent]
+	resolveDerived(p, "node type", p.bp.nodeTypes, nt, func(t *nodeType) *derived { return &t.derived }, func(t, parent *nodeType) {
 		if parent == nil {
-			p.add(nt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("node type '%s' derives from unknown type '%s'", nt.name, nt.parent), suggest(nt.parent, sortedKeys(p.bp.nodeTypes)))
-		} else {
-			p.resolveNodeType(parent, append(chain, nt.name))
-			if parent.state != 2 {
-				parent = nil
-			}
+			t.props, t.ifaces, t.hierarchy = t.ownProps.inherit(nil), t.ownIfaces.inherit(nil), []string{t.name}
+			return
 		}
-	}
-	if nt.state != 1 {
-		return
-	}
-	if parent != nil {
-		nt.props = nt.ownProps.inherit(parent.props)
-		nt.ifaces = nt.ownIfaces.inherit(parent.ifaces)
-		nt.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), nt.name)
-	} else {
-		nt.props = nt.ownProps.inherit(nil)
-		nt.ifaces = nt.ownIfaces.inherit(nil)
-		nt.hierarchy = []string{nt.name}
-	}
-	nt.state = 2
+		t.props = t.ownProps.inherit(parent.props)
+		t.ifaces = t.ownIfaces.inherit(parent.ifaces)
+		t.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), t.name)
+	}, chain)
 }
 
 func (p *parser) parseRelTypes(sec *ynode) {
 	p.entries(sec, "relationships", func(name string, k, v *ynode) {
 		what := fmt.Sprintf("relationship type '%s'", name)
-		rt := &relType{name: name, pos: k.pos, node: v, ownProps: &schema{}, ownSrc: ifaces{}, ownTgt: ifaces{}}
+		rt := &relType{derived: derived{name: name, pos: k.pos, node: v}, ownProps: &schema{}, ownSrc: ifaces{}, ownTgt: ifaces{}}
 		if p.isMap(v, what, true) {
 			p.strict(v, what, relTypeKeys)
 			rt.parent, _ = p.str(v.get("derived_from"), "derived_from")
@@ -424,39 +370,14 @@ func (p *parser) parseRelTypes(sec *ynode) {
 }
 
 func (p *parser) resolveRelType(rt *relType, chain []string) {
-	if rt.state == 2 {
-		return
-	}
-	if rt.state == 1 {
-		p.add(rt.pos, CodeDerivedCycle, fmt.Sprintf("relationship type '%s' derives from itself: %s", rt.name, strings.Join(append(chain, rt.name), " -> ")), "break the derived_from cycle")
-		return
-	}
-	rt.state = 1
-	var parent *relType
-	if rt.parent != "" {
-		parent = p.bp.relTypes[rt.parent]
+	resolveDerived(p, "relationship type", p.bp.relTypes, rt, func(t *relType) *derived { return &t.derived }, func(t, parent *relType) {
 		if parent == nil {
-			p.add(rt.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("relationship type '%s' derives from unknown type '%s'", rt.name, rt.parent), suggest(rt.parent, sortedKeys(p.bp.relTypes)))
-		} else {
-			p.resolveRelType(parent, append(chain, rt.name))
-			if parent.state != 2 {
-				parent = nil
-			}
+			t.props, t.srcIfaces, t.tgtIfaces, t.hierarchy = t.ownProps.inherit(nil), t.ownSrc.inherit(nil), t.ownTgt.inherit(nil), []string{t.name}
+			return
 		}
-	}
-	if rt.state != 1 {
-		return
-	}
-	if parent != nil {
-		rt.props = rt.ownProps.inherit(parent.props)
-		rt.srcIfaces = rt.ownSrc.inherit(parent.srcIfaces)
-		rt.tgtIfaces = rt.ownTgt.inherit(parent.tgtIfaces)
-		rt.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), rt.name)
-	} else {
-		rt.props = rt.ownProps.inherit(nil)
-		rt.srcIfaces = rt.ownSrc.inherit(nil)
-		rt.tgtIfaces = rt.ownTgt.inherit(nil)
-		rt.hierarchy = []string{rt.name}
-	}
-	rt.state = 2
+		t.props = t.ownProps.inherit(parent.props)
+		t.srcIfaces = t.ownSrc.inherit(parent.srcIfaces)
+		t.tgtIfaces = t.ownTgt.inherit(parent.tgtIfaces)
+		t.hierarchy = append(append(make([]string, 0, len(parent.hierarchy)+1), parent.hierarchy...), t.name)
+	}, chain)
 }
