@@ -10,28 +10,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/internal/testcorpus"
 )
 
-// corpusDir finds ../../shared/corpus (or $GANTRY_CORPUS). Without it the
-// test skips, except in CI where it fails.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	for _, d := range []string{filepath.Join("..", "..", "shared", "corpus"), os.Getenv("GANTRY_CORPUS")} {
-		if d == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(d, "manager-4.3.3")); err == nil && st.IsDir() {
-			abs, err := filepath.Abs(d)
-			require.NoError(t, err)
-			return abs
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("conformance corpus not found at ../../shared/corpus or $GANTRY_CORPUS")
-	}
-	t.Skip("conformance corpus not found at ../../shared/corpus; set GANTRY_CORPUS")
-	return ""
-}
+// corpusDir finds the corpus (internal/testcorpus).
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 type expectedPlan struct {
 	OK     bool           `json:"ok"`

@@ -12,29 +12,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/internal/testcorpus"
 	"github.com/gantryhq/gantry/tosca"
 )
 
-// corpusRoot finds the conformance corpus: ../../../shared/corpus from
-// this package, or $GANTRY_CORPUS. Missing: fail in CI, skip otherwise.
-func corpusRoot(t testing.TB) string {
-	t.Helper()
-	for _, d := range []string{os.Getenv("GANTRY_CORPUS"), filepath.Join("..", "..", "..", "shared", "corpus")} {
-		if d == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(d, "manager-4.3.3")); err == nil && st.IsDir() {
-			abs, err := filepath.Abs(d)
-			require.NoError(t, err)
-			return abs
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("conformance corpus not found at ../../../shared/corpus or $GANTRY_CORPUS")
-	}
-	t.Skip("conformance corpus not found at ../../../shared/corpus; set GANTRY_CORPUS")
-	return ""
-}
+// corpusRoot finds the corpus (internal/testcorpus).
+func corpusRoot(t testing.TB) string { return testcorpus.Dir(t) }
 
 // oracleInstances is the instance part of an expected/*.json file
 // (Cloudify's own parser: prepare_deployment_plan).
