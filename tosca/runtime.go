@@ -113,16 +113,25 @@ func (rt *runtimeEval) args(arg any, depth int, name string, min int) ([]any, er
 	return l, nil
 }
 
+// nameAndPath evaluates the argument of get_input / get_secret: a name, or
+// [name, key or index, ...].
+func (rt *runtimeEval) nameAndPath(arg any, depth int) (any, []any, error) {
+	ev, err := rt.eval(arg, depth+1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l, ok := ev.([]any); ok && len(l) > 0 {
+		return l[0], l[1:], nil
+	}
+	return ev, nil, nil
+}
+
 func (rt *runtimeEval) call(name string, arg any, depth int) (any, error) {
 	switch name {
 	case FnGetInput:
-		ev, err := rt.eval(arg, depth+1)
+		ev, path, err := rt.nameAndPath(arg, depth)
 		if err != nil {
 			return nil, err
-		}
-		var path []any
-		if l, ok := ev.([]any); ok && len(l) > 0 {
-			ev, path = l[0], l[1:]
 		}
 		in, _ := ev.(string)
 		val, ok := rt.p.Inputs[in]
@@ -172,13 +181,9 @@ func (rt *runtimeEval) call(name string, arg any, depth int) (any, error) {
 		}
 		return nil, nil
 	case FnGetSecret:
-		ev, err := rt.eval(arg, depth+1)
+		ev, path, err := rt.nameAndPath(arg, depth)
 		if err != nil {
 			return nil, err
-		}
-		var path []any
-		if l, ok := ev.([]any); ok && len(l) > 0 {
-			ev, path = l[0], l[1:]
 		}
 		key, ok := ev.(string)
 		if !ok || key == "" {
