@@ -34,7 +34,7 @@ func resolveDerived[T any](p *parser, kind string, all map[string]*T, t *T, base
 	if d.parent != "" {
 		parent = all[d.parent]
 		if parent == nil {
-			p.add(d.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("%s '%s' derives from unknown type '%s'", kind, d.name, d.parent), suggest(d.parent, sortedKeys(all)))
+			p.add(d.node.get("derived_from").pos, CodeTypeNotFound, fmt.Sprintf("%s '%s' derives from unknown type '%s'", kind, d.name, d.parent), typeHint(d.parent, sortedKeys(all)))
 		} else {
 			resolveDerived(p, kind, all, parent, base, inherit, append(chain, d.name))
 			if base(parent).state != 2 {

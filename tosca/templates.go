@@ -69,7 +69,7 @@ func (p *parser) parseTemplate(t *template) {
 	if tn != nil && typeName != "" {
 		t.typ = p.bp.nodeTypes[typeName]
 		if t.typ == nil {
-			p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown type '%s'", what, typeName), suggest(typeName, sortedKeys(p.bp.nodeTypes)))
+			p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown type '%s'", what, typeName), typeHint(typeName, sortedKeys(p.bp.nodeTypes)))
 		}
 	}
 	if t.typ == nil {
@@ -117,7 +117,7 @@ func (p *parser) parseRelationship(src *template, n *ynode, what string) *relDef
 	if tn != nil && typeName != "" {
 		r.typ = p.bp.relTypes[typeName]
 		if r.typ == nil {
-			p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown type '%s'", what, typeName), suggest(typeName, sortedKeys(p.bp.relTypes)))
+			p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown type '%s'", what, typeName), typeHint(typeName, sortedKeys(p.bp.relTypes)))
 		} else if !r.typ.isA(RelDependsOn) && !r.typ.isA(RelConnectedTo) && !r.typ.isA(RelContainedIn) {
 			p.add(tn.pos, CodeRelUnsupported, fmt.Sprintf("%s: type '%s' does not derive from %s, %s or %s", what, typeName, RelDependsOn, RelConnectedTo, RelContainedIn),
 				"derive the relationship type from one of Cloudify's base relationships")

@@ -33,6 +33,23 @@ func suggest(name string, candidates []string) string {
 	return ""
 }
 
+// typeHint is the hint for an unknown type: a close name, or the import
+// that brings Cloudify's or Gantry's plugin types in.
+func typeHint(name string, candidates []string) string {
+	if h := suggest(name, candidates); h != "" {
+		return h
+	}
+	switch {
+	case strings.HasPrefix(name, "cloudify.kubernetes."):
+		return "the Kubernetes types come with `- plugin:kubernetes` in imports"
+	case name == "cloudify.nodes.DeploymentProxy":
+		return "the DeploymentProxy type comes with `- plugin:proxy` in imports"
+	case strings.HasPrefix(name, "cloudify."):
+		return "Cloudify's types come from an import: add `- http://www.getcloudify.org/spec/cloudify/4.3.3/types.yaml` to imports; Gantry maps it to its built-in types, offline"
+	}
+	return ""
+}
+
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		if a == b {
