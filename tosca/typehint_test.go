@@ -7,16 +7,23 @@ import (
 )
 
 func TestTypeHint(t *testing.T) {
-	known := []string{"cloudify.nodes.Root", "my.Type"}
-	tests := []struct{ name, want string }{
-		{"cloudify.nodes.Rot", "did you mean `cloudify.nodes.Root`?"},
-		{"cloudify.nodes.Compute", "types.yaml` to imports"},
-		{"cloudify.kubernetes.Microservice", "`- plugin:kubernetes`"},
-		{"cloudify.nodes.DeploymentProxy", "`- plugin:proxy`"},
-		{"acme.Thing", ""},
+	withTypes := []string{"cloudify.nodes.Root", "cloudify.nodes.Compute", "my.Type"}
+	without := []string{"my.Type"}
+	tests := []struct {
+		name  string
+		known []string
+		want  string
+	}{
+		{"cloudify.nodes.Rot", withTypes, "did you mean `cloudify.nodes.Root`?"},
+		{"cloudify.nodes.Compute", without, "types.yaml` to imports"},
+		{"cloudify.nodes.Root", without, "types.yaml` to imports"},
+		{"cloudify.kubernetes.Microservice", withTypes, "`- plugin:kubernetes`"},
+		{"cloudify.nodes.DeploymentProxy", withTypes, "`- plugin:proxy`"},
+		{"my.Typo", without, "did you mean `my.Type`?"},
+		{"acme.Thing", withTypes, ""},
 	}
 	for _, tt := range tests {
-		got := typeHint(tt.name, known)
+		got := typeHint(tt.name, tt.known)
 		if tt.want == "" {
 			require.Empty(t, got, tt.name)
 			continue

@@ -36,7 +36,14 @@ func suggest(name string, candidates []string) string {
 // typeHint is the hint for an unknown type: a close name, or the import
 // that brings Cloudify's or Gantry's plugin types in.
 func typeHint(name string, candidates []string) string {
-	if h := suggest(name, candidates); h != "" {
+	imported := false // Cloudify's types (or Gantry's built-in ones) are imported
+	for _, c := range candidates {
+		if c == TypeRoot || c == RelDependsOn {
+			imported = true
+			break
+		}
+	}
+	if h := suggest(name, candidates); h != "" && (imported || !strings.HasPrefix(name, "cloudify.")) {
 		return h
 	}
 	switch {
@@ -44,7 +51,7 @@ func typeHint(name string, candidates []string) string {
 		return "the Kubernetes types come with `- plugin:kubernetes` in imports"
 	case name == "cloudify.nodes.DeploymentProxy":
 		return "the DeploymentProxy type comes with `- plugin:proxy` in imports"
-	case strings.HasPrefix(name, "cloudify."):
+	case strings.HasPrefix(name, "cloudify.") && !imported:
 		return "Cloudify's types come from an import: add `- http://www.getcloudify.org/spec/cloudify/4.3.3/types.yaml` to imports; Gantry maps it to its built-in types, offline"
 	}
 	return ""
