@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,12 +27,18 @@ type EventPrinter struct {
 
 	mu       sync.Mutex
 	progress string
+	// running maps task ids to "instance operation" of the operations
+	// running now, for the progress line (terminals only).
+	running map[string]string
 }
 
 // OnEvent is a workflow.Config OnEvent hook.
 func (p *EventPrinter) OnEvent(ev workflow.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.IO.IsTerminal && !p.JSON {
+		p.track(ev)
+	}
 	if p.JSON {
 		_ = PrintNDJSON(p.IO.Out, ev)
 		return
@@ -111,9 +118,44 @@ func (p *EventPrinter) SetProgress(pr workflow.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clearProgress()
-	p.progress = fmt.Sprintf("%d/%d operations done, %d running, %d failed, %s elapsed",
-		pr.Done, pr.Operations, pr.Running, pr.Failed, pr.Elapsed.Round(100*time.Millisecond))
+	p.progress = fmt.Sprintf("%d/%d operations done, %d running, %d failed, %s elapsed%s",
+		pr.Done, pr.Operations, pr.Running, pr.Failed, pr.Elapsed.Round(100*time.Millisecond), p.runningNames(3))
 	p.drawProgress()
+}
+
+// track follows which operations run, from task events.
+func (p *EventPrinter) track(ev workflow.Event) {
+	switch ev.Type {
+	case workflow.EventTaskSent:
+		if p.running == nil {
+			p.running = map[string]string{}
+		}
+		op := ev.Operation
+		if i := strings.LastIndexByte(op, '.'); i >= 0 {
+			op = op[i+1:]
+		}
+		p.running[ev.TaskID] = ev.NodeInstanceID + " " + op
+	case workflow.EventTaskSucceeded, workflow.EventTaskFailed, workflow.EventTaskRescheduled, workflow.EventTaskIgnored:
+		delete(p.running, ev.TaskID)
+	}
+}
+
+// runningNames lists up to n running operations, e.g. ": web_a1b2c3 start, db_x9y8z7 create, +4 more".
+func (p *EventPrinter) runningNames(n int) string {
+	if len(p.running) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(p.running))
+	for _, v := range p.running {
+		names = append(names, v)
+	}
+	sort.Strings(names)
+	more := ""
+	if len(names) > n {
+		more = fmt.Sprintf(", +%d more", len(names)-n)
+		names = names[:n]
+	}
+	return ": " + strings.Join(names, ", ") + more
 }
 
 // EndProgress removes the progress line.
