@@ -48,7 +48,8 @@ type gantryEnv struct {
 func newGantryEnv(t *testing.T, bin string, extraEnv ...string) *gantryEnv {
 	dir := t.TempDir()
 	g := &gantryEnv{bin: bin, store: filepath.Join(dir, "g.db")}
-	g.env = append(os.Environ(), "GANTRY_STORE="+g.store, "HOME="+dir)
+	// TMPDIR: the ctx folder of a gantry killed with -9 is removed with the test.
+	g.env = append(os.Environ(), "GANTRY_STORE="+g.store, "HOME="+dir, "TMPDIR="+dir)
 	g.env = append(g.env, extraEnv...)
 	return g
 }
