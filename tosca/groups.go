@@ -104,28 +104,14 @@ func (p *parser) parseGroups(sec *ynode) {
 					return
 				}
 				p.strict(pv, pw, groupPolicyKeys)
-				if tn := p.required(pv, "type", pw); tn != nil {
-					typ, _ := p.str(tn, pw+" type")
-					if s, ok := bp.policyTypes[typ]; !ok {
-						p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown policy type '%s'", pw, typ), suggest(typ, sortedKeys(bp.policyTypes)))
-					} else {
-						p.mergeProps(s, pv.get("properties"), pv.pos, pw, nil)
-					}
-				}
+				p.checkTyped(pv, pw, "policy type", bp.policyTypes, "properties")
 				p.entries(pv.get("triggers"), pw+" triggers", func(tname string, tk, tv *ynode) {
 					tw := fmt.Sprintf("trigger '%s' of %s", tname, pw)
 					if !p.isMap(tv, tw, false) {
 						return
 					}
 					p.strict(tv, tw, triggerKeys)
-					if tn := p.required(tv, "type", tw); tn != nil {
-						typ, _ := p.str(tn, tw+" type")
-						if s, ok := bp.policyTriggers[typ]; !ok {
-							p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown trigger type '%s'", tw, typ), suggest(typ, sortedKeys(bp.policyTriggers)))
-						} else {
-							p.mergeProps(s, tv.get("parameters"), tv.pos, tw, nil)
-						}
-					}
+					p.checkTyped(tv, tw, "trigger type", bp.policyTriggers, "parameters")
 				})
 			})
 			if pm, ok := pols.plain().(map[string]any); ok {
@@ -248,4 +234,21 @@ func (p *parser) parsePolicies(sec *ynode) {
 			}
 		}
 	}
+}
+
+// checkTyped checks an entry with a required `type` naming one of types
+// (policy types, policy triggers) and the values under valuesKey against
+// that type's schema.
+func (p *parser) checkTyped(v *ynode, what, kind string, types map[string]*schema, valuesKey string) {
+	tn := p.required(v, "type", what)
+	if tn == nil {
+		return
+	}
+	typ, _ := p.str(tn, what+" type")
+	s, ok := types[typ]
+	if !ok {
+		p.add(tn.pos, CodeTypeNotFound, fmt.Sprintf("%s has unknown %s '%s'", what, kind, typ), suggest(typ, sortedKeys(types)))
+		return
+	}
+	p.mergeProps(s, v.get(valuesKey), v.pos, what, nil)
 }
