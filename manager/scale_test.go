@@ -60,6 +60,25 @@ func readLog(t *testing.T, path string) []string {
 	return lines
 }
 
+// installLogged installs scaleBlueprint as deployment id and returns the
+// manager and the file its operations log to.
+func installLogged(t *testing.T, id string) (*Manager, string) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(scaleBlueprint), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "log.sh"), []byte(logScript), 0o755))
+	logFile := filepath.Join(t.TempDir(), "ops.log")
+	m := newManager(t)
+	ctx := context.Background()
+	_, err := m.UploadBlueprint(ctx, id, dir)
+	require.NoError(t, err)
+	_, err = m.CreateDeployment(ctx, id, id, map[string]any{"log": logFile}, CreateOptions{Seed: 5})
+	require.NoError(t, err)
+	_, res := run(t, m, id, "install", nil)
+	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
+	return m, logFile
+}
+
 func instancesOf(t *testing.T, m *Manager, dep, node string) []*store.NodeInstance {
 	t.Helper()
 	insts, err := m.Store().ListNodeInstances(context.Background(), dep, node)
@@ -72,25 +91,14 @@ func instancesOf(t *testing.T, m *Manager, dep, node string) []*store.NodeInstan
 // removed instance, unlinks it, and removes it from the store and the plan.
 func TestScaleOutAndIn(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(scaleBlueprint), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "log.sh"), []byte(logScript), 0o755))
-	logFile := filepath.Join(t.TempDir(), "ops.log")
-
-	m := newManager(t)
-	_, err := m.UploadBlueprint(ctx, "scale", dir)
-	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "scale", "scale", map[string]any{"log": logFile}, CreateOptions{Seed: 5})
-	require.NoError(t, err)
-	_, res := run(t, m, "scale", "install", nil)
-	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
+	m, logFile := installLogged(t, "scale")
 	first := instancesOf(t, m, "scale", "web")
 	require.Len(t, first, 1)
 	db := instancesOf(t, m, "scale", "db")[0].ID
 	require.Len(t, readLog(t, logFile), 5, "db create/start, web create/start, establish on db")
 
 	// Scale out by 2.
-	_, res = run(t, m, "scale", "scale", map[string]any{"scalable_entity_name": "web", "delta": 2})
+	_, res := run(t, m, "scale", "scale", map[string]any{"scalable_entity_name": "web", "delta": 2})
 	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
 	webs := instancesOf(t, m, "scale", "web")
 	require.Len(t, webs, 3)
@@ -159,22 +167,11 @@ func TestScaleOutAndIn(t *testing.T) {
 
 // Heal reinstalls the instance: stop/delete then create/start again.
 func TestHealReinstallsTheInstance(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(scaleBlueprint), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "log.sh"), []byte(logScript), 0o755))
-	logFile := filepath.Join(t.TempDir(), "ops.log")
-	m := newManager(t)
-	_, err := m.UploadBlueprint(ctx, "heal", dir)
-	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "heal", "heal", map[string]any{"log": logFile}, CreateOptions{Seed: 6})
-	require.NoError(t, err)
-	_, res := run(t, m, "heal", "install", nil)
-	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
+	m, logFile := installLogged(t, "heal")
 	readLog(t, logFile)
 	web := instancesOf(t, m, "heal", "web")[0].ID
 
-	_, res = run(t, m, "heal", "heal", map[string]any{"node_instance_id": web})
+	_, res := run(t, m, "heal", "heal", map[string]any{"node_instance_id": web})
 	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
 	got := readLog(t, logFile)
 	for _, op := range []string{"stop", "delete", "create", "start"} {
