@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/workflow"
 )
 
 // Sentinel errors of the boundary. Both implementations wrap exactly one of
 // these, so callers branch with errors.Is whether the manager runs in
-// process or behind a server. The store's sentinels are the same values.
+// process or behind a server. The store's and the engine's sentinels are
+// the same values.
 var (
 	ErrNotFound = store.ErrNotFound
 	ErrExists   = store.ErrExists
@@ -26,8 +28,9 @@ var (
 	ErrDependents = errors.New("other deployments depend on this one")
 	// ErrNotResumable: Resume of an execution that ended well or is running.
 	ErrNotResumable = errors.New("execution cannot be resumed")
-	// ErrBadParameter: a workflow parameter is missing, undeclared or malformed.
-	ErrBadParameter = errors.New("bad workflow parameter")
+	// ErrBadParameter: a workflow parameter is missing, undeclared or
+	// malformed. The engine's sentinel: its checks and the manager's agree.
+	ErrBadParameter = workflow.ErrBadParameter
 	// ErrUnauthenticated: no token, or a wrong, revoked or expired one.
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrForbidden: the token's role may not do this.

@@ -67,7 +67,10 @@ type Service interface {
 
 	// Install uploads the blueprint at req.Path (or reuses an identical
 	// upload), creates the deployment if it does not exist, and starts
-	// install. Wait on the returned Run; then read Outputs.
+	// install. Wait on the returned Run; then read Outputs. The blueprint
+	// id defaults to the folder's name, the deployment id to the
+	// blueprint's. Inputs for a deployment that exists are refused
+	// (ErrConflict): its inputs cannot change.
 	Install(ctx context.Context, req InstallRequest) (*InstallStarted, error)
 	// Uninstall starts uninstall; when it succeeds the deployment is
 	// deleted, and its blueprint too unless req.KeepBlueprint or other
@@ -194,10 +197,18 @@ type UninstallRequest struct {
 	Options       ExecOptions `json:"options"`
 }
 
+// Service modes (Info.Mode).
+const (
+	// ModeLocal: the Service runs in this process over an embedded store.
+	ModeLocal = "local"
+	// ModeRemote: the Service is a client of `gantry server`.
+	ModeRemote = "remote"
+)
+
 // Info describes the Service in use.
 type Info struct {
 	Version string `json:"version"`
-	// Mode is "local" (an embedded store) or "remote" (a server).
+	// Mode is ModeLocal or ModeRemote.
 	Mode string `json:"mode"`
 	// Store is the store's location (local) or the server's (remote).
 	Store string `json:"store"`
