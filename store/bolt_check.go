@@ -144,6 +144,38 @@ func (c *checker) run() {
 		}
 		return nil
 	})
+	c.checkTokens()
+	c.checkAudit()
+}
+
+func (c *checker) checkTokens() {
+	_ = c.tx.Bucket(bktTokens).ForEach(func(k, v []byte) error {
+		var t Token
+		if err := json.Unmarshal(v, &t); err != nil || t.ID != string(k) {
+			c.addf("token %q: undecodable or mismatched id", k) // never the hash
+		} else if err := CheckToken(&t); err != nil {
+			c.addf("token %q: %v", k, err)
+		}
+		return nil
+	})
+}
+
+func (c *checker) checkAudit() {
+	b := c.tx.Bucket(bktAudit)
+	_ = b.ForEach(func(k, v []byte) error {
+		var r AuditRecord
+		switch {
+		case len(k) != 8:
+			c.addf("audit key %x: not a sequence number", k)
+		case json.Unmarshal(v, &r) != nil:
+			c.addf("audit record %d: undecodable", binary.BigEndian.Uint64(k))
+		case r.Seq != binary.BigEndian.Uint64(k):
+			c.addf("audit record %d: record says seq %d", binary.BigEndian.Uint64(k), r.Seq)
+		case r.Seq > b.Sequence():
+			c.addf("audit record %d: beyond the log's sequence %d", r.Seq, b.Sequence())
+		}
+		return nil
+	})
 }
 
 func (c *checker) checkInstances(deps *bolt.Bucket, nodesOf map[string]map[string]bool) {

@@ -48,6 +48,12 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"event record mismatched", func(tx *bolt.Tx) error {
 			return putJSON(tx.Bucket(bktEvents).Bucket([]byte("e")), "event", seqKey(1), &Event{Seq: 7, ExecutionID: "e"})
 		}, "record says seq 7"},
+		{"token holding a secret instead of a hash", func(tx *bolt.Tx) error {
+			return putJSON(tx.Bucket(bktTokens), "token", []byte("t1"), &Token{ID: "t1", Name: "ci", Role: "admin", Hash: "plain-secret"})
+		}, `token "t1": token "t1": hash is not a hex SHA-256`},
+		{"audit record mismatched", func(tx *bolt.Tx) error {
+			return putJSON(tx.Bucket(bktAudit), "audit record", seqKey(1), &AuditRecord{Seq: 9, Principal: "p", Action: "a"})
+		}, "audit record 1: record says seq 9"},
 		{"undecodable execution", func(tx *bolt.Tx) error {
 			return tx.Bucket(bktExecutions).Put([]byte("e"), []byte("{not json"))
 		}, `execution "e": undecodable`},
@@ -72,6 +78,8 @@ func TestCheckFindsDamage(t *testing.T) {
 			require.NoError(t, s.PutTasks(ctx, "e", []*Task{{ID: "t", Status: TaskSent}}))
 			require.NoError(t, s.AppendEvents(ctx, "e", []*Event{{Type: "log"}}))
 			require.NoError(t, s.PutDependency(ctx, &Dependency{SourceDeploymentID: "d", TargetDeploymentID: "d2", Creator: "proxy"}))
+			require.NoError(t, s.CreateToken(ctx, &Token{ID: "t1", Name: "ci", Role: "admin", Hash: strings.Repeat("ab", 32)}))
+			require.NoError(t, s.AppendAudit(ctx, &AuditRecord{Principal: "ci", Action: "tokens.create", Target: "t1", Outcome: "ok"}))
 			problems, err := s.Check(ctx)
 			require.NoError(t, err)
 			require.Empty(t, problems, "consistent before the damage")

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,21 +72,11 @@ func (v *boltView) Events(ctx context.Context, execID string, afterSeq uint64, l
 			return err
 		}
 		b := parent.Bucket([]byte(execID))
-		if b == nil || afterSeq == ^uint64(0) {
+		if b == nil {
 			return nil
 		}
-		c := b.Cursor()
-		for k, val := c.Seek(seqKey(afterSeq + 1)); k != nil; k, val = c.Next() {
-			if limit > 0 && len(out) >= limit {
-				break
-			}
-			var ev Event
-			if err := json.Unmarshal(val, &ev); err != nil {
-				return fmt.Errorf("decode event %x of execution %q: %w", k, execID, err)
-			}
-			out = append(out, &ev)
-		}
-		return nil
+		out, err = scanSeq[Event](b, fmt.Sprintf("event of execution %q", execID), afterSeq, limit)
+		return err
 	})
 	return out, err
 }

@@ -28,6 +28,8 @@ import (
 //	dependencies           <src>\0<creator> -> Dependency
 //	dependents             <dst>\0<src>\0<creator> -> "" (index)
 //	secrets                <key> -> Secret
+//	tokens                 <token id> -> Token (hash of the secret, never the secret)
+//	audit                  be64(seq) -> AuditRecord  (append-only, NextSequence)
 //
 // Every lookup is a key get or a prefix scan of one deployment's or one
 // execution's range: nothing scans all records of a kind to find a few.
@@ -47,10 +49,12 @@ var (
 	bktDependencies  = []byte("dependencies")
 	bktDependents    = []byte("dependents")
 	bktSecrets       = []byte("secrets")
+	bktTokens        = []byte("tokens")
+	bktAudit         = []byte("audit")
 
 	allBuckets = [][]byte{bktMeta, bktBlueprints, bktArchives, bktBPDeployments, bktDeployments,
 		bktPlans, bktInstances, bktInstanceNodes, bktExecutions, bktDepExecutions, bktTasks,
-		bktEvents, bktDependencies, bktDependents, bktSecrets}
+		bktEvents, bktDependencies, bktDependents, bktSecrets, bktTokens, bktAudit}
 )
 
 const schemaVersion = 1
@@ -131,6 +135,27 @@ func seqKey(seq uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
 	return k[:]
+}
+
+// scanSeq decodes up to limit (<= 0: all) records of a bucket keyed by
+// seqKey whose sequence number is above afterSeq, in order.
+func scanSeq[T any](b *bolt.Bucket, kind string, afterSeq uint64, limit int) ([]*T, error) {
+	var out []*T
+	if afterSeq == ^uint64(0) {
+		return nil, nil
+	}
+	c := b.Cursor()
+	for k, val := c.Seek(seqKey(afterSeq + 1)); k != nil; k, val = c.Next() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		rec := new(T)
+		if err := json.Unmarshal(val, rec); err != nil {
+			return nil, fmt.Errorf("decode %s %d: %w", kind, binary.BigEndian.Uint64(k), err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
 }
 
 // getJSON decodes the record at k into out; false if there is none.

@@ -1,8 +1,10 @@
 // Package store keeps all of Gantry's state: blueprints (with their files
 // archived into the store), deployments and their plans, node instances
 // (state, runtime properties, a version for optimistic concurrency),
-// executions and the task records that resume needs, events and logs, and
-// secrets.
+// executions and the task records that resume needs, events and logs,
+// secrets, and for `gantry server` its API tokens (the SHA-256 of each
+// secret, never the secret: CheckToken refuses anything else) and the
+// append-only audit log.
 //
 // Store is the contract the engine and the CLI use; every backend must pass
 // the suite in store/storetest. The default backend, BoltStore, keeps

@@ -281,3 +281,43 @@ func checkID(kind, id string) error {
 	}
 	return nil
 }
+
+// Token is an API token of `gantry server`. The store keeps the SHA-256 of
+// the token's secret (Hash, lowercase hex), never the secret: whoever reads
+// the store cannot use a token. Role is the role's name; the store does not
+// interpret it (manager/auth does).
+type Token struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+	// Hash is the hex SHA-256 of the secret. GetToken returns it (to check
+	// a presented token), ListTokens leaves it empty.
+	Hash      string    `json:"hash,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	// ExpiresAt zero: the token does not expire.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt non-zero: the token was revoked then and is refused.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
+// AuditRecord is one entry of the append-only audit log: who did what,
+// to what, when, and how it ended. Seq is assigned by the store: strictly
+// increasing, in commit order.
+type AuditRecord struct {
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	// TokenID and Principal say who: the token's id and name ("local" for
+	// the embedded manager and the store's owner on the server's machine).
+	TokenID   string `json:"token_id,omitempty"`
+	Principal string `json:"principal"`
+	Role      string `json:"role,omitempty"`
+	// Action names the use case, e.g. "deployments.create"; Target the
+	// record it acted on, e.g. the deployment's id.
+	Action string `json:"action"`
+	Target string `json:"target,omitempty"`
+	// Outcome is "ok" or the error's stable code (e.g. "forbidden").
+	Outcome string `json:"outcome"`
+	// Remote is the client's address, when the request came over HTTP.
+	Remote string `json:"remote,omitempty"`
+}

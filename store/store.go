@@ -111,6 +111,30 @@ type Store interface {
 	ListSecrets(ctx context.Context) ([]*Secret, error)
 	DeleteSecret(ctx context.Context, key string) error
 
+	// CreateToken stores an API token. t.Hash must be the hex SHA-256 of
+	// the token's secret (64 lowercase hex digits): the secret itself is
+	// never given to the store. CreatedAt defaults to now. ErrExists if the
+	// id is taken, ErrInvalid for a missing name or role or a malformed hash.
+	CreateToken(ctx context.Context, t *Token) error
+	// GetToken returns the token with its hash (ErrNotFound if none).
+	GetToken(ctx context.Context, id string) (*Token, error)
+	// ListTokens returns every token (revoked and expired ones included)
+	// ordered by id, without their hashes.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// RevokeToken sets RevokedAt (to now, unless it is set already: revoking
+	// twice keeps the first time) and returns the token without its hash.
+	RevokeToken(ctx context.Context, id string) (*Token, error)
+	// DeleteToken removes the token record (ErrNotFound if none).
+	DeleteToken(ctx context.Context, id string) error
+
+	// AppendAudit appends r to the audit log, assigning r.Seq (strictly
+	// increasing, in commit order) and r.Time if zero. Action and Principal
+	// are required. Records are never changed or removed by the Store.
+	AppendAudit(ctx context.Context, r *AuditRecord) error
+	// ListAudit returns up to limit (<= 0: all) records with Seq > afterSeq
+	// in Seq order; page with the last Seq seen.
+	ListAudit(ctx context.Context, afterSeq uint64, limit int) ([]*AuditRecord, error)
+
 	// Batch runs fn with a Store whose operations all happen in one
 	// transaction, committed when fn returns nil and discarded when it
 	// returns an error (which Batch returns). Use it to group many writes
