@@ -102,6 +102,18 @@ type Service interface {
 	ListSecrets(ctx context.Context) ([]*Secret, error)
 	DeleteSecret(ctx context.Context, key string) error
 
+	// CreateToken makes an API token of the server whose state this
+	// Service holds (admins only on a server) and returns it with the
+	// token itself, shown this once.
+	CreateToken(ctx context.Context, req CreateTokenRequest) (*CreatedToken, error)
+	// ListTokens returns every token ordered by id, without secrets.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// RevokeToken revokes a token by id; requests with it are refused.
+	RevokeToken(ctx context.Context, id string) (*Token, error)
+	// ListAudit returns up to limit (<= 0: all) audit records with
+	// Seq > afterSeq, oldest first (admins only on a server).
+	ListAudit(ctx context.Context, afterSeq uint64, limit int) ([]*AuditRecord, error)
+
 	// Close releases what the Service holds (not the server's state).
 	Close() error
 }
