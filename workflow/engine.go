@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gantryhq/gantry/internal/secretmask"
 	"github.com/gantryhq/gantry/tosca"
 )
 
@@ -132,7 +133,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: c, req: req, topo: topo, red: &redactor{}}
+	r := &run{cfg: c, req: req, topo: topo, red: &secretmask.Set{}}
 	bg := context.WithoutCancel(ctx)
 	insts, err := loadInstances(bg, c.State, req.DeploymentID, topo, func(id string) { r.rec.markDirty(id) })
 	if err != nil {
@@ -175,7 +176,7 @@ type run struct {
 	g     *Graph
 	insts *instanceTable
 	rec   *recorder
-	red   *redactor
+	red   *secretmask.Set
 	ex    *Execution
 	done  map[string]TaskRecord // resume: completed earlier
 	props nodeProps             // node properties with runtime functions
@@ -441,7 +442,7 @@ func (r *run) handle(o outcome) {
 		r.ex.opsFailed.Add(1)
 		if r.failure == nil {
 			r.failure = &TaskError{TaskID: t.ID, Workflow: r.req.Workflow, Operation: t.Operation, InstanceID: t.InstanceID, NodeID: t.NodeID,
-				Attempts: o.attempt + 1, Err: errors.New(r.red.redact(o.err.Error()))}
+				Attempts: o.attempt + 1, Err: errors.New(r.red.String(o.err.Error()))}
 			if t.Side != SideNone {
 				r.failure.Operation = fmt.Sprintf("%s (%s side of relationship to %s)", t.Operation, t.Side, t.TargetInstanceID)
 			}
@@ -470,7 +471,7 @@ func (r *run) finish(start time.Time) {
 		res.Status = StatusTerminated
 	}
 	if res.Err != nil {
-		errMsg = r.red.redact(res.Err.Error())
+		errMsg = r.red.String(res.Err.Error())
 	}
 	summary := fmt.Sprintf("%d operations: %d succeeded, %d failed, %d failures ignored, %d skipped (done earlier), %d retries, in %s",
 		res.Operations, res.Succeeded, res.Failed, res.Ignored, res.Skipped, res.Retries, res.Duration.Round(time.Millisecond))

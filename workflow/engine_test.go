@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/internal/secretmask"
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/tosca"
 )
@@ -255,7 +256,7 @@ exit 1
 	for _, ev := range evs {
 		assert.NotContains(t, ev.Message, secret)
 		assert.NotContains(t, ev.Error, secret)
-		if ev.Type == EventLog && strings.Contains(ev.Message, secretMask) {
+		if ev.Type == EventLog && strings.Contains(ev.Message, secretmask.Replacement) {
 			logs++
 		}
 	}

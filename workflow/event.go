@@ -1,11 +1,6 @@
 package workflow
 
-import (
-	"sort"
-	"strings"
-	"sync"
-	"time"
-)
+import "time"
 
 // EventType names what an event reports.
 type EventType string
@@ -49,52 +44,4 @@ type Event struct {
 	State   string `json:"state,omitempty"`
 	Attempt int    `json:"attempt,omitempty"`
 	DryRun  bool   `json:"dry_run,omitempty"`
-}
-
-// redactor replaces secret values with a mask in event text.
-type redactor struct {
-	mu      sync.RWMutex
-	secrets map[string]struct{}
-	r       *strings.Replacer
-}
-
-const secretMask = "******"
-
-func (r *redactor) add(secret string) {
-	if secret == "" {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.secrets[secret]; ok {
-		return
-	}
-	if r.secrets == nil {
-		r.secrets = map[string]struct{}{}
-	}
-	r.secrets[secret] = struct{}{}
-	// Longest first, so that a secret containing another is masked whole.
-	list := make([]string, 0, len(r.secrets))
-	for s := range r.secrets {
-		list = append(list, s)
-	}
-	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	pairs := make([]string, 0, 2*len(list))
-	for _, s := range list {
-		pairs = append(pairs, s, secretMask)
-	}
-	r.r = strings.NewReplacer(pairs...)
-}
-
-func (r *redactor) redact(s string) string {
-	if s == "" {
-		return s
-	}
-	r.mu.RLock()
-	rep := r.r
-	r.mu.RUnlock()
-	if rep == nil {
-		return s
-	}
-	return rep.Replace(s)
 }

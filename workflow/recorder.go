@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gantryhq/gantry/internal/secretmask"
 	"github.com/gantryhq/gantry/plugins"
 )
 
@@ -20,7 +21,7 @@ type recorder struct {
 	insts   *instanceTable
 	persist bool // false in dry runs: only events are written
 	onEvent func(Event)
-	redact  *redactor
+	redact  *secretmask.Set
 	max     int
 
 	mu       sync.Mutex
@@ -35,7 +36,7 @@ type recorder struct {
 	stopped chan struct{}
 }
 
-func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable, persist bool, cfg *Config, red *redactor) *recorder {
+func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable, persist bool, cfg *Config, red *secretmask.Set) *recorder {
 	r := &recorder{
 		st: st, ctx: ctx, base: base, insts: insts, persist: persist,
 		onEvent: cfg.OnEvent, redact: red, max: cfg.FlushItems,
@@ -75,8 +76,8 @@ func (r *recorder) poke() {
 func (r *recorder) event(e Event) {
 	e.Time = time.Now().UTC()
 	e.DeploymentID, e.ExecutionID, e.Workflow = r.base.DeploymentID, r.base.ExecutionID, r.base.Workflow
-	e.Message = r.redact.redact(e.Message)
-	e.Error = r.redact.redact(e.Error)
+	e.Message = r.redact.String(e.Message)
+	e.Error = r.redact.String(e.Error)
 	if r.onEvent != nil {
 		r.onEvent(e)
 	}

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -224,30 +223,8 @@ func (r *run) secret(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r.red.add(v)
-	// get_secret may pick a part of a JSON secret: mask its parts too.
-	var doc any
-	if json.Unmarshal([]byte(v), &doc) == nil {
-		addLeaves(r.red, doc)
-	}
+	r.red.Add(v) // the value, its lines and, for a JSON secret, its parts
 	return v, nil
-}
-
-func addLeaves(red *redactor, v any) {
-	switch t := v.(type) {
-	case map[string]any:
-		for _, e := range t {
-			addLeaves(red, e)
-		}
-	case []any:
-		for _, e := range t {
-			addLeaves(red, e)
-		}
-	case string:
-		if len(t) >= 4 {
-			red.add(t)
-		}
-	}
 }
 
 // resolver is the Resolver evaluators get.

@@ -34,7 +34,7 @@ func (t Target) authMethods() ([]gossh.AuthMethod, io.Closer, error) {
 		signers = append(signers, s)
 	}
 	var methods []gossh.AuthMethod
-	var closer io.Closer = nopCloser{}
+	var closer io.Closer = noClose{}
 	if len(signers) > 0 || t.UseAgent {
 		var agentSigners func() ([]gossh.Signer, error)
 		if t.UseAgent {
@@ -94,3 +94,8 @@ func parseKey(b []byte, passphrase, what string) (gossh.Signer, error) {
 	}
 	return s, nil
 }
+
+// noClose is an io.Closer that does nothing.
+type noClose struct{}
+
+func (noClose) Close() error { return nil }

@@ -21,7 +21,8 @@
 //     context cancellation signal the remote process group (TERM, then KILL)
 //     and close the session. Errors are classified: ErrConnect (retryable),
 //     *ExitError (non-zero exit), ErrTimeout, context.Canceled.
-//   - Masker: replaces secret values in output (streamed or not) with ******.
+//   - masking: Command.Secrets are replaced with ****** in output and errors
+//     (internal/secretmask: whole values, their lines and JSON leaves).
 //
 // The remote login shell must be a POSIX shell (sh, bash, dash, ash, zsh, ksh).
 package ssh

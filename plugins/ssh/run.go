@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/gantryhq/gantry/internal/secretmask"
 )
 
 // Command is one remote command.
@@ -88,7 +90,7 @@ func (cmd Command) commandLine(prologue string) (string, error) {
 }
 
 // describe names the command in errors: masked and shortened.
-func (cmd Command) describe(m *Masker) string {
+func (cmd Command) describe(m *secretmask.Masker) string {
 	s := cmd.name
 	if s == "" {
 		s = m.String(Join(cmd.Args))
@@ -120,7 +122,7 @@ func (p *Pool) Stream(ctx context.Context, t Target, cmd Command, onLine LineFun
 	if err != nil {
 		return res, err
 	}
-	m := NewMasker(cmd.Secrets...)
+	m := secretmask.New(cmd.Secrets...)
 	c, sess, err := p.openSession(ctx, t, key)
 	if err != nil {
 		return res, err
@@ -171,7 +173,7 @@ func (p *Pool) openSession(ctx context.Context, t Target, key poolKey) (*conn, *
 
 // execute runs the command line on sess and waits for it, stopping it on
 // timeout or cancellation.
-func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Command, line, marker string, m *Masker, onLine LineFunc) (Result, error) {
+func (p *Pool) execute(ctx context.Context, c *conn, sess *gossh.Session, cmd Command, line, marker string, m *secretmask.Masker, onLine LineFunc) (Result, error) {
 	res := Result{ExitCode: -1}
 	stdout := &cappedBuffer{max: p.cfg.MaxOutput}
 	stderr := &cappedBuffer{max: p.cfg.MaxOutput}

@@ -1,4 +1,4 @@
-package ssh
+package secretmask
 
 import (
 	"bytes"
@@ -7,8 +7,12 @@ import (
 	"sync"
 )
 
-// MaskReplacement is what a secret value is replaced with.
-const MaskReplacement = "******"
+// Replacement is what a secret value is replaced with.
+const Replacement = "******"
+
+// MinLen is the shortest value or fragment masked on its own (see the
+// package comment).
+const MinLen = 4
 
 // Masker replaces secret values with ******. A nil *Masker masks nothing.
 // It is safe for concurrent use; the writers it returns are not.
@@ -17,18 +21,20 @@ type Masker struct {
 	first   [256]bool
 }
 
-// NewMasker returns a Masker for the given secret values. Empty values are
-// ignored; it returns nil when nothing is left to mask.
-func NewMasker(secrets ...string) *Masker {
+// New returns a Masker for the given secret values and their fragments
+// (see the package comment). It returns nil when nothing is left to mask.
+func New(secrets ...string) *Masker {
 	m := &Masker{}
 	seen := map[string]bool{}
-	for _, s := range secrets {
-		if s == "" || seen[s] {
-			continue
+	for _, v := range secrets {
+		for _, s := range Fragments(v) {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			m.secrets = append(m.secrets, []byte(s))
+			m.first[s[0]] = true
 		}
-		seen[s] = true
-		m.secrets = append(m.secrets, []byte(s))
-		m.first[s[0]] = true
 	}
 	if len(m.secrets) == 0 {
 		return nil
@@ -75,7 +81,7 @@ scan:
 		for _, s := range m.secrets {
 			if len(r) >= len(s) {
 				if bytes.HasPrefix(r, s) {
-					out = append(out, MaskReplacement...)
+					out = append(out, Replacement...)
 					i += len(s)
 					continue scan
 				}

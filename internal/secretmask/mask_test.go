@@ -1,4 +1,4 @@
-package ssh
+package secretmask
 
 import (
 	"bytes"
@@ -17,21 +17,28 @@ func TestMaskerString(t *testing.T) {
 	}{
 		{"none", nil, "pass s3cr3t", "pass s3cr3t"},
 		{"one", []string{"s3cr3t"}, "pass s3cr3t done", "pass ****** done"},
-		{"repeated", []string{"ab"}, "abab-ab", "************-******"},
+		{"repeated", []string{"abcd"}, "abcdabcd-abcd", "************-******"},
+		{"short secret not masked alone", []string{"ab"}, "abab-ab", "abab-ab"},
+		{"short lines not masked alone", []string{"ab\ncd"}, "ab cd ab\ncd", "ab cd ******"},
 		{"empty secret ignored", []string{""}, "text", "text"},
-		{"longer wins over prefix", []string{"abc", "abcdef"}, "xabcdefx abcx", "x******x ******x"},
-		{"overlapping", []string{"aba"}, "ababa", "******ba"},
-		{"multi-line secret", []string{"-----BEGIN\nKEY\n-----END"}, "k=-----BEGIN\nKEY\n-----END.", "k=******."},
+		{"longer wins over prefix", []string{"abcd", "abcdefg"}, "xabcdefgx abcdx", "x******x ******x"},
+		{"overlapping", []string{"abab"}, "ababab", "******ab"},
+		{"multi-line secret", []string{"-----BEGIN\nKEYS\n-----END"}, "k=-----BEGIN\nKEYS\n-----END.", "k=******."},
+		{"each line of a multi-line secret", []string{"-----BEGIN KEY-----\r\n  MIIEabcd\nxy\n-----END KEY-----\n"},
+			"line -----BEGIN KEY-----\nline     MIIEabcd  \nline xy\nline -----END KEY-----",
+			"line ******\nline     ******  \nline xy\nline ******"},
+		{"json leaves", []string{`{"user":"admin","password":"hunter22","list":["tok-123"]}`},
+			"admin hunter22 tok-123", "****** ****** ******"},
 		{"no partial leak at end", []string{"secret"}, "secre", "secre"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := NewMasker(tt.secrets...)
+			m := New(tt.secrets...)
 			require.Equal(t, tt.want, m.String(tt.in))
 			require.Equal(t, tt.want, string(m.Bytes([]byte(tt.in))))
 		})
 	}
-	require.Nil(t, NewMasker("", ""), "nothing to mask gives a nil masker")
+	require.Nil(t, New("", ""), "nothing to mask gives a nil masker")
 	var nilMasker *Masker
 	require.Equal(t, "x", nilMasker.String("x"))
 }
@@ -40,9 +47,9 @@ func TestMaskerString(t *testing.T) {
 // every pair of positions: the output must equal the one-shot masking, so a
 // secret cut across writes is still masked.
 func TestMaskWriterSplits(t *testing.T) {
-	secrets := []string{"hunter2", "hunter2hunter3", "pa$$\nword"}
-	m := NewMasker(secrets...)
-	in := "user=bob pass=hunter2 x hunter2hunter3 y pa$$\nword hunte hunter"
+	secrets := []string{"hunter2", "hunter2hunter3", "pa$$\nwords"}
+	m := New(secrets...)
+	in := "user=bob pass=hunter2 x hunter2hunter3 y pa$$\nwords hunte hunter"
 	want := m.String(in)
 	for _, s := range secrets {
 		require.NotContains(t, want, s)
@@ -66,7 +73,7 @@ func TestMaskWriterSplits(t *testing.T) {
 // possible secret start.
 func TestMaskWriterHoldsBackOnlyPrefixes(t *testing.T) {
 	var out bytes.Buffer
-	w := NewMasker("token123").Writer(&out)
+	w := New("token123").Writer(&out)
 	_, _ = w.Write([]byte("line one\nsome tok"))
 	require.Equal(t, "line one\nsome ", out.String())
 	_, _ = w.Write([]byte("en123 and tok"))
@@ -77,11 +84,12 @@ func TestMaskWriterHoldsBackOnlyPrefixes(t *testing.T) {
 
 func FuzzMasker(f *testing.F) {
 	f.Add("s3cr3t", "abc s3cr3t def s3cr", 3)
-	f.Add("aa", "aaaaa", 1)
+	f.Add("aaaa", "aaaaaaaaa", 1)
+	f.Add("a\nbcde\nfghi", "bcde fghi a", 2)
 	f.Fuzz(func(t *testing.T, secret, in string, cut int) {
-		m := NewMasker(secret)
+		m := New(secret)
 		want := m.String(in)
-		if secret != "" && !strings.Contains(secret, "*") {
+		if len(secret) >= MinLen && !strings.Contains(secret, "*") {
 			require.NotContains(t, want, secret)
 		}
 		if cut < 0 {
@@ -99,4 +107,30 @@ func FuzzMasker(f *testing.F) {
 		require.NoError(t, w.Close())
 		require.Equal(t, want, out.String())
 	})
+}
+
+func TestFragments(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"abc", nil},
+		{"abcd", []string{"abcd"}},
+		{"ab\ncdef\n", []string{"ab\ncdef\n", "cdef"}},
+		{`["abc","defg"]`, []string{`["abc","defg"]`, "defg"}},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, Fragments(tt.in), "%q", tt.in)
+	}
+}
+
+func TestSet(t *testing.T) {
+	var s Set
+	require.Equal(t, "x s3cret", s.String("x s3cret"))
+	s.Add("s3cret")
+	s.Add("no")
+	s.Add("s3cret")
+	require.Equal(t, "x ****** no", s.String("x s3cret no"))
+	require.Len(t, s.values, 1)
 }
