@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -49,9 +50,17 @@ func TestPidCatcher(t *testing.T) {
 }
 
 func TestCommandLine(t *testing.T) {
-	line, err := Command{Args: []string{"kubectl", "apply", "-f", "-"}, Env: map[string]string{"B": "2 3", "A": "1"}}.commandLine("")
+	line, header, err := Command{Args: []string{"kubectl", "apply", "-f", "-"}, Env: map[string]string{"B": "2 3", "A": "1"}}.commandLine("")
 	require.NoError(t, err)
-	require.Equal(t, "export A=1 B='2 3'; exec kubectl apply -f -", line)
+	require.Equal(t, envLoader+watcherLaunch+"exec kubectl apply -f -", line)
+	require.NotContains(t, line, "2 3", "values are not on the command line")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(header, "\n"))
+	require.NoError(t, err)
+	require.Equal(t, "export A=1\nexport B='2 3'\n", string(raw))
+	line, header, err = Command{Args: []string{"true"}}.commandLine("")
+	require.NoError(t, err)
+	require.Equal(t, watcherLaunch+"exec true", line)
+	require.Empty(t, header)
 	require.Equal(t, "sh -c 'exec 3<&0 </dev/null; exec \"$@\"' sh /bin/bash -e /dev/fd/3 x",
 		Join(ScriptCommand([]byte("#!/bin/bash -e\necho\n"), []string{"x"}, nil).Args))
 }

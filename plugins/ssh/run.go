@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,10 +24,9 @@ type Command struct {
 	// Stdin, when set, is copied to the command's standard input (then
 	// closed); otherwise the command reads an empty stdin.
 	Stdin io.Reader
-	// Env is exported to the command. It is set in the remote command line
-	// (servers rarely accept SSH environment requests), so other users of the
-	// remote host could glimpse values in ps while the shell starts: pass
-	// real secrets on Stdin instead.
+	// Env is exported to the command. It travels on the session's stdin,
+	// ahead of Stdin, never on the remote command line (see prologue.go), so
+	// it may hold secrets and tokens.
 	Env map[string]string
 	// Timeout bounds the run once the command started (0: none). On timeout
 	// the remote process group gets SIGTERM, then SIGKILL after
@@ -52,41 +50,32 @@ type Result struct {
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// commandLine renders cmd for the remote shell, after prologue.
-func (cmd Command) commandLine(prologue string) (string, error) {
+// commandLine renders cmd for the remote shell, after prologue (see
+// prologue.go), and the line that must precede cmd.Stdin on the session's
+// stdin ("" when cmd has no Env).
+func (cmd Command) commandLine(prologue string) (line, stdinHeader string, err error) {
 	if len(cmd.Args) == 0 || cmd.Args[0] == "" {
-		return "", fmt.Errorf("%w: empty command", ErrInvalid)
+		return "", "", fmt.Errorf("%w: empty command", ErrInvalid)
 	}
 	for i, a := range cmd.Args {
 		if strings.IndexByte(a, 0) >= 0 {
-			return "", fmt.Errorf("%w: argument %d contains a NUL byte, which no remote program can receive", ErrInvalid, i)
+			return "", "", fmt.Errorf("%w: argument %d contains a NUL byte, which no remote program can receive", ErrInvalid, i)
 		}
 	}
 	var b strings.Builder
 	b.WriteString(prologue)
 	if len(cmd.Env) > 0 {
-		names := make([]string, 0, len(cmd.Env))
-		for k, v := range cmd.Env {
-			if !envName.MatchString(k) {
-				return "", fmt.Errorf("%w: environment variable name %q is not a valid shell name", ErrInvalid, k)
-			}
-			if strings.IndexByte(v, 0) >= 0 {
-				return "", fmt.Errorf("%w: environment variable %s contains a NUL byte", ErrInvalid, k)
-			}
-			names = append(names, k)
+		if stdinHeader, err = envLine(cmd.Env); err != nil {
+			return "", "", err
 		}
-		slices.Sort(names)
-		b.WriteString("export")
-		for _, k := range names {
-			b.WriteString(" " + k + "=" + Quote(cmd.Env[k]))
-		}
-		b.WriteString("; ")
+		b.WriteString(envLoader)
 	}
+	b.WriteString(watcherLaunch)
 	// exec: the program replaces the login shell, so it is the leader of the
 	// process group that sshd signals, and its exit status is the session's.
 	b.WriteString("exec ")
 	b.WriteString(Join(cmd.Args))
-	return b.String(), nil
+	return b.String(), stdinHeader, nil
 }
 
 // describe names the command in errors: masked and shortened.
@@ -114,9 +103,16 @@ func (p *Pool) Run(ctx context.Context, t Target, cmd Command) (Result, error) {
 func (p *Pool) Stream(ctx context.Context, t Target, cmd Command, onLine LineFunc) (Result, error) {
 	res := Result{ExitCode: -1}
 	marker := newPidMarker()
-	line, err := cmd.commandLine(pidPrologue(marker))
+	line, header, err := cmd.commandLine(pidPrologue(marker))
 	if err != nil {
 		return res, err
+	}
+	if header != "" {
+		if cmd.Stdin != nil {
+			cmd.Stdin = io.MultiReader(strings.NewReader(header), cmd.Stdin)
+		} else {
+			cmd.Stdin = strings.NewReader(header)
+		}
 	}
 	key, err := p.key(t)
 	if err != nil {

@@ -47,6 +47,9 @@ type sshdOptions struct {
 	maxSessions int
 	extraKeys   []gossh.PublicKey // more authorized keys
 	rsaHostKey  bool              // also serve an RSA host key
+	// bashEnv, when set, is a file the login shell (bash) sources before it
+	// runs the command: it sees the command line as ps does.
+	bashEnv string
 }
 
 // testSSHD is one sshd started by a test.
@@ -161,13 +164,20 @@ LogLevel VERBOSE
 # bash started by sshd sources ~/.bashrc unless SHLVL says it is nested; this
 # machine's root .bashrc runs pyenv init (~150ms a command), which is not what
 # these tests measure.
-SetEnv SHLVL=1
-`, s.port, hostKeyLines, filepath.Join(dir, "sshd.pid"), authFile, o.maxSessions)
+SetEnv SHLVL=1%s
+`, s.port, hostKeyLines, filepath.Join(dir, "sshd.pid"), authFile, o.maxSessions, bashEnvSetting(o.bashEnv))
 	require.NoError(t, os.WriteFile(s.config, []byte(cfg), 0o600))
 
 	s.start()
 	t.Cleanup(s.stop)
 	return s
+}
+
+func bashEnvSetting(file string) string {
+	if file == "" {
+		return ""
+	}
+	return " BASH_ENV=" + file
 }
 
 func (s *testSSHD) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
