@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 )
 
@@ -34,7 +35,7 @@ func TestUninstallClusterWithDependentRouter(t *testing.T) {
 	w.mustRun("router", "install", nil, manager.ExecOptions{})
 
 	// The manager API.
-	_, err := w.m.StartExecution(ctx, "cluster", "uninstall", nil, manager.ExecOptions{})
+	_, err := w.m.StartExecution(ctx, api.StartRequest{DeploymentID: "cluster", Workflow: "uninstall"})
 	require.ErrorIs(t, err, manager.ErrDependents)
 	assert.Contains(t, err.Error(), "router (node instance kubernetes_proxy_")
 	err = w.m.DeleteDeployment(ctx, "cluster", false)

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/testenv"
-	"github.com/gantryhq/gantry/workflow"
 )
 
 // fault stops a component when an execution reaches a point, and starts it
@@ -34,9 +34,9 @@ type fault struct {
 // at returns an event hook that injects the fault at the first event
 // matching when. The stop runs inside the hook, so the operation that
 // emitted the event goes on only once the component is down.
-func (f *fault) at(t *testing.T, when func(workflow.Event) bool) func(workflow.Event) {
+func (f *fault) at(t *testing.T, when func(*api.Event) bool) func(*api.Event) {
 	t.Cleanup(func() { f.settle(t) })
-	return func(e workflow.Event) {
+	return func(e *api.Event) {
 		if !when(e) {
 			return
 		}
@@ -107,8 +107,8 @@ func (f *fault) settle(t *testing.T) {
 // proxyFoundCluster matches the proxy's log line saying the cluster
 // deployment is installed: the point right before the Microservice, the
 // first operation of the router install that needs SSH and the API server.
-func proxyFoundCluster(e workflow.Event) bool {
-	return e.DeploymentID == "router" && e.Type == workflow.EventLog && e.NodeID == "kubernetes_proxy" &&
+func proxyFoundCluster(e *api.Event) bool {
+	return e.DeploymentID == "router" && e.Type == api.EventLog && e.NodeID == "kubernetes_proxy" &&
 		strings.Contains(e.Message, "is installed")
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/plugins/script"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/testenv"
@@ -80,8 +81,8 @@ type world struct {
 	m  *manager.Manager
 
 	mu     sync.Mutex
-	events []workflow.Event
-	hook   func(workflow.Event)
+	events []*api.Event
+	hook   func(*api.Event)
 }
 
 func newWorld(t *testing.T, env *testenv.Env) *world {
@@ -126,7 +127,7 @@ func (w *world) reopen() {
 	w.open()
 }
 
-func (w *world) onEvent(e workflow.Event) {
+func (w *world) onEvent(e *api.Event) {
 	w.mu.Lock()
 	w.events = append(w.events, e)
 	hook := w.hook
@@ -139,17 +140,17 @@ func (w *world) onEvent(e workflow.Event) {
 // setHook installs f as the fault hook; it runs synchronously in the
 // goroutine that emitted the event (blocking it is how a fault is made to
 // happen at an exact point).
-func (w *world) setHook(f func(workflow.Event)) {
+func (w *world) setHook(f func(*api.Event)) {
 	w.mu.Lock()
 	w.hook = f
 	w.mu.Unlock()
 }
 
 // eventsOf returns the captured events of one deployment.
-func (w *world) eventsOf(deploymentID string) []workflow.Event {
+func (w *world) eventsOf(deploymentID string) []*api.Event {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []workflow.Event
+	var out []*api.Event
 	for _, e := range w.events {
 		if e.DeploymentID == deploymentID {
 			out = append(out, e)
@@ -164,7 +165,7 @@ func (w *world) create(deploymentID, blueprintDir string, inputs map[string]any)
 	ctx := context.Background()
 	bp, _, err := w.m.EnsureBlueprint(ctx, "", blueprintDir)
 	require.NoError(w.t, err, "upload %s", blueprintDir)
-	_, err = w.m.CreateDeployment(ctx, deploymentID, bp.ID, inputs, manager.CreateOptions{})
+	_, err = w.m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: deploymentID, BlueprintID: bp.ID, Inputs: inputs})
 	require.NoError(w.t, err, "create deployment %s", deploymentID)
 }
 
@@ -173,18 +174,14 @@ func (w *world) create(deploymentID, blueprintDir string, inputs map[string]any)
 func (w *world) run(deploymentID, wf string, params map[string]any, opts manager.ExecOptions) (*store.Execution, *workflow.Result, error) {
 	w.t.Helper()
 	ctx := context.Background()
-	r, err := w.m.StartExecution(ctx, deploymentID, wf, params, opts)
+	r, err := w.m.StartExecution(ctx, api.StartRequest{DeploymentID: deploymentID, Workflow: wf, Parameters: params, Options: opts})
 	if err != nil {
 		return nil, nil, err
 	}
-	_, res, werr := r.Wait(ctx)
+	e, werr := r.Wait(ctx)
+	res := r.(*manager.Running).Result()
 	require.NotNil(w.t, res, "%s of %s: %v", wf, deploymentID, werr)
-	if res.Status == workflow.StatusTerminated {
-		require.NoError(w.t, werr)
-	}
-	// A failed execution's record is not refreshed by Wait: read it back.
-	e, err := w.st.GetExecution(ctx, r.Execution.ID)
-	require.NoError(w.t, err)
+	require.NoError(w.t, werr, "%s of %s", wf, deploymentID)
 	return e, res, nil
 }
 
@@ -231,13 +228,13 @@ func (w *world) bestEffortUninstall(deploymentIDs ...string) {
 			if err != nil || d == nil {
 				continue
 			}
-			r, err := w.m.StartExecution(ctx, id, "uninstall", map[string]any{"force": true, "ignore_failure": true}, manager.ExecOptions{})
+			r, err := w.m.StartExecution(ctx, api.StartRequest{DeploymentID: id, Workflow: "uninstall", Parameters: map[string]any{"force": true, "ignore_failure": true}})
 			if err != nil {
 				w.t.Logf("cleanup: uninstall %s: %v", id, err)
 				continue
 			}
 			tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			if _, _, err := r.Wait(tctx); err != nil {
+			if _, err := r.Wait(tctx); err != nil {
 				w.t.Logf("cleanup: uninstall %s: %v", id, err)
 			}
 			cancel()
@@ -249,7 +246,7 @@ func (w *world) bestEffortUninstall(deploymentIDs ...string) {
 func (w *world) dump(deploymentID string) string {
 	var b strings.Builder
 	for _, e := range w.eventsOf(deploymentID) {
-		fmt.Fprintf(&b, "  %s %-20s %s %s %s %s\n", e.Time.Format("15:04:05.000"), e.Type, e.NodeInstanceID, e.Operation, e.Message, e.Error)
+		fmt.Fprintf(&b, "  %s %-20s %s %s %s %s\n", e.Timestamp.Format("15:04:05.000"), e.Type, e.NodeInstanceID, e.Operation, e.Message, e.Error)
 	}
 	return b.String()
 }
@@ -258,7 +255,7 @@ func (w *world) dump(deploymentID string) string {
 func (w *world) logs(deploymentID, nodeID, level string) []string {
 	var out []string
 	for _, e := range w.eventsOf(deploymentID) {
-		if e.Type == workflow.EventLog && e.NodeID == nodeID && (level == "" || e.Level == level) {
+		if e.Type == api.EventLog && e.NodeID == nodeID && (level == "" || e.Level == level) {
 			out = append(out, e.Message)
 		}
 	}
@@ -328,7 +325,7 @@ func testenvRequire(t *testing.T) *testenv.Env { return testenv.Require(t) }
 func testenvRequireExclusive(t *testing.T) *testenv.Env { return testenv.RequireExclusive(t) }
 
 // logsOfType returns the messages and errors of a deployment's events of one type.
-func (w *world) logsOfType(deploymentID string, typ workflow.EventType) []string {
+func (w *world) logsOfType(deploymentID string, typ string) []string {
 	var out []string
 	for _, e := range w.eventsOf(deploymentID) {
 		if e.Type == typ {

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
-	"github.com/gantryhq/gantry/workflow"
 )
 
 // microserviceInputs are the testdata/microservice inputs for one test:
@@ -42,7 +42,7 @@ func TestInvalidManifestThenFixedInput(t *testing.T) {
 	assert.Contains(t, e.Error, "containerPort")
 	assert.Contains(t, e.Error, `invalid type for io.k8s.api.core.v1.ContainerPort.containerPort: got "string", expected "integer"`)
 	assert.Less(t, took, 20*time.Second, "an invalid manifest is not retried until the timeout")
-	failed := w.logsOfType("bad", workflow.EventTaskFailed)
+	failed := w.logsOfType("bad", api.EventTaskFailed)
 	require.NotEmpty(t, failed)
 	assert.Contains(t, failed[0], "containerPort", "the task_failed event carries kubectl's message too")
 	assert.Empty(t, podsWithLabel(t, env, "gantry-e2e-run="+label), "nothing was created")
@@ -75,8 +75,8 @@ func TestResumeAfterAPIServerOutage(t *testing.T) {
 	const timeout = 6 // seconds, the Microservice's timeout property: the outage outlasts it
 	w.create("svc", microserviceBlueprint, with(microserviceInputs(w, label, label), "timeout", timeout))
 	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, pause: -1}
-	w.setHook(f.at(t, func(e workflow.Event) bool {
-		return e.Type == workflow.EventLog && e.NodeID == "master" && strings.Contains(e.Message, "is ready")
+	w.setHook(f.at(t, func(e *api.Event) bool {
+		return e.Type == api.EventLog && e.NodeID == "master" && strings.Contains(e.Message, "is ready")
 	}))
 	e := w.mustFail("svc", "install", manager.ExecOptions{})
 	w.setHook(nil)

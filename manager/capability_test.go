@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/workflow"
 )
 
@@ -54,7 +55,7 @@ func TestGetCapabilityAcrossDeployments(t *testing.T) {
 	m := newManager(t)
 	_, err := m.UploadBlueprint(ctx, "provider", write(capProvider, "set.sh", "#!/bin/sh\nctx instance runtime-properties address 10.1.2.3\n"))
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "provider", "provider", nil, CreateOptions{})
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "provider", BlueprintID: "provider"})
 	require.NoError(t, err)
 	_, res := run(t, m, "provider", "install", nil)
 	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
@@ -64,7 +65,7 @@ func TestGetCapabilityAcrossDeployments(t *testing.T) {
 
 	_, err = m.UploadBlueprint(ctx, "consumer", write(capConsumer, "use.sh", "#!/bin/sh\nctx instance runtime-properties db \"$DB\"\n"))
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "consumer", "consumer", nil, CreateOptions{})
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "consumer", BlueprintID: "consumer"})
 	require.NoError(t, err)
 	_, res = run(t, m, "consumer", "install", nil)
 	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)

@@ -7,22 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/tosca/plan"
 )
 
-// CreateOptions tune deployment creation.
-type CreateOptions struct {
-	// Seed makes node-instance ids reproducible (0: random).
-	Seed int64
-}
-
 // CreateDeployment plans a deployment of a stored blueprint with inputs and
 // stores it with its node instances (state uninitialized). The plan is made
 // from the stored copy of the blueprint's files. Problems with the inputs
-// return a *ProblemsError.
-func (m *Manager) CreateDeployment(ctx context.Context, id, blueprintID string, inputs map[string]any, opts CreateOptions) (*store.Deployment, error) {
+// return a *ProblemsError. The id defaults to the blueprint's.
+func (m *Manager) CreateDeployment(ctx context.Context, req api.CreateDeploymentRequest) (*store.Deployment, error) {
+	id, blueprintID := req.ID, req.BlueprintID
 	if id == "" {
 		id = blueprintID
 	}
@@ -35,7 +31,7 @@ func (m *Manager) CreateDeployment(ctx context.Context, id, blueprintID string, 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	p, err := m.planFor(ctx, bp, inputs, opts.Seed)
+	p, err := m.planFor(ctx, bp, req.Inputs, req.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -180,11 +180,11 @@ func (p *proxyDeployments) InstallStatus(ctx context.Context, id string) (proxy.
 	}
 	for i := len(execs) - 1; i >= 0; i-- {
 		e := execs[i]
-		if e.DryRun || (e.WorkflowID != "install" && e.WorkflowID != "uninstall") {
+		if e.DryRun || (e.WorkflowID != workflowInstall && e.WorkflowID != workflowUninstall) {
 			continue
 		}
 		return proxy.InstallStatus{
-			Installed:   e.WorkflowID == "install" && e.Status == store.ExecutionTerminated,
+			Installed:   e.WorkflowID == workflowInstall && e.Status == store.ExecutionTerminated,
 			ExecutionID: e.ID, Workflow: e.WorkflowID, Status: string(e.Status), Error: e.Error,
 		}, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/tosca/plan"
@@ -21,48 +22,7 @@ import (
 )
 
 // ExecOptions tune one execution.
-type ExecOptions struct {
-	DryRun bool
-	// AllowCustomParameters accepts parameters the workflow does not declare.
-	AllowCustomParameters bool
-	// Parallelism, TaskRetries and TaskRetryInterval override the manager's
-	// settings when set (TaskRetries: nil keeps the default).
-	Parallelism       int
-	TaskRetries       *int
-	TaskRetryInterval time.Duration
-}
-
-// Running is an execution started by this process.
-type Running struct {
-	Execution *store.Execution
-	engine    *workflow.Execution
-	after     func(*workflow.Result) error
-	m         *Manager
-}
-
-// Progress is a snapshot for live displays.
-func (r *Running) Progress() workflow.Progress { return r.engine.Progress() }
-
-// Cancel asks the execution to stop (graceful, or force).
-func (r *Running) Cancel(mode workflow.CancelMode) { r.engine.Cancel(mode) }
-
-// Done is closed when the execution ends.
-func (r *Running) Done() <-chan struct{} { return r.engine.Done() }
-
-// Wait waits for the end and returns the result, with the stored record refreshed.
-func (r *Running) Wait(ctx context.Context) (*store.Execution, *workflow.Result, error) {
-	res, err := r.engine.Wait()
-	r.m.mu.Lock()
-	delete(r.m.running, r.Execution.ID)
-	r.m.mu.Unlock()
-	if err == nil && r.after != nil && res != nil && res.Status == workflow.StatusTerminated {
-		err = r.after(res)
-	}
-	if e, gerr := r.m.st.GetExecution(ctx, r.Execution.ID); gerr == nil {
-		r.Execution = e
-	}
-	return r.Execution, res, err
-}
+type ExecOptions = api.ExecOptions
 
 func newID() string {
 	var b [6]byte
@@ -71,8 +31,22 @@ func newID() string {
 }
 
 // StartExecution runs a workflow of a deployment in this process and
-// returns at once; Wait for the result.
-func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, params map[string]any, opts ExecOptions) (*Running, error) {
+// returns at once; Wait on the Run for the end.
+func (m *Manager) StartExecution(ctx context.Context, req api.StartRequest) (api.Run, error) {
+	return asRun(m.startWorkflow(ctx, req, nil))
+}
+
+// asRun keeps a failed start from returning a non-nil Run holding nil.
+func asRun(r *Running, err error) (api.Run, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// startWorkflow starts req; after runs when the workflow succeeded.
+func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, after afterFunc) (*Running, error) {
+	deploymentID, wf, opts := sreq.DeploymentID, sreq.Workflow, sreq.Options
 	d, err := m.loadDeployment(ctx, deploymentID)
 	if err != nil {
 		return nil, err
@@ -81,7 +55,7 @@ func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, p
 	if !ok {
 		return nil, fmt.Errorf("deployment %s has no workflow %q (it has: %s): %w", deploymentID, wf, strings.Join(workflowNames(d.Plan), ", "), store.ErrNotFound)
 	}
-	params, err = bindParams(wf, def, params, opts.AllowCustomParameters)
+	params, err := bindParams(wf, def, sreq.Parameters, opts.AllowCustomParameters)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +65,7 @@ func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, p
 	if err := m.checkNoActive(ctx, deploymentID); err != nil {
 		return nil, err
 	}
-	if wf == "uninstall" {
+	if wf == workflowUninstall {
 		if err := m.checkNoDependents(ctx, deploymentID); err != nil {
 			if force, _ := params["force"].(bool); !force {
 				return nil, err
@@ -100,8 +74,7 @@ func (m *Manager) StartExecution(ctx context.Context, deploymentID, wf string, p
 		delete(params, "force")
 	}
 	req := workflow.Request{DeploymentID: deploymentID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun}
-	var after func(*workflow.Result) error
-	if wf == "scale" {
+	if wf == workflowScale {
 		ch, apply, err := m.prepareScale(ctx, d, params, opts.DryRun)
 		if err != nil {
 			return nil, err
@@ -147,7 +120,7 @@ func (m *Manager) settleRace(ctx context.Context, mine *store.Execution) error {
 	return nil
 }
 
-func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after func(*workflow.Result) error) (*Running, error) {
+func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after afterFunc) (*Running, error) {
 	cfg := m.engineConfig(opts)
 	ex, err := workflow.Start(ctx, cfg, req)
 	if err != nil {
@@ -157,16 +130,18 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 		})
 		return nil, fmt.Errorf("execution %s (%s of %s): %w", e.ID, req.Workflow, req.DeploymentID, err)
 	}
-	r := &Running{Execution: e, engine: ex, after: after, m: m}
+	r := &Running{exec: e, engine: ex, done: make(chan struct{})}
 	m.mu.Lock()
-	m.running[e.ID] = ex
+	m.running[e.ID] = r
 	m.mu.Unlock()
+	// The run outlives the caller's context (a server's request).
+	go r.follow(context.WithoutCancel(ctx), m, after)
 	return r, nil
 }
 
 // Resume continues a failed, cancelled or interrupted execution, skipping
 // every task that completed.
-func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptions) (*Running, error) {
+func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptions) (api.Run, error) {
 	e, err := m.st.GetExecution(ctx, executionID)
 	if err != nil {
 		return nil, err
@@ -182,7 +157,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	default:
 		return nil, fmt.Errorf("execution %s is %s: %w (only failed, cancelled or interrupted executions resume)", e.ID, e.Status, ErrNotResumable)
 	}
-	if e.WorkflowID == "scale" {
+	if e.WorkflowID == workflowScale {
 		return nil, fmt.Errorf("execution %s: %w: a scale cannot be resumed; run scale again", e.ID, ErrNotResumable)
 	}
 	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
@@ -201,7 +176,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		return nil, err
 	}
 	req := workflow.Request{DeploymentID: e.DeploymentID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}
-	return m.start(ctx, e, req, opts, nil)
+	return asRun(m.start(ctx, e, req, opts, nil))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine
@@ -213,63 +188,56 @@ func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*
 		return nil, err
 	}
 	m.mu.Lock()
-	ex := m.running[executionID]
+	r := m.running[executionID]
 	m.mu.Unlock()
-	if ex != nil {
-		mode := workflow.CancelGraceful
-		if force {
-			mode = workflow.CancelForce
-		}
-		ex.Cancel(mode)
+	if r != nil {
+		r.Cancel(force)
 	}
-	if err := m.reapDead(ctx, e.DeploymentID); err != nil {
-		return nil, err
-	}
-	return m.st.GetExecution(ctx, executionID)
+	return m.reap(ctx, e)
 }
 
-// RefreshExecutions marks the executions of a deployment ("" for all)
-// whose gantry process is gone as failed (interrupted), so that listings
-// show the truth and the executions can be resumed.
-func (m *Manager) RefreshExecutions(ctx context.Context, deploymentID string) error {
-	return m.reapDead(ctx, deploymentID)
-}
-
-// reapDead marks active executions whose gantry process is gone (killed,
-// crashed) as failed, so that they can be resumed.
+// reapDead marks active executions of a deployment ("" for all) whose
+// gantry process is gone (killed, crashed) as failed, so that they can be
+// resumed.
 func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
 	execs, err := m.st.ListExecutions(ctx, deploymentID)
 	if err != nil {
 		return err
 	}
 	for _, e := range execs {
-		if !e.Status.Active() || processAlive(e.PID, e.PIDStart) {
-			continue
-		}
-		m.mu.Lock()
-		_, mine := m.running[e.ID]
-		m.mu.Unlock()
-		if mine {
-			continue
-		}
-		pid := e.PID
-		_, err := m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
-			if !x.Status.Active() {
-				return nil
-			}
-			status := store.ExecutionFailed
-			msg := fmt.Sprintf("interrupted: the gantry process (pid %d) that ran it is gone; resume it with `gantry executions resume %s`", pid, x.ID)
-			if x.CancelRequested {
-				status, msg = store.ExecutionCancelled, "cancelled (its gantry process is gone)"
-			}
-			setStatus(x, status, msg)
-			return nil
-		})
-		if err != nil {
+		if _, err := m.reap(ctx, e); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// reap returns e as it is now: when it is active but the gantry process
+// that ran it is gone, it is marked failed (interrupted) or, if a cancel
+// was asked, cancelled.
+func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Execution, error) {
+	if !e.Status.Active() || processAlive(e.PID, e.PIDStart) {
+		return e, nil
+	}
+	m.mu.Lock()
+	_, mine := m.running[e.ID]
+	m.mu.Unlock()
+	if mine {
+		return e, nil
+	}
+	pid := e.PID
+	return m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		if !x.Status.Active() {
+			return nil
+		}
+		status := store.ExecutionFailed
+		msg := fmt.Sprintf("interrupted: the gantry process (pid %d) that ran it is gone; resume it with `gantry executions resume %s`", pid, x.ID)
+		if x.CancelRequested {
+			status, msg = store.ExecutionCancelled, "cancelled (its gantry process is gone)"
+		}
+		setStatus(x, status, msg)
+		return nil
+	})
 }
 
 // processAlive reports whether the process that ran an execution still
@@ -340,7 +308,7 @@ func (m *Manager) engineConfig(opts ExecOptions) workflow.Config {
 		TaskRetryInterval: m.cfg.TaskRetryInterval,
 		Evaluate:          m.evaluate,
 		Secrets:           m.secret,
-		OnEvent:           m.cfg.OnEvent,
+		OnEvent:           m.eventSink(opts.OnEvent),
 	}
 	if opts.Parallelism > 0 {
 		cfg.Parallelism = opts.Parallelism
@@ -368,7 +336,7 @@ func workflowNames(p *tosca.Plan) []string {
 func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom bool) (map[string]any, error) {
 	out := make(map[string]any, len(in))
 	for k, v := range in {
-		if _, ok := def.Parameters[k]; !ok && !allowCustom && !(wf == "uninstall" && k == "force") {
+		if _, ok := def.Parameters[k]; !ok && !allowCustom && !(wf == workflowUninstall && k == "force") {
 			known := make([]string, 0, len(def.Parameters))
 			for n := range def.Parameters {
 				known = append(known, n)
@@ -392,7 +360,7 @@ func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom b
 
 // prepareScale plans the modification a scale execution runs, stores the
 // added instances, and returns what to apply to the deployment after success.
-func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (*workflow.ScaleChange, func(*workflow.Result) error, error) {
+func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (*workflow.ScaleChange, afterFunc, error) {
 	name, _ := params["scalable_entity_name"].(string)
 	if name == "" {
 		return nil, nil, errors.New("scale: parameter scalable_entity_name is required (a node or scaling group name)")
@@ -434,7 +402,7 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			return nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
 		}
 	}
-	apply := func(*workflow.Result) error {
+	apply := func(ctx context.Context) error {
 		if len(mod.Removed) > 0 {
 			ids := make([]string, len(mod.Removed))
 			for i, ni := range mod.Removed {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/workflow"
 )
@@ -27,11 +28,11 @@ func newManager(t *testing.T) *Manager {
 func run(t *testing.T, m *Manager, dep, wf string, params map[string]any) (*store.Execution, *workflow.Result) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := m.StartExecution(ctx, dep, wf, params, ExecOptions{})
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: dep, Workflow: wf, Parameters: params})
 	require.NoError(t, err)
-	e, res, err := r.Wait(ctx)
+	e, err := r.Wait(ctx)
 	require.NoError(t, err)
-	return e, res
+	return e, r.(*Running).Result()
 }
 
 // copyDir copies the hello blueprint so the test can delete the source.
@@ -53,7 +54,7 @@ func TestHelloInstallOutputsUninstall(t *testing.T) {
 	// The deployment must not need the source folder any more.
 	require.NoError(t, os.RemoveAll(src))
 
-	_, err = m.CreateDeployment(ctx, "hello", "hello", map[string]any{"web_port": 9090}, CreateOptions{Seed: 7})
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hello", BlueprintID: "hello", Inputs: map[string]any{"web_port": 9090}, Seed: 7})
 	require.NoError(t, err)
 
 	e, res := run(t, m, "hello", "install", nil)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/testenv"
 	"github.com/gantryhq/gantry/workflow"
@@ -93,9 +94,9 @@ func TestHostAgentScriptsOverSSH(t *testing.T) {
 	_, err := m.UploadBlueprint(ctx, "hosted", dir)
 	require.NoError(t, err)
 	hostile := `it's "quoted"; $(touch /tmp/gantry-pwned) & rm -rf / #`
-	_, err = m.CreateDeployment(ctx, "hosted", "hosted", map[string]any{
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hosted", BlueprintID: "hosted", Inputs: map[string]any{
 		"port": env.SSHPort, "key": env.SSHKeyPath, "known_hosts": env.KnownHostsPath, "message": hostile,
-	}, CreateOptions{Seed: 3})
+	}, Seed: 3})
 	require.NoError(t, err)
 
 	e, res := run(t, m, "hosted", "install", nil)
@@ -141,14 +142,16 @@ func TestHostAgentUnknownHostKeyRefused(t *testing.T) {
 	m := newManager(t)
 	_, err := m.UploadBlueprint(ctx, "hosted", dir)
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "hosted", "hosted", map[string]any{
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hosted", BlueprintID: "hosted", Inputs: map[string]any{
 		"port": env.SSHPort, "key": env.SSHKeyPath, "known_hosts": emptyKnown, "message": "x",
-	}, CreateOptions{})
+	}})
 	require.NoError(t, err)
-	r, err := m.StartExecution(ctx, "hosted", "install", nil, ExecOptions{})
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "hosted", Workflow: "install"})
 	require.NoError(t, err)
-	e, res, err := r.Wait(ctx)
-	require.Error(t, err)
+	e, err := r.Wait(ctx)
+	require.NoError(t, err, "a failed workflow is told by the record")
+	res := r.(*Running).Result()
+	require.Equal(t, store.ExecutionFailed, e.Status)
 	require.Equal(t, workflow.StatusFailed, res.Status)
 	require.Contains(t, e.Error, "host key unknown")
 	require.Contains(t, e.Error, "trust_on_first_use", "the error says what to do")
@@ -167,9 +170,9 @@ func TestHostAgentKeyFromSecret(t *testing.T) {
 	require.NoError(t, m.Store().PutSecret(ctx, &store.Secret{Key: "host_key", Value: string(pem)}, false))
 	_, err = m.UploadBlueprint(ctx, "hosted", dir)
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "hosted", "hosted", map[string]any{
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hosted", BlueprintID: "hosted", Inputs: map[string]any{
 		"port": env.SSHPort, "key": "unused", "known_hosts": env.KnownHostsPath, "message": "from a secret key",
-	}, CreateOptions{})
+	}})
 	require.NoError(t, err)
 	_, res := run(t, m, "hosted", "install", nil)
 	require.Equal(t, workflow.StatusTerminated, res.Status, "install: %v", res.Err)

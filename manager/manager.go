@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/plugins/kubernetes"
 	"github.com/gantryhq/gantry/plugins/proxy"
@@ -17,34 +18,7 @@ import (
 	"github.com/gantryhq/gantry/plugins/ssh"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
-	"github.com/gantryhq/gantry/workflow"
 )
-
-// Sentinel errors callers branch on.
-var (
-	// ErrInvalidBlueprint wraps blueprint problems (see Problems).
-	ErrInvalidBlueprint = errors.New("invalid blueprint")
-	// ErrActiveExecution is returned when a deployment already runs an execution.
-	ErrActiveExecution = errors.New("an execution is already running")
-	// ErrDependents is returned when other deployments depend on this one.
-	ErrDependents = errors.New("other deployments depend on this one")
-	// ErrNotResumable is returned by Resume for an execution that ended well or is running.
-	ErrNotResumable = errors.New("execution cannot be resumed")
-	// ErrBadParameter is returned for a workflow parameter the workflow does not declare.
-	ErrBadParameter = errors.New("bad workflow parameter")
-)
-
-// ProblemsError carries the problems of an invalid blueprint or inputs.
-type ProblemsError struct {
-	Path     string
-	Problems tosca.Problems
-}
-
-func (e *ProblemsError) Error() string {
-	return fmt.Sprintf("%s: %d problem(s):\n%s", e.Path, len(e.Problems), e.Problems.Error())
-}
-
-func (e *ProblemsError) Unwrap() error { return ErrInvalidBlueprint }
 
 // Config configures a Manager.
 type Config struct {
@@ -59,8 +33,14 @@ type Config struct {
 	TaskRetryInterval time.Duration
 	// CtxBinary is the program scripts call as `ctx` (default: this executable).
 	CtxBinary string
-	// OnEvent sees every event of executions this manager runs (live progress).
-	OnEvent func(workflow.Event)
+	// OnEvent sees every event of every execution this manager runs, as it
+	// happens (a server feeding its event streams); each run's own
+	// ExecOptions.OnEvent sees that run's. It runs in the engine's
+	// goroutine: it must not block.
+	OnEvent func(*api.Event)
+	// Version and StorePath are what Info reports.
+	Version   string
+	StorePath string
 	// ExtraPlugins are registered in addition to the built-ins (tests).
 	ExtraPlugins map[string]plugins.Plugin
 }
@@ -72,10 +52,12 @@ type Manager struct {
 	registry *plugins.Registry
 	scripts  *script.Plugin
 	sshPool  *ssh.Pool
+	// ownsStore: opened by OpenLocal, closed by Close.
+	ownsStore bool
 
 	mu      sync.Mutex
-	running map[string]*workflow.Execution // by execution id, in this process
-	plans   map[string]*tosca.Plan         // deployment plans read for host lookups
+	running map[string]*Running    // by execution id, in this process
+	plans   map[string]*tosca.Plan // deployment plans read for host lookups
 }
 
 // New builds a Manager with the built-in plugins registered.
@@ -90,7 +72,7 @@ func New(cfg Config) (*Manager, error) {
 		}
 		cfg.DataDir = filepath.Join(home, ".gantry")
 	}
-	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*workflow.Execution{}}
+	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*Running{}}
 	m.scripts = script.New(script.Config{CtxBinary: cfg.CtxBinary})
 	m.sshPool = ssh.NewPool(ssh.Config{})
 	// Scripts run locally, or on their host over SSH for host_agent
@@ -134,7 +116,12 @@ func (m *Manager) Registry() *plugins.Registry { return m.registry }
 // share (connections dialled, attempts, sessions): for tests and diagnostics.
 func (m *Manager) SSHStats() ssh.Stats { return m.sshPool.Stats() }
 
-// Close releases the plugins' resources (not the store).
+// Close releases the plugins' resources, and the store if OpenLocal
+// opened it.
 func (m *Manager) Close() error {
-	return errors.Join(m.scripts.Close(), m.sshPool.Close())
+	err := errors.Join(m.scripts.Close(), m.sshPool.Close())
+	if m.ownsStore {
+		err = errors.Join(err, m.st.Close())
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 )
 
@@ -18,7 +19,7 @@ func TestSettleRace(t *testing.T) {
 	m := newManager(t)
 	_, err := m.UploadBlueprint(ctx, "hello", "../blueprints/hello")
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, "hello", "hello", nil, CreateOptions{})
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hello", BlueprintID: "hello"})
 	require.NoError(t, err)
 	now := time.Now().UTC()
 	first := &store.Execution{ID: "aaa", DeploymentID: "hello", WorkflowID: "install", Status: store.ExecutionStarted, CreatedAt: now}

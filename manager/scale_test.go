@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/workflow"
 )
@@ -72,7 +73,7 @@ func installLogged(t *testing.T, id string) (*Manager, string) {
 	ctx := context.Background()
 	_, err := m.UploadBlueprint(ctx, id, dir)
 	require.NoError(t, err)
-	_, err = m.CreateDeployment(ctx, id, id, map[string]any{"log": logFile}, CreateOptions{Seed: 5})
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: id, BlueprintID: id, Inputs: map[string]any{"log": logFile}, Seed: 5})
 	require.NoError(t, err)
 	_, res := run(t, m, id, "install", nil)
 	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
@@ -154,7 +155,7 @@ func TestScaleOutAndIn(t *testing.T) {
 	require.Equal(t, want, readLog(t, logFile))
 
 	// Beyond max_instances is refused before anything runs.
-	_, err = m.StartExecution(ctx, "scale", "scale", map[string]any{"scalable_entity_name": "web", "delta": 10}, ExecOptions{})
+	_, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: "scale", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "delta": 10}})
 	require.ErrorContains(t, err, "scale web by 10")
 
 	// Uninstall takes what is left; the store stays consistent.

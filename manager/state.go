@@ -109,6 +109,8 @@ func toStoreEvent(ev *workflow.Event) *store.Event {
 		msg = ev.State
 	}
 	return &store.Event{
+		ExecutionID:    ev.ExecutionID,
+		DeploymentID:   ev.DeploymentID,
 		Error:          ev.Error,
 		Timestamp:      ev.Time,
 		Type:           string(ev.Type),

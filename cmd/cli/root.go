@@ -41,8 +41,13 @@ Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
 		return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath()))
 	})
 	f.RegisterGlobalFlags(root)
+	f.Version = Version
+	// --version also tells where the state is, without connecting: a
+	// template function, as --store is parsed by the time it runs.
+	cobra.AddTemplateFunc("gantryWhere", func() string { return where(f.Describe()) })
+	root.SetVersionTemplate("gantry version {{.Version}}\n{{gantryWhere}}")
 	root.AddCommand(blueprints.NewCmd(f), deployments.NewCmd(f), executions.NewCmd(f), events.NewCmd(f),
-		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newCtxCmd())
+		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newStatusCmd(f), newCtxCmd())
 	return root
 }
 

@@ -8,8 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/manager"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 func newUploadCmd(f *cmdutil.Factory) *cobra.Command {
@@ -25,16 +24,12 @@ Deployments use the stored copy: editing or deleting the source folder later doe
 affect them.`,
 		Args: cmdutil.ExactArgs(1, "PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rules, err := flags.Rules()
+			svc, err := flags.Service(f)
 			if err != nil {
 				return err
 			}
-			m, err := f.Manager(rules)
-			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			bp, err := m.UploadBlueprint(context.Background(), id, args[0])
-			var pe *manager.ProblemsError
+			bp, err := svc.UploadBlueprint(context.Background(), id, args[0])
+			var pe *api.ProblemsError
 			if errors.As(err, &pe) {
 				printProblems(f.IO, pe.Problems)
 				return cmdutil.Silent(cmdutil.ExitFailed)
@@ -62,17 +57,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List uploaded blueprints",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			bps, err := st.ListBlueprints(context.Background())
+			bps, err := svc.ListBlueprints(context.Background())
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
 			if asJSON {
 				if bps == nil {
-					bps = []*store.Blueprint{}
+					bps = []*api.Blueprint{}
 				}
 				return cmdutil.PrintJSON(f.IO.Out, bps)
 			}
@@ -95,11 +90,11 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show an uploaded blueprint",
 		Args:  cmdutil.ExactArgs(1, "BLUEPRINT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			bp, err := st.GetBlueprint(context.Background(), args[0])
+			bp, err := svc.GetBlueprint(context.Background(), args[0])
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
@@ -121,11 +116,11 @@ func newDeleteCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete an uploaded blueprint no deployment uses",
 		Args:  cmdutil.ExactArgs(1, "BLUEPRINT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
-			if err := m.DeleteBlueprint(context.Background(), args[0]); err != nil {
+			if err := svc.DeleteBlueprint(context.Background(), args[0]); err != nil {
 				return cmdutil.StoreError(err)
 			}
 			fmt.Fprintf(f.IO.Out, "blueprint %s deleted\n", args[0])

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/tosca/plan"
 )
@@ -46,22 +46,25 @@ func (f *BlueprintFlags) Rules() ([]tosca.ImportRule, error) {
 	return append(rules, env...), nil
 }
 
-// ManagerWithInputs reads the inputs and the import rules and returns the
-// manager configured with those rules.
-func (f *BlueprintFlags) ManagerWithInputs(fac *Factory) (*manager.Manager, map[string]any, error) {
+// ServiceWithInputs reads the inputs and the import rules and returns the
+// Service resolving imports with those rules.
+func (f *BlueprintFlags) ServiceWithInputs(fac *Factory) (api.Service, map[string]any, error) {
 	inputs, err := ParseKV("--inputs", f.Inputs)
 	if err != nil {
 		return nil, nil, err
 	}
+	svc, err := f.Service(fac)
+	return svc, inputs, err
+}
+
+// Service returns the Service resolving imports with the flags' rules.
+func (f *BlueprintFlags) Service(fac *Factory) (api.Service, error) {
 	rules, err := f.Rules()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	m, err := fac.Manager(rules)
-	if err != nil {
-		return nil, nil, StoreError(err)
-	}
-	return m, inputs, nil
+	fac.SetImportRules(rules)
+	return fac.Service()
 }
 
 // Parse parses and validates the blueprint at path.

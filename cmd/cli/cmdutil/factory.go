@@ -1,64 +1,34 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/manager"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/tosca"
-	"github.com/gantryhq/gantry/workflow"
 )
 
-// Factory gives commands lazy access to the store and the manager, with
-// the global flags applied. Commands get it from the root.
+// Factory gives commands lazy access to the Service, with the global flags
+// applied. Commands get it from the root. Only the Factory knows which
+// implementation serves: the in-process manager over the local store.
 type Factory struct {
 	IO *IOStreams
 	// StorePath is --store (default $GANTRY_STORE or ~/.gantry/gantry.db).
 	StorePath string
-	// ImportRules are the global --import-rule flags.
-	ImportRules []string
-	// Printer shows the events of executions this process runs.
+	// Version is the CLI's version, reported by Info.
+	Version string
+	// Printer shows the events of executions this process follows.
 	Printer *EventPrinter
 
-	st  store.Store
-	mgr *manager.Manager
-}
-
-// RegisterGlobalFlags adds the flags every command shares.
-func (f *Factory) RegisterGlobalFlags(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&f.StorePath, "store", "", "state file (default $GANTRY_STORE, else ~/.gantry/gantry.db)")
-}
-
-// ResolvedStorePath returns the store file's path.
-func (f *Factory) ResolvedStorePath() (string, error) {
-	if f.StorePath != "" {
-		return f.StorePath, nil
-	}
-	return store.DefaultPath()
-}
-
-// Store opens the store on first use.
-func (f *Factory) Store() (store.Store, error) {
-	if f.st != nil {
-		return f.st, nil
-	}
-	path, err := f.ResolvedStorePath()
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.OpenBolt(path, store.Options{})
-	if err != nil {
-		return nil, StoreError(err)
-	}
-	f.st = st
-	return st, nil
+	rules []tosca.ImportRule
+	svc   api.Service
 }
 
 // NewFactory returns a Factory on io.
@@ -66,62 +36,91 @@ func NewFactory(io *IOStreams) *Factory {
 	return &Factory{IO: io, Printer: &EventPrinter{IO: io}}
 }
 
-// Manager builds the manager on first use.
-func (f *Factory) Manager(rules []tosca.ImportRule) (*manager.Manager, error) {
-	if f.mgr != nil {
-		return f.mgr, nil
+// RegisterGlobalFlags adds the flags every command shares.
+func (f *Factory) RegisterGlobalFlags(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&f.StorePath, "store", "", "state file (default $GANTRY_STORE, else ~/.gantry/gantry.db)")
+}
+
+// SetImportRules sets the import rules the Service resolves blueprint
+// imports with; call it before the first Service.
+func (f *Factory) SetImportRules(rules []tosca.ImportRule) { f.rules = rules }
+
+// Service connects on first use. Its errors are exit errors.
+func (f *Factory) Service() (api.Service, error) {
+	if f.svc != nil {
+		return f.svc, nil
 	}
-	st, err := f.Store()
-	if err != nil {
-		return nil, err
-	}
-	path, _ := f.ResolvedStorePath()
-	dataDir := filepath.Join(filepath.Dir(path), "data")
 	exe, _ := os.Executable()
-	m, err := manager.New(manager.Config{
-		Store: st, DataDir: dataDir, ImportRules: rules, CtxBinary: exe,
-		OnEvent: f.Printer.OnEvent, TaskRetryInterval: time.Second,
+	m, err := manager.OpenLocal(f.StorePath, manager.Config{
+		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
 	})
 	if err != nil {
-		return nil, err
+		return nil, StoreError(err)
 	}
-	f.mgr = m
+	f.svc = m
 	return m, nil
 }
 
-// Close releases the manager and the store.
-func (f *Factory) Close() {
-	if f.mgr != nil {
-		_ = f.mgr.Close()
+// Describe tells which Service the commands would use, without connecting
+// (for --version): mode and store.
+func (f *Factory) Describe() api.Info {
+	path := f.StorePath
+	if path == "" {
+		path, _ = manager.DefaultStorePath()
 	}
-	if f.st != nil {
-		_ = f.st.Close()
+	return api.Info{Version: f.Version, Mode: api.ModeLocal, Store: path}
+}
+
+// Info asks the Service to describe itself.
+func (f *Factory) Info(ctx context.Context) (*api.Info, error) {
+	svc, err := f.Service()
+	if err != nil {
+		return nil, err
+	}
+	info, err := svc.Info(ctx)
+	return info, StoreError(err)
+}
+
+// Close releases the Service.
+func (f *Factory) Close() {
+	if f.svc != nil {
+		_ = f.svc.Close()
 	}
 }
 
-// StoreError maps store and manager errors to exit codes.
+// exitByCode maps the boundary's error codes to exit codes; codes not
+// listed are failures (1).
+var exitByCode = map[api.Code]int{
+	api.CodeNotFound:         ExitNotFound,
+	api.CodeBadParameter:     ExitUsage,
+	api.CodeConflict:         ExitBusy,
+	api.CodeLocked:           ExitBusy,
+	api.CodeInUse:            ExitBusy,
+	api.CodeDependents:       ExitBusy,
+	api.CodeActiveExecution:  ExitBusy,
+	api.CodeExists:           ExitBusy,
+	api.CodeNotResumable:     ExitBusy,
+	api.CodeUnauthenticated:  ExitBusy,
+	api.CodeForbidden:        ExitBusy,
+	api.CodeInvalidBlueprint: ExitFailed,
+}
+
+// StoreError maps the Service's errors to exit codes (nil stays nil).
 func StoreError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ee *ExitError
-	var pe *manager.ProblemsError
-	switch {
-	case errors.As(err, &ee):
+	if errors.As(err, &ee) {
 		return err
-	case errors.As(err, &pe):
-		return Exit(ExitFailed, err)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		// fs.ErrNotExist: a blueprint path that does not exist (install,
-		// upload), as blueprints validate reports it.
+	}
+	// A blueprint path that does not exist (install, upload) is not found,
+	// as blueprints validate reports it.
+	if errors.Is(err, fs.ErrNotExist) {
 		return Exit(ExitNotFound, err)
-	case errors.Is(err, manager.ErrBadParameter), errors.Is(err, workflow.ErrBadParameter):
-		return Exit(ExitUsage, err)
-	case errors.Is(err, store.ErrConflict):
-		return Exit(ExitBusy, err)
-	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrInUse), errors.Is(err, manager.ErrDependents),
-		errors.Is(err, manager.ErrActiveExecution), errors.Is(err, store.ErrExists), errors.Is(err, manager.ErrNotResumable):
-		return Exit(ExitBusy, err)
+	}
+	if code, ok := exitByCode[api.CodeOf(err)]; ok {
+		return Exit(code, err)
 	}
 	return Exit(ExitFailed, fmt.Errorf("%w", err))
 }

@@ -11,12 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gantryhq/gantry/manager"
-	"github.com/gantryhq/gantry/store"
-	"github.com/gantryhq/gantry/workflow"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
-// EventPrinter shows the events of executions this process runs: plain
+// EventPrinter shows the events of executions this process follows: plain
 // lines when piped, NDJSON with --json, and on a terminal a progress line
 // kept at the bottom.
 type EventPrinter struct {
@@ -32,8 +30,8 @@ type EventPrinter struct {
 	running map[string]string
 }
 
-// OnEvent is a workflow.Config OnEvent hook.
-func (p *EventPrinter) OnEvent(ev workflow.Event) {
+// OnEvent is an api.ExecOptions OnEvent hook; safe for concurrent use.
+func (p *EventPrinter) OnEvent(ev *api.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.IO.IsTerminal && !p.JSON {
@@ -47,7 +45,7 @@ func (p *EventPrinter) OnEvent(ev workflow.Event) {
 		return
 	}
 	p.clearProgress()
-	fmt.Fprintln(p.IO.Out, FormatEvent(ev.Time, string(ev.Type), ev.NodeInstanceID, ev.Operation, ev.Level, joinMsg(ev.Message, ev.Error)))
+	fmt.Fprintln(p.IO.Out, FormatEvent(ev))
 	p.drawProgress()
 }
 
@@ -61,41 +59,36 @@ func joinMsg(msg, errMsg string) string {
 	return msg + ": " + errMsg
 }
 
-func interesting(ev workflow.Event) bool {
+func interesting(ev *api.Event) bool {
 	switch ev.Type {
-	case workflow.EventLog, workflow.EventTaskFailed, workflow.EventTaskRescheduled, workflow.EventTaskIgnored,
-		workflow.EventWorkflowStarted, workflow.EventWorkflowSucceeded, workflow.EventWorkflowFailed,
-		workflow.EventWorkflowCancelled, workflow.EventTaskDryRun:
+	case api.EventLog, api.EventTaskFailed, api.EventTaskRescheduled, api.EventTaskIgnored,
+		api.EventWorkflowStarted, api.EventWorkflowSucceeded, api.EventWorkflowFailed,
+		api.EventWorkflowCancelled, api.EventTaskDryRun:
 		return true
 	}
 	return false
 }
 
-// FormatEvent renders one event line.
-func FormatEvent(t time.Time, typ, instance, op, level, msg string) string {
+// FormatEvent renders one event line, live or read back alike.
+func FormatEvent(ev *api.Event) string {
 	var b strings.Builder
-	b.WriteString(t.Local().Format("15:04:05.000"))
+	b.WriteString(ev.Timestamp.Local().Format("15:04:05.000"))
 	b.WriteString("  ")
-	b.WriteString(fmt.Sprintf("%-20s", typ))
-	if instance != "" {
-		b.WriteString(" [" + instance)
-		if op != "" {
-			b.WriteString(" " + op)
+	b.WriteString(fmt.Sprintf("%-20s", ev.Type))
+	if ev.NodeInstanceID != "" {
+		b.WriteString(" [" + ev.NodeInstanceID)
+		if ev.Operation != "" {
+			b.WriteString(" " + ev.Operation)
 		}
 		b.WriteString("]")
 	}
-	if level != "" && level != "info" {
-		b.WriteString(" " + strings.ToUpper(level))
+	if ev.Level != "" && ev.Level != "info" {
+		b.WriteString(" " + strings.ToUpper(ev.Level))
 	}
-	if msg != "" {
+	if msg := joinMsg(ev.Message, ev.Error); msg != "" {
 		b.WriteString(" " + msg)
 	}
 	return b.String()
-}
-
-// FormatStoreEvent renders a stored event like FormatEvent.
-func FormatStoreEvent(ev *store.Event) string {
-	return FormatEvent(ev.Timestamp, ev.Type, ev.NodeInstanceID, ev.Operation, ev.Level, joinMsg(ev.Message, ev.Error))
 }
 
 func (p *EventPrinter) clearProgress() {
@@ -111,7 +104,7 @@ func (p *EventPrinter) drawProgress() {
 }
 
 // SetProgress redraws the progress line (terminals only).
-func (p *EventPrinter) SetProgress(pr workflow.Progress) {
+func (p *EventPrinter) SetProgress(pr api.Progress) {
 	if !p.IO.IsTerminal || p.JSON {
 		return
 	}
@@ -124,9 +117,9 @@ func (p *EventPrinter) SetProgress(pr workflow.Progress) {
 }
 
 // track follows which operations run, from task events.
-func (p *EventPrinter) track(ev workflow.Event) {
+func (p *EventPrinter) track(ev *api.Event) {
 	switch ev.Type {
-	case workflow.EventTaskSent:
+	case api.EventTaskSent:
 		if p.running == nil {
 			p.running = map[string]string{}
 		}
@@ -135,7 +128,7 @@ func (p *EventPrinter) track(ev workflow.Event) {
 			op = op[i+1:]
 		}
 		p.running[ev.TaskID] = ev.NodeInstanceID + " " + op
-	case workflow.EventTaskSucceeded, workflow.EventTaskFailed, workflow.EventTaskRescheduled, workflow.EventTaskIgnored:
+	case api.EventTaskSucceeded, api.EventTaskFailed, api.EventTaskRescheduled, api.EventTaskIgnored:
 		delete(p.running, ev.TaskID)
 	}
 }
@@ -167,9 +160,9 @@ func (p *EventPrinter) EndProgress() {
 }
 
 // Watch waits for a running execution while showing progress. The first
-// Ctrl-C cancels gracefully, a second one forces. It returns the exit
-// error matching the outcome.
-func Watch(ctx context.Context, io *IOStreams, pr *EventPrinter, r *manager.Running) (*store.Execution, error) {
+// Ctrl-C cancels gracefully, a second one forces. It returns the final
+// record and the exit error its status calls for.
+func Watch(ctx context.Context, io *IOStreams, pr *EventPrinter, r api.Run) (*api.Execution, error) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -185,35 +178,39 @@ loop:
 			interrupts++
 			if interrupts == 1 {
 				fmt.Fprintln(io.ErrOut, "\ncancelling: running operations finish, no new ones start (Ctrl-C again to force)")
-				r.Cancel(workflow.CancelGraceful)
+				r.Cancel(false)
 			} else {
 				fmt.Fprintln(io.ErrOut, "\nforcing: stopping running operations")
-				r.Cancel(workflow.CancelForce)
+				r.Cancel(true)
 			}
 		case <-tick.C:
 			pr.SetProgress(r.Progress())
 		}
 	}
 	pr.EndProgress()
-	e, res, err := r.Wait(ctx)
-	if res == nil || (err != nil && res.Status == workflow.StatusTerminated) {
-		// No result (the engine did not run), or the workflow succeeded
-		// but what follows it failed (e.g. applying a scale).
+	e, err := r.Wait(ctx)
+	if err != nil {
+		// The execution could not run, or what follows a successful
+		// workflow failed (e.g. applying a scale).
 		return e, StoreError(err)
 	}
-	// A failed or cancelled workflow comes back with err == res.Err:
-	// the status decides the exit code.
-	switch res.Status {
-	case workflow.StatusTerminated:
-		return e, nil
-	case workflow.StatusCancelled:
-		return e, Exit(ExitCancelled, fmt.Errorf("execution %s (%s of %s) was cancelled; resume it with `gantry executions resume %s`",
+	return e, ExecutionExit(e)
+}
+
+// ExecutionExit is the exit error an ended execution calls for: nil when
+// it succeeded, 3 when cancelled, 1 when it failed (with how to resume).
+func ExecutionExit(e *api.Execution) error {
+	switch e.Status {
+	case api.ExecutionTerminated:
+		return nil
+	case api.ExecutionCancelled:
+		return Exit(ExitCancelled, fmt.Errorf("execution %s (%s of %s) was cancelled; resume it with `gantry executions resume %s`",
 			e.ID, e.WorkflowID, e.DeploymentID, e.ID))
 	}
-	msg := "unknown error"
-	if res.Err != nil {
-		msg = res.Err.Error()
+	msg := e.Error
+	if msg == "" {
+		msg = fmt.Sprintf("unknown error (status %s)", e.Status)
 	}
-	return e, Exit(ExitFailed, fmt.Errorf("execution %s (%s of %s) failed: %s\nfix the cause, then `gantry executions resume %s`",
+	return Exit(ExitFailed, fmt.Errorf("execution %s (%s of %s) failed: %s\nfix the cause, then `gantry executions resume %s`",
 		e.ID, e.WorkflowID, e.DeploymentID, msg, e.ID))
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
@@ -29,11 +29,11 @@ instances; nothing runs until an install. The deployment id defaults to the blue
 			if len(args) == 1 {
 				id = args[0]
 			}
-			m, inputs, err := flags.ManagerWithInputs(f)
+			svc, inputs, err := flags.ServiceWithInputs(f)
 			if err != nil {
 				return err
 			}
-			d, err := m.CreateDeployment(context.Background(), id, blueprintID, inputs, manager.CreateOptions{Seed: flags.Seed})
+			d, err := svc.CreateDeployment(context.Background(), api.CreateDeploymentRequest{ID: id, BlueprintID: blueprintID, Inputs: inputs, Seed: flags.Seed})
 			if err != nil {
 				return cmdutil.ProblemsOrError(f.IO, err)
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 func newListCmd(f *cmdutil.Factory) *cobra.Command {
@@ -20,17 +20,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List deployments",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			ds, err := st.ListDeployments(context.Background(), blueprintID)
+			ds, err := svc.ListDeployments(context.Background(), blueprintID)
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
 			if asJSON {
 				if ds == nil {
-					ds = []*store.Deployment{}
+					ds = []*api.Deployment{}
 				}
 				return cmdutil.PrintJSON(f.IO.Out, ds)
 			}
@@ -54,16 +54,16 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show a deployment: its blueprint, nodes and instance states",
 		Args:  cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
 			ctx := context.Background()
-			d, err := st.GetDeployment(ctx, args[0])
+			d, err := svc.GetDeployment(ctx, args[0])
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			insts, err := st.ListNodeInstances(ctx, d.ID, "")
+			insts, err := svc.ListNodeInstances(ctx, d.ID, "")
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
@@ -98,11 +98,11 @@ an execution runs or while another deployment depends on it (through a
 DeploymentProxy), unless --force.`,
 		Args: cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
-			if err := m.DeleteDeployment(context.Background(), args[0], force); err != nil {
+			if err := svc.DeleteDeployment(context.Background(), args[0], force); err != nil {
 				return cmdutil.StoreError(err)
 			}
 			fmt.Fprintf(f.IO.Out, "deployment %s deleted\n", args[0])

@@ -19,23 +19,23 @@ func newValuesCmd(f *cmdutil.Factory, what string) *cobra.Command {
 		Short: "Show a deployment's " + what,
 		Args:  cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
 			ctx := context.Background()
 			var vals map[string]any
 			switch what {
 			case "inputs":
-				d, gerr := m.Store().GetDeployment(ctx, args[0])
+				d, gerr := svc.GetDeployment(ctx, args[0])
 				if gerr != nil {
 					return cmdutil.StoreError(gerr)
 				}
 				vals = d.Inputs
 			case "outputs":
-				vals, err = m.Outputs(ctx, args[0])
+				vals, err = svc.Outputs(ctx, args[0])
 			default:
-				vals, err = m.Capabilities(ctx, args[0])
+				vals, err = svc.Capabilities(ctx, args[0])
 			}
 			if err != nil && vals == nil {
 				return cmdutil.StoreError(err)

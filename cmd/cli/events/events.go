@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 // NewCmd returns `gantry events`.
@@ -35,17 +34,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 the execution ends (works from another shell while gantry runs it). --json prints NDJSON.`,
 		Args: cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			if executionID == "" && deploymentID == "" {
+				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("give --execution-id (-e) or --deployment-id (-d)"))
+			}
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			if executionID == "" {
-				if deploymentID == "" {
-					return cmdutil.Exit(cmdutil.ExitUsage, errors.New("give --execution-id (-e) or --deployment-id (-d)"))
-				}
-				es, err := st.ListExecutions(ctx, deploymentID)
+				es, err := svc.ListExecutions(ctx, deploymentID)
 				if err != nil {
 					return cmdutil.StoreError(err)
 				}
@@ -54,45 +53,24 @@ the execution ends (works from another shell while gantry runs it). --json print
 				}
 				executionID = es[len(es)-1].ID
 			}
-			if _, err := st.GetExecution(ctx, executionID); err != nil {
+			show := func(ev *api.Event) error {
+				if asJSON {
+					return cmdutil.PrintNDJSON(f.IO.Out, ev)
+				}
+				_, err := fmt.Fprintln(f.IO.Out, cmdutil.FormatEvent(ev))
+				return err
+			}
+			if !follow {
+				return listEvents(ctx, svc, executionID, after, show)
+			}
+			e, err := svc.FollowEvents(ctx, executionID, after, show)
+			if ctx.Err() != nil {
+				return nil // Ctrl-C: the user stopped following
+			}
+			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			for {
-				evs, err := st.Events(ctx, executionID, after, 1000)
-				if err != nil {
-					return cmdutil.StoreError(err)
-				}
-				for _, ev := range evs {
-					if asJSON {
-						_ = cmdutil.PrintNDJSON(f.IO.Out, ev)
-					} else {
-						fmt.Fprintln(f.IO.Out, cmdutil.FormatStoreEvent(ev))
-					}
-					after = ev.Seq
-				}
-				if len(evs) == 1000 {
-					continue
-				}
-				if !follow {
-					return nil
-				}
-				e, err := st.GetExecution(ctx, executionID)
-				if err != nil {
-					return cmdutil.StoreError(err)
-				}
-				if e.Status.Terminal() {
-					// One last read: events written just before the status.
-					if rest, err := st.Events(ctx, executionID, after, 0); err == nil && len(rest) > 0 {
-						continue
-					}
-					return exitFor(e)
-				}
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-time.After(200 * time.Millisecond):
-				}
-			}
+			return exitFor(e)
 		},
 	}
 	cmd.Flags().StringVarP(&executionID, "execution-id", "e", "", "the execution")
@@ -103,12 +81,34 @@ the execution ends (works from another shell while gantry runs it). --json print
 	return cmd
 }
 
+// eventsPage is how many events one read returns.
+const eventsPage = 1000
+
+// listEvents prints the events recorded so far, a page at a time.
+func listEvents(ctx context.Context, svc api.Service, executionID string, after uint64, show func(*api.Event) error) error {
+	for {
+		evs, err := svc.Events(ctx, executionID, after, eventsPage)
+		if err != nil {
+			return cmdutil.StoreError(err)
+		}
+		for _, ev := range evs {
+			if err := show(ev); err != nil {
+				return err
+			}
+			after = ev.Seq
+		}
+		if len(evs) < eventsPage {
+			return nil
+		}
+	}
+}
+
 // exitFor maps a followed execution's end to the exit code scripts expect.
-func exitFor(e *store.Execution) error {
+func exitFor(e *api.Execution) error {
 	switch e.Status {
-	case store.ExecutionFailed:
+	case api.ExecutionFailed:
 		return cmdutil.Silent(cmdutil.ExitFailed)
-	case store.ExecutionCancelled:
+	case api.ExecutionCancelled:
 		return cmdutil.Silent(cmdutil.ExitCancelled)
 	}
 	return nil

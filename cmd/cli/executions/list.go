@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 func newListCmd(f *cmdutil.Factory) *cobra.Command {
@@ -18,20 +18,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List executions, oldest first",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
-			if err := m.RefreshExecutions(context.Background(), deploymentID); err != nil {
-				return cmdutil.StoreError(err)
-			}
-			es, err := m.Store().ListExecutions(context.Background(), deploymentID)
+			es, err := svc.ListExecutions(context.Background(), deploymentID)
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
 			if asJSON {
 				if es == nil {
-					es = []*store.Execution{}
+					es = []*api.Execution{}
 				}
 				return cmdutil.PrintJSON(f.IO.Out, es)
 			}
@@ -64,21 +61,13 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show an execution",
 		Args:  cmdutil.ExactArgs(1, "EXECUTION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			e, err := svc.GetExecution(context.Background(), args[0])
 			if err != nil {
 				return cmdutil.StoreError(err)
-			}
-			e, err := m.Store().GetExecution(context.Background(), args[0])
-			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			if e.Status.Active() {
-				if err := m.RefreshExecutions(context.Background(), e.DeploymentID); err != nil {
-					return cmdutil.StoreError(err)
-				}
-				if e, err = m.Store().GetExecution(context.Background(), args[0]); err != nil {
-					return cmdutil.StoreError(err)
-				}
 			}
 			if asJSON {
 				return cmdutil.PrintJSON(f.IO.Out, e)
@@ -102,11 +91,11 @@ finish, no new ones start. --force also stops running operations (scripts are ki
 The gantry process running the execution notices within a quarter second.`,
 		Args: cmdutil.ExactArgs(1, "EXECUTION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
-			e, err := m.Cancel(context.Background(), args[0], force)
+			e, err := svc.Cancel(context.Background(), args[0], force)
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}

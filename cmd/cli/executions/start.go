@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 // RunFlags are the engine flags of commands that run a workflow.
@@ -32,9 +32,10 @@ func (r *RunFlags) Register(cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&r.Verbose, "verbose", "v", false, "print every event (tasks and state changes too)")
 }
 
-// Options converts the flags for the manager.
-func (r *RunFlags) Options(cmd *cobra.Command) manager.ExecOptions {
-	o := manager.ExecOptions{DryRun: r.DryRun, Parallelism: r.Parallelism, TaskRetryInterval: r.TaskRetryInterval}
+// Options converts the flags for the Service; the factory's printer sees
+// the events.
+func (r *RunFlags) Options(cmd *cobra.Command, f *cmdutil.Factory) api.ExecOptions {
+	o := api.ExecOptions{DryRun: r.DryRun, Parallelism: r.Parallelism, TaskRetryInterval: r.TaskRetryInterval, OnEvent: f.Printer.OnEvent}
 	if cmd.Flags().Changed("task-retries") {
 		n := r.TaskRetries
 		o.TaskRetries = &n
@@ -48,24 +49,29 @@ func (r *RunFlags) Apply(f *cmdutil.Factory) {
 	f.Printer.Verbose = r.Verbose || r.DryRun
 }
 
+// Follow announces a started run (unless --json) and watches it to the end.
+func (r *RunFlags) Follow(f *cmdutil.Factory, run api.Run, verb string) (*api.Execution, error) {
+	if !r.JSON {
+		e := run.Execution()
+		fmt.Fprintf(f.IO.ErrOut, "%s %s: %s of deployment %s\n", verb, e.ID, e.WorkflowID, e.DeploymentID)
+	}
+	return cmdutil.Watch(context.Background(), f.IO, f.Printer, run)
+}
+
 // RunWorkflow starts a workflow and follows it to the end.
 func RunWorkflow(cmd *cobra.Command, f *cmdutil.Factory, rf *RunFlags, deploymentID, wf string, params map[string]any, allowCustom bool) error {
 	rf.Apply(f)
-	m, err := f.Manager(nil)
+	svc, err := f.Service()
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
-	opts := rf.Options(cmd)
+	opts := rf.Options(cmd, f)
 	opts.AllowCustomParameters = allowCustom
-	ctx := context.Background()
-	r, err := m.StartExecution(ctx, deploymentID, wf, params, opts)
+	r, err := svc.StartExecution(context.Background(), api.StartRequest{DeploymentID: deploymentID, Workflow: wf, Parameters: params, Options: opts})
 	if err != nil {
 		return cmdutil.StoreError(err)
 	}
-	if !rf.JSON {
-		fmt.Fprintf(f.IO.ErrOut, "execution %s: %s of deployment %s\n", r.Execution.ID, wf, deploymentID)
-	}
-	_, err = cmdutil.Watch(ctx, f.IO, f.Printer, r)
+	_, err = rf.Follow(f, r, "execution")
 	return err
 }
 
@@ -111,19 +117,15 @@ func newResumeCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:  cmdutil.ExactArgs(1, "EXECUTION_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rf.Apply(f)
-			m, err := f.Manager(nil)
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			r, err := svc.Resume(context.Background(), args[0], rf.Options(cmd, f))
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			ctx := context.Background()
-			r, err := m.Resume(ctx, args[0], rf.Options(cmd))
-			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			if !rf.JSON {
-				fmt.Fprintf(f.IO.ErrOut, "resuming execution %s: %s of deployment %s\n", r.Execution.ID, r.Execution.WorkflowID, r.Execution.DeploymentID)
-			}
-			_, err = cmdutil.Watch(ctx, f.IO, f.Printer, r)
+			_, err = rf.Follow(f, r, "resuming execution")
 			return err
 		},
 	}

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 // NewCmd returns `gantry node-instances`.
@@ -34,21 +34,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 			if deploymentID == "" {
 				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("--deployment-id (-d) is required"))
 			}
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			ctx := context.Background()
-			if _, err := st.GetDeployment(ctx, deploymentID); err != nil {
-				return cmdutil.StoreError(err)
-			}
-			insts, err := st.ListNodeInstances(ctx, deploymentID, nodeID)
+			insts, err := svc.ListNodeInstances(context.Background(), deploymentID, nodeID)
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
 			if asJSON {
 				if insts == nil {
-					insts = []*store.NodeInstance{}
+					insts = []*api.NodeInstance{}
 				}
 				return cmdutil.PrintJSON(f.IO.Out, insts)
 			}
@@ -77,11 +73,11 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 			if deploymentID == "" {
 				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("--deployment-id (-d) is required"))
 			}
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			ni, err := st.GetNodeInstance(context.Background(), deploymentID, args[0])
+			ni, err := svc.GetNodeInstance(context.Background(), deploymentID, args[0])
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}

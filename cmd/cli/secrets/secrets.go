@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 // NewCmd returns `gantry secrets`.
@@ -61,11 +61,11 @@ func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				value = strings.TrimSuffix(string(b), "\n")
 			}
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			if err := st.PutSecret(context.Background(), &store.Secret{Key: key, Value: value, Visibility: visibility}, update); err != nil {
+			if err := svc.PutSecret(context.Background(), &api.Secret{Key: key, Value: value, Visibility: visibility}, update); err != nil {
 				return cmdutil.StoreError(err)
 			}
 			fmt.Fprintf(f.IO.Out, "secret %s stored\n", key)
@@ -74,7 +74,7 @@ func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&value, "secret-string", "s", "", "the value (visible in your shell history: prefer --from-file or stdin)")
 	cmd.Flags().StringVar(&file, "from-file", "", "read the value from a file (e.g. an SSH private key)")
-	cmd.Flags().StringVar(&visibility, "visibility", store.VisibilityTenant, "private, tenant or global")
+	cmd.Flags().StringVar(&visibility, "visibility", api.VisibilityTenant, "private, tenant or global")
 	cmd.Flags().BoolVarP(&update, "update-if-exists", "u", false, "replace an existing secret")
 	return cmd
 }
@@ -86,11 +86,11 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print a secret's value",
 		Args:  cmdutil.ExactArgs(1, "KEY"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			s, err := st.GetSecret(context.Background(), args[0])
+			s, err := svc.GetSecret(context.Background(), args[0])
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
@@ -112,17 +112,17 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List secret keys (never values)",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			ss, err := st.ListSecrets(context.Background())
+			ss, err := svc.ListSecrets(context.Background())
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
 			if asJSON {
 				if ss == nil {
-					ss = []*store.Secret{}
+					ss = []*api.Secret{}
 				}
 				return cmdutil.PrintJSON(f.IO.Out, ss)
 			}
@@ -144,11 +144,11 @@ func newDeleteCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Delete a secret",
 		Args:  cmdutil.ExactArgs(1, "KEY"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
+			svc, err := f.Service()
 			if err != nil {
 				return err
 			}
-			if err := st.DeleteSecret(context.Background(), args[0]); err != nil {
+			if err := svc.DeleteSecret(context.Background(), args[0]); err != nil {
 				return cmdutil.StoreError(err)
 			}
 			fmt.Fprintf(f.IO.Out, "secret %s deleted\n", args[0])

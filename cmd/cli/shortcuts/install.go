@@ -10,8 +10,7 @@ import (
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
 	"github.com/gantryhq/gantry/cmd/cli/deployments"
 	"github.com/gantryhq/gantry/cmd/cli/executions"
-	"github.com/gantryhq/gantry/manager"
-	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/manager/api"
 )
 
 // NewInstallCmd returns `gantry install`.
@@ -29,56 +28,33 @@ installed deployment does nothing; on a failed one, prefer
 'gantry executions resume ID', which skips what completed.`,
 		Args: cmdutil.ExactArgs(1, "PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, inputs, err := flags.ManagerWithInputs(f)
+			rf.Apply(f)
+			svc, inputs, err := flags.ServiceWithInputs(f)
 			if err != nil {
 				return err
 			}
 			ctx := context.Background()
-			bp, reused, err := m.EnsureBlueprint(ctx, blueprintID, args[0])
+			started, err := svc.Install(ctx, api.InstallRequest{
+				Path: args[0], BlueprintID: blueprintID, DeploymentID: deploymentID,
+				Inputs: inputs, Seed: flags.Seed, Options: rf.Options(cmd, f),
+			})
 			if err != nil {
 				return cmdutil.ProblemsOrError(f.IO, err)
 			}
 			if !rf.JSON {
-				if reused {
-					fmt.Fprintf(f.IO.ErrOut, "blueprint %s: already uploaded with the same files\n", bp.ID)
-				} else {
-					fmt.Fprintf(f.IO.ErrOut, "blueprint %s uploaded\n", bp.ID)
-				}
+				announceInstall(f.IO, started)
 			}
-			if deploymentID == "" {
-				deploymentID = bp.ID
-			}
-			if _, err := m.Store().GetDeployment(ctx, deploymentID); errors.Is(err, store.ErrNotFound) {
-				d, err := m.CreateDeployment(ctx, deploymentID, bp.ID, inputs, manager.CreateOptions{Seed: flags.Seed})
-				if err != nil {
-					return cmdutil.ProblemsOrError(f.IO, err)
-				}
-				if !rf.JSON {
-					fmt.Fprintf(f.IO.ErrOut, "deployment %s created: %d node instance(s)\n", d.ID, len(d.Plan.NodeInstances))
-				}
-			} else if err != nil {
-				return cmdutil.StoreError(err)
-			} else {
-				if len(inputs) > 0 {
-					return cmdutil.Exit(cmdutil.ExitBusy, fmt.Errorf("deployment %s exists: its inputs cannot change; uninstall it first or choose another id with -d", deploymentID))
-				}
-				if !rf.JSON {
-					fmt.Fprintf(f.IO.ErrOut, "deployment %s exists: installing what is not installed yet\n", deploymentID)
-				}
-			}
-			if err := executions.RunWorkflow(cmd, f, &rf, deploymentID, "install", nil, false); err != nil {
+			if _, err := rf.Follow(f, started.Run, "execution"); err != nil {
 				return err
 			}
 			if rf.DryRun || rf.JSON {
 				return nil
 			}
-			out, err := m.Outputs(ctx, deploymentID)
-			fmt.Fprintf(f.IO.Out, "outputs of %s:\n", deploymentID)
+			id := started.Deployment.ID
+			out, err := svc.Outputs(ctx, id)
+			fmt.Fprintf(f.IO.Out, "outputs of %s:\n", id)
 			deployments.PrintValues(f.IO, out)
-			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			return nil
+			return cmdutil.StoreError(err)
 		},
 	}
 	flags.Register(cmd, true)
@@ -100,41 +76,34 @@ other deployment uses it. Refused while another deployment depends on this one
 (through a DeploymentProxy) unless --force.`,
 		Args: cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := args[0]
-			m, err := f.Manager(nil)
+			rf.Apply(f)
+			svc, err := f.Service()
 			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			ctx := context.Background()
-			d, err := m.Store().GetDeployment(ctx, id)
-			if err != nil {
-				return cmdutil.StoreError(err)
-			}
-			params := map[string]any{"ignore_failure": ignoreFailure}
-			if force {
-				params["force"] = true
-			}
-			if err := executions.RunWorkflow(cmd, f, &rf, id, "uninstall", params, false); err != nil {
 				return err
 			}
-			if rf.DryRun {
-				return nil
-			}
-			if err := m.DeleteDeployment(ctx, id, force); err != nil {
+			ctx := context.Background()
+			d, err := svc.GetDeployment(ctx, args[0])
+			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			msg := fmt.Sprintf("deployment %s uninstalled and deleted", id)
-			if !keepBlueprint {
-				others, err := m.Store().ListDeployments(ctx, d.BlueprintID)
-				if err == nil && len(others) == 0 {
-					if err := m.DeleteBlueprint(ctx, d.BlueprintID); err == nil {
-						msg += fmt.Sprintf("; blueprint %s deleted", d.BlueprintID)
-					}
-				}
+			run, err := svc.Uninstall(ctx, api.UninstallRequest{
+				DeploymentID: d.ID, Force: force, IgnoreFailure: ignoreFailure, KeepBlueprint: keepBlueprint,
+				Options: rf.Options(cmd, f),
+			})
+			if err != nil {
+				return cmdutil.StoreError(err)
 			}
-			if !rf.JSON {
-				fmt.Fprintln(f.IO.ErrOut, msg)
+			if _, err := rf.Follow(f, run, "execution"); err != nil {
+				return err
 			}
+			if rf.DryRun || rf.JSON {
+				return nil
+			}
+			msg := fmt.Sprintf("deployment %s uninstalled and deleted", d.ID)
+			if _, err := svc.GetBlueprint(ctx, d.BlueprintID); errors.Is(err, api.ErrNotFound) {
+				msg += fmt.Sprintf("; blueprint %s deleted", d.BlueprintID)
+			}
+			fmt.Fprintln(f.IO.ErrOut, msg)
 			return nil
 		},
 	}
@@ -143,4 +112,18 @@ other deployment uses it. Refused while another deployment depends on this one
 	cmd.Flags().BoolVar(&ignoreFailure, "ignore-failure", false, "go on when operations fail")
 	cmd.Flags().BoolVar(&keepBlueprint, "keep-blueprint", false, "do not delete the blueprint")
 	return cmd
+}
+
+// announceInstall tells what Install did before the workflow started.
+func announceInstall(io *cmdutil.IOStreams, s *api.InstallStarted) {
+	if s.BlueprintReused {
+		fmt.Fprintf(io.ErrOut, "blueprint %s: already uploaded with the same files\n", s.Blueprint.ID)
+	} else {
+		fmt.Fprintf(io.ErrOut, "blueprint %s uploaded\n", s.Blueprint.ID)
+	}
+	if s.DeploymentCreated {
+		fmt.Fprintf(io.ErrOut, "deployment %s created: %d node instance(s)\n", s.Deployment.ID, len(s.Deployment.Plan.NodeInstances))
+	} else {
+		fmt.Fprintf(io.ErrOut, "deployment %s exists: installing what is not installed yet\n", s.Deployment.ID)
+	}
 }

@@ -1,0 +1,93 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
+)
+
+// Workflow names the manager treats specially.
+const (
+	workflowInstall   = "install"
+	workflowUninstall = "uninstall"
+	workflowScale     = "scale"
+)
+
+// Install uploads the blueprint at req.Path (or reuses an identical
+// upload), creates the deployment unless it exists, and starts install.
+// A deployment that exists keeps its inputs and its blueprint: new inputs,
+// or another blueprint under its id, are refused with ErrConflict.
+func (m *Manager) Install(ctx context.Context, req api.InstallRequest) (*api.InstallStarted, error) {
+	bp, reused, err := m.EnsureBlueprint(ctx, req.BlueprintID, req.Path)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.InstallStarted{Blueprint: bp, BlueprintReused: reused}
+	id := req.DeploymentID
+	if id == "" {
+		id = bp.ID
+	}
+	d, err := m.st.GetDeployment(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		d, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: id, BlueprintID: bp.ID, Inputs: req.Inputs, Seed: req.Seed})
+		if err != nil {
+			return nil, err
+		}
+		out.DeploymentCreated = true
+	case err != nil:
+		return nil, err
+	case d.BlueprintID != bp.ID:
+		return nil, refused(api.CodeConflict, "deployment %s exists, of blueprint %s, not %s: uninstall it first or choose another id with -d", id, d.BlueprintID, bp.ID)
+	case len(req.Inputs) > 0:
+		return nil, refused(api.CodeConflict, "deployment %s exists: its inputs cannot change; uninstall it first or choose another id with -d", id)
+	}
+	out.Deployment = d
+	if out.Run, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: id, Workflow: workflowInstall, Options: req.Options}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// refused is an error whose message is exactly the given one, wrapping
+// code's sentinel.
+func refused(code api.Code, format string, args ...any) error {
+	return &api.Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Uninstall starts uninstall; once it succeeds the deployment is deleted
+// and then its blueprint, unless req.KeepBlueprint or other deployments use
+// it. A dry run deletes nothing. Failing deletions are the Run's error.
+func (m *Manager) Uninstall(ctx context.Context, req api.UninstallRequest) (api.Run, error) {
+	d, err := m.st.GetDeployment(ctx, req.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	params := map[string]any{"ignore_failure": req.IgnoreFailure}
+	if req.Force {
+		params["force"] = true
+	}
+	after := func(ctx context.Context) error {
+		if req.Options.DryRun {
+			return nil
+		}
+		if err := m.DeleteDeployment(ctx, d.ID, req.Force); err != nil {
+			return fmt.Errorf("uninstalled; deleting deployment %s: %w", d.ID, err)
+		}
+		if req.KeepBlueprint {
+			return nil
+		}
+		others, err := m.st.ListDeployments(ctx, d.BlueprintID)
+		if err != nil || len(others) > 0 {
+			return nil // the blueprint stays: in use, or unknown
+		}
+		if err := m.DeleteBlueprint(ctx, d.BlueprintID); err != nil && !errors.Is(err, store.ErrInUse) && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("deployment %s deleted; deleting blueprint %s: %w", d.ID, d.BlueprintID, err)
+		}
+		return nil
+	}
+	return asRun(m.startWorkflow(ctx, api.StartRequest{DeploymentID: d.ID, Workflow: workflowUninstall, Parameters: params, Options: req.Options}, after))
+}

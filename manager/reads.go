@@ -1,0 +1,158 @@
+package manager
+
+import (
+	"context"
+	"time"
+
+	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
+)
+
+// The reads of the Service. Executions are reaped as they are read: one
+// whose gantry process died comes back failed (interrupted).
+
+// Info reports the local mode and the store's path.
+func (m *Manager) Info(context.Context) (*api.Info, error) {
+	return &api.Info{Version: m.cfg.Version, Mode: api.ModeLocal, Store: m.cfg.StorePath}, nil
+}
+
+// GetBlueprint returns a stored blueprint.
+func (m *Manager) GetBlueprint(ctx context.Context, id string) (*store.Blueprint, error) {
+	return m.st.GetBlueprint(ctx, id)
+}
+
+// ListBlueprints returns every blueprint ordered by id.
+func (m *Manager) ListBlueprints(ctx context.Context) ([]*store.Blueprint, error) {
+	return m.st.ListBlueprints(ctx)
+}
+
+// GetDeployment returns the deployment with its plan.
+func (m *Manager) GetDeployment(ctx context.Context, id string) (*store.Deployment, error) {
+	return m.st.GetDeployment(ctx, id)
+}
+
+// ListDeployments returns deployments without plans, of one blueprint if
+// blueprintID is not empty.
+func (m *Manager) ListDeployments(ctx context.Context, blueprintID string) ([]*store.Deployment, error) {
+	return m.st.ListDeployments(ctx, blueprintID)
+}
+
+// ListDependencies returns the inter-deployment dependencies matching f.
+func (m *Manager) ListDependencies(ctx context.Context, f store.DependencyFilter) ([]*store.Dependency, error) {
+	return m.st.ListDependencies(ctx, f)
+}
+
+// GetNodeInstance returns one node instance of a deployment.
+func (m *Manager) GetNodeInstance(ctx context.Context, deploymentID, id string) (*store.NodeInstance, error) {
+	return m.st.GetNodeInstance(ctx, deploymentID, id)
+}
+
+// ListNodeInstances returns a deployment's node instances (of one node if
+// nodeID is not empty); ErrNotFound for a deployment that does not exist.
+func (m *Manager) ListNodeInstances(ctx context.Context, deploymentID, nodeID string) ([]*store.NodeInstance, error) {
+	if _, err := m.st.GetDeployment(ctx, deploymentID); err != nil {
+		return nil, err
+	}
+	return m.st.ListNodeInstances(ctx, deploymentID, nodeID)
+}
+
+// GetExecution returns an execution, reaped.
+func (m *Manager) GetExecution(ctx context.Context, id string) (*store.Execution, error) {
+	e, err := m.st.GetExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return m.reap(ctx, e)
+}
+
+// ListExecutions returns executions in creation order (of one deployment
+// if deploymentID is not empty), reaped.
+func (m *Manager) ListExecutions(ctx context.Context, deploymentID string) ([]*store.Execution, error) {
+	es, err := m.st.ListExecutions(ctx, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range es {
+		if es[i], err = m.reap(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
+}
+
+// Events returns up to limit (<= 0: all) events of an execution with Seq >
+// afterSeq; ErrNotFound for an execution that does not exist.
+func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*store.Event, error) {
+	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
+		return nil, err
+	}
+	return m.st.Events(ctx, executionID, afterSeq, limit)
+}
+
+// Follow polling: how often, and how many events per read.
+const (
+	followInterval = 200 * time.Millisecond
+	followPage     = 1000
+)
+
+// FollowEvents calls fn for every event with Seq > afterSeq until the
+// execution ends, its gantry process is found dead (it is reaped and
+// returned failed), ctx ends (ctx.Err()) or fn fails (its error).
+func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq uint64, fn func(*store.Event) error) (*store.Execution, error) {
+	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
+		return nil, err
+	}
+	var ended *store.Execution
+	for {
+		evs, err := m.st.Events(ctx, executionID, afterSeq, followPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			if err := fn(ev); err != nil {
+				return nil, err
+			}
+			afterSeq = ev.Seq
+		}
+		switch {
+		case len(evs) == followPage:
+			continue
+		case ended != nil:
+			// The last read after the end: events written just before it.
+			return ended, nil
+		}
+		e, err := m.GetExecution(ctx, executionID)
+		if err != nil {
+			return nil, err
+		}
+		if e.Status.Terminal() {
+			ended = e
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(followInterval):
+		}
+	}
+}
+
+// PutSecret stores a secret; ErrExists if it exists and not overwrite.
+func (m *Manager) PutSecret(ctx context.Context, s *store.Secret, overwrite bool) error {
+	return m.st.PutSecret(ctx, s, overwrite)
+}
+
+// GetSecret returns a secret with its value.
+func (m *Manager) GetSecret(ctx context.Context, key string) (*store.Secret, error) {
+	return m.st.GetSecret(ctx, key)
+}
+
+// ListSecrets returns secrets ordered by key, without their values.
+func (m *Manager) ListSecrets(ctx context.Context) ([]*store.Secret, error) {
+	return m.st.ListSecrets(ctx)
+}
+
+// DeleteSecret deletes a secret.
+func (m *Manager) DeleteSecret(ctx context.Context, key string) error {
+	return m.st.DeleteSecret(ctx, key)
+}

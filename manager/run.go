@@ -1,0 +1,133 @@
+package manager
+
+import (
+	"context"
+
+	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// Running is an execution this process runs: the api.Run of the in-process
+// Service. A goroutine follows the engine to its end, refreshes the record
+// and runs what follows a successful workflow (applying a scale, deleting
+// after uninstall), whoever waits and even if nobody does.
+type Running struct {
+	exec   *store.Execution
+	engine *workflow.Execution
+	done   chan struct{}
+
+	// Set before done is closed.
+	final *store.Execution
+	res   *workflow.Result
+	err   error
+}
+
+var _ api.Run = (*Running)(nil)
+
+// afterFunc runs after a workflow that succeeded; its error is the Run's.
+type afterFunc func(ctx context.Context) error
+
+// follow waits for the engine, then settles the run.
+func (r *Running) follow(ctx context.Context, m *Manager, after afterFunc) {
+	defer close(r.done)
+	res, err := r.engine.Wait()
+	m.mu.Lock()
+	delete(m.running, r.exec.ID)
+	m.mu.Unlock()
+	r.res = res
+	// The record first: a deletion after uninstall takes it with it.
+	r.final = m.finalRecord(ctx, r.exec, res)
+	switch {
+	case res == nil:
+		r.err = err
+	case err == nil && after != nil && res.Status == workflow.StatusTerminated:
+		r.err = after(ctx)
+	}
+}
+
+// finalRecord reads the ended execution back; when the store could not
+// record the end, the engine's result tells it.
+func (m *Manager) finalRecord(ctx context.Context, started *store.Execution, res *workflow.Result) *store.Execution {
+	e, err := m.st.GetExecution(ctx, started.ID)
+	if err == nil && e.Status.Terminal() {
+		return e
+	}
+	c := *started
+	if err == nil {
+		c = *e
+	}
+	if res != nil {
+		msg := ""
+		if res.Err != nil {
+			msg = res.Err.Error()
+		}
+		setStatus(&c, store.ExecutionStatus(res.Status), msg)
+	}
+	return &c
+}
+
+// Execution is the record as it was when the run started.
+func (r *Running) Execution() *api.Execution { return r.exec }
+
+// Progress is a snapshot for live displays.
+func (r *Running) Progress() api.Progress {
+	p := r.engine.Progress()
+	return api.Progress{Operations: p.Operations, Done: p.Done, Running: p.Running, Failed: p.Failed, Elapsed: p.Elapsed}
+}
+
+// Cancel asks the engine to stop: gracefully, or with force.
+func (r *Running) Cancel(force bool) { r.engine.Cancel(cancelMode(force)) }
+
+// Done is closed when the execution and what follows it have ended.
+func (r *Running) Done() <-chan struct{} { return r.done }
+
+// Wait waits for the end and returns the final record; the error is for
+// an execution that could not run or a failure after a successful
+// workflow (see api.Run).
+func (r *Running) Wait(ctx context.Context) (*api.Execution, error) {
+	select {
+	case <-r.done:
+		return r.final, r.err
+	case <-ctx.Done():
+		return r.exec, ctx.Err()
+	}
+}
+
+// Result is the engine's result once Done (nil before): task counts for
+// in-process callers and tests.
+func (r *Running) Result() *workflow.Result {
+	select {
+	case <-r.done:
+		return r.res
+	default:
+		return nil
+	}
+}
+
+func cancelMode(force bool) workflow.CancelMode {
+	if force {
+		return workflow.CancelForce
+	}
+	return workflow.CancelGraceful
+}
+
+// eventSink turns the engine's events into the boundary's form (the
+// stored one) for the manager-wide and the run's observers; nil when
+// nobody observes. Like the engine's hook, it is called from the engine's
+// goroutines, concurrently: observers synchronise themselves.
+func (m *Manager) eventSink(onRun func(*api.Event)) func(workflow.Event) {
+	onAll := m.cfg.OnEvent
+	if onAll == nil && onRun == nil {
+		return nil
+	}
+	return func(ev workflow.Event) {
+		e := toStoreEvent(&ev)
+		if onAll != nil {
+			onAll(e)
+		}
+		if onRun != nil {
+			onRun(e)
+		}
+	}
+}
