@@ -72,6 +72,9 @@ type BoltStore struct {
 	openErr error
 	closed  bool
 	waiters *waitersFile
+	// damaged is set once the file is found damaged: every further
+	// operation returns it, and nothing more is written.
+	damaged error
 }
 
 // boltView runs Store operations either each in its own transaction (tx
@@ -84,8 +87,11 @@ type boltView struct {
 var _ Store = (*BoltStore)(nil)
 
 // OpenBolt opens (creating if needed) the store file at path. A missing
-// parent directory is created 0700 and a new file 0600. The file is
-// initialised and released again before OpenBolt returns.
+// parent directory is created 0700 and a new file 0600 (built whole under
+// a temporary name and linked into place). An existing file is verified
+// (verifyFile, under the file lock) before anything else reads or writes
+// it: a damaged one gives ErrDamaged, never a re-initialised store. The
+// file is released again before OpenBolt returns.
 func OpenBolt(path string, opts Options) (*BoltStore, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open store: empty path: %w", ErrInvalid)
@@ -100,8 +106,19 @@ func OpenBolt(path string, opts Options) (*BoltStore, error) {
 	s := &BoltStore{path: abs, opts: opts.withDefaults()}
 	s.boltView.s = s
 	s.cond = sync.NewCond(&s.mu)
+	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+		if err := createStore(abs, s.opts); err != nil {
+			return nil, err
+		}
+	}
 	s.waiters = openWaiters(abs + ".waiters")
-	if err := s.do(context.Background(), true, initSchema); err != nil {
+	err = s.withDB(context.Background(), func(db *bolt.DB) error {
+		if err := verified(abs); err != nil {
+			return err
+		}
+		return db.Update(initSchema)
+	})
+	if err != nil {
 		s.waiters.close()
 		return nil, err
 	}
@@ -152,6 +169,18 @@ func (s *BoltStore) Hold(ctx context.Context, fn func() error) error {
 
 // do runs fn in a transaction on a (possibly shared) handle.
 func (s *BoltStore) do(ctx context.Context, write bool, fn func(*bolt.Tx) error) error {
+	return s.withDB(ctx, func(db *bolt.DB) error {
+		if write {
+			return db.Update(fn)
+		}
+		return db.View(fn)
+	})
+}
+
+// withDB runs fn on a (possibly shared) handle, guarded: a panic or fault
+// in bbolt on a damaged file becomes ErrDamaged, and the store refuses
+// every operation after that.
+func (s *BoltStore) withDB(ctx context.Context, fn func(*bolt.DB) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -160,10 +189,21 @@ func (s *BoltStore) do(ctx context.Context, write bool, fn func(*bolt.Tx) error)
 		return err
 	}
 	defer s.release(db)
-	if write {
-		return db.Update(fn)
+	err = guard(s.path, func() error { return fn(db) })
+	s.noteDamage(err)
+	return err
+}
+
+// noteDamage makes a structural ErrDamaged sticky.
+func (s *BoltStore) noteDamage(err error) {
+	var fd *fileDamaged
+	if errors.As(err, &fd) {
+		s.mu.Lock()
+		if s.damaged == nil {
+			s.damaged = fd
+		}
+		s.mu.Unlock()
 	}
-	return db.View(fn)
 }
 
 // acquire returns an open handle, joining the current one when it is
@@ -180,6 +220,11 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 		if s.closed {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("%s: %w", s.path, ErrClosed)
+		}
+		if s.damaged != nil {
+			err := s.damaged
+			s.mu.Unlock()
+			return nil, err
 		}
 		if s.db != nil && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare) {
 			s.refs++
@@ -204,6 +249,10 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 	if err != nil {
 		s.openGen++
 		s.openErr = err
+		var fd *fileDamaged
+		if errors.As(err, &fd) && s.damaged == nil {
+			s.damaged = fd
+		}
 		return nil, err
 	}
 	s.db, s.openedAt, s.refs = db, time.Now(), 1

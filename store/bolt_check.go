@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,13 +13,23 @@ import (
 	"github.com/gantryhq/gantry/tosca"
 )
 
-// Check runs bbolt's own page-level check, then checks every reference
-// between records in one pass per bucket (linear in the store's size).
+// Check verifies the file's structure (verifyFile: bbolt's own page rules,
+// on bounds-checked reads, so that a damaged file cannot crash it), then
+// checks every reference between records in one pass per bucket (linear in
+// the store's size). A file too damaged to open gives its problems, not an
+// error.
 func (v *boltView) Check(ctx context.Context) ([]string, error) {
 	var problems []string
 	err := v.run(ctx, false, func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			problems = append(problems, "bbolt: "+err.Error())
+		found, err := verifyFile(tx.DB().Path())
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			problems = append(problems, "file: "+p)
+		}
+		if len(problems) > 0 {
+			return nil // the records cannot be trusted, nor read safely
 		}
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
@@ -33,6 +44,19 @@ func (v *boltView) Check(ctx context.Context) ([]string, error) {
 		problems = c.problems
 		return nil
 	})
+	if errors.Is(err, ErrDamaged) && len(problems) == 0 {
+		found, verr := verifyFile(v.s.path)
+		if verr != nil {
+			return nil, err
+		}
+		for _, p := range found {
+			problems = append(problems, "file: "+p)
+		}
+		if len(problems) == 0 {
+			problems = []string{err.Error()}
+		}
+		return problems, nil
+	}
 	return problems, err
 }
 

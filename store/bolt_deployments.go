@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -387,8 +386,8 @@ func (v *boltView) ListDependencies(ctx context.Context, f DependencyFilter) ([]
 		}
 		add := func(v []byte) error {
 			var d Dependency
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("decode dependency: %w", err)
+			if err := decodeJSON(deps, "dependency", nil, v, &d); err != nil {
+				return err
 			}
 			if f.TargetDeploymentID == "" || d.TargetDeploymentID == f.TargetDeploymentID {
 				out = append(out, &d)

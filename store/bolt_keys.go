@@ -150,8 +150,8 @@ func scanSeq[T any](b *bolt.Bucket, kind string, afterSeq uint64, limit int) ([]
 			break
 		}
 		rec := new(T)
-		if err := json.Unmarshal(val, rec); err != nil {
-			return nil, fmt.Errorf("decode %s %d: %w", kind, binary.BigEndian.Uint64(k), err)
+		if err := decodeJSON(b, kind, k, val, rec); err != nil {
+			return nil, err
 		}
 		out = append(out, rec)
 	}
@@ -164,10 +164,16 @@ func getJSON(b *bolt.Bucket, kind string, k []byte, out any) (bool, error) {
 	if v == nil {
 		return false, nil
 	}
+	return true, decodeJSON(b, kind, k, v, out)
+}
+
+// decodeJSON decodes the record v (at k in b) into out. Gantry wrote every
+// record as JSON: one that does not decode is damage (ErrDamaged).
+func decodeJSON(b *bolt.Bucket, kind string, k, v []byte, out any) error {
 	if err := json.Unmarshal(v, out); err != nil {
-		return true, fmt.Errorf("decode %s %q: %w", kind, k, err)
+		return damagedError(b.Tx().DB().Path(), fmt.Sprintf("%s %q is undecodable: %v", kind, k, err))
 	}
-	return true, nil
+	return nil
 }
 
 // putJSON encodes v and stores it at k.

@@ -28,7 +28,8 @@ const (
 // up to LockTimeout; then ErrLocked says which file and which process.
 func (s *BoltStore) open(ctx context.Context) (*bolt.DB, error) {
 	s.waiters.yield(s.opts.MaxYield)
-	bopts := &bolt.Options{Timeout: flockProbe, NoSync: s.opts.NoSync}
+	var opened *os.File
+	bopts := &bolt.Options{Timeout: flockProbe, NoSync: s.opts.NoSync, OpenFile: openExisting(&opened)}
 	start := time.Now()
 	wait := pollMin
 	registered := false
@@ -38,12 +39,24 @@ func (s *BoltStore) open(ctx context.Context) (*bolt.DB, error) {
 		}
 	}()
 	for {
-		db, err := bolt.Open(s.path, 0o600, bopts)
+		var db *bolt.DB
+		opened = nil
+		err := guard(s.path, func() (err error) {
+			db, err = bolt.Open(s.path, 0o600, bopts)
+			return err
+		})
 		if err == nil {
 			return db, nil
 		}
+		if opened != nil {
+			// bbolt closes the file when it returns an error, but not when
+			// it panics. Its memory map still refers to the file, so the
+			// lock must be dropped explicitly. A second Close is harmless.
+			_ = syscall.Flock(int(opened.Fd()), syscall.LOCK_UN)
+			_ = opened.Close()
+		}
 		if !errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: %w", s.path, err)
+			return nil, boltOpenError(s.path, err)
 		}
 		if !registered {
 			s.waiters.join()

@@ -23,6 +23,10 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrTooLarge: a blueprint archive exceeds the size limit.
 	ErrTooLarge = errors.New("too large")
+	// ErrDamaged: the store file is damaged (truncated, overwritten, not a
+	// store at all): the message names the file, what is wrong and how to
+	// restore it. Nothing is written to a damaged file.
+	ErrDamaged = errors.New("store is damaged")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )
