@@ -1,0 +1,124 @@
+package profile
+
+import (
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+const (
+	// MaxTokenBytes bounds a token file before it is read.
+	MaxTokenBytes = 4096
+	// maxCABytes bounds a CA bundle before it is read.
+	maxCABytes = 1 << 20
+)
+
+// WriteSecretFile writes data to path with mode 0600 (a missing folder is
+// made 0700), atomically: a temporary file in the same folder renamed over
+// path, so readers see the old content or the new, never half.
+func WriteSecretFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename: no such file, ignored
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// readBounded reads a regular file of at most limit bytes.
+func readBounded(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// ReadTokenFile reads a token: one line, surrounding white space dropped.
+// Errors name the file, never its content.
+func ReadTokenFile(path string) (string, error) {
+	data, err := readBounded(path, MaxTokenBytes)
+	if err != nil {
+		return "", fmt.Errorf("token file: %v: %w", err, ErrBadToken)
+	}
+	tok, err := checkToken(data)
+	if err != nil {
+		return "", fmt.Errorf("token file %s: %w", path, err)
+	}
+	return tok, nil
+}
+
+// checkToken trims a token and refuses an empty one, one of several lines
+// or one with control characters.
+func checkToken(data []byte) (string, error) {
+	tok := bytes.TrimSpace(data)
+	if len(tok) == 0 {
+		return "", fmt.Errorf("empty: %w", ErrBadToken)
+	}
+	for _, c := range tok {
+		if c < 0x21 || c > 0x7e {
+			return "", fmt.Errorf("holds white space or control characters (one token, one line): %w", ErrBadToken)
+		}
+	}
+	return string(tok), nil
+}
+
+// LooseMode reports the mode of a file that others than its owner may
+// read (a token file should be 0600).
+func LooseMode(path string) (os.FileMode, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	return st.Mode().Perm(), st.Mode().Perm()&0o077 != 0
+}
+
+// ReadCA reads a PEM bundle of CA certificates.
+func ReadCA(path string) (*x509.CertPool, error) {
+	data, err := readBounded(path, maxCABytes)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %v: %w", err, ErrBadFile)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("CA file %s: no PEM certificate in it: %w", path, ErrBadFile)
+	}
+	return pool, nil
+}
