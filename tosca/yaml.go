@@ -484,6 +484,20 @@ func (c *converter) mapping(n *yaml.Node, pos Pos, depth int, viaAlias bool) *yn
 		out.vals = append(out.vals, v)
 	}
 	// Merge keys: explicit keys win, then earlier merged mappings win.
+	// Lookups go through a map as soon as the result may be large, so that
+	// merging a big mapping stays linear.
+	if seen == nil && len(merges) > 0 {
+		total := len(out.keys)
+		for _, m := range merges {
+			total += len(m.keys)
+		}
+		if total > 16 {
+			seen = make(map[string]int, total)
+			for i, k := range out.keys {
+				seen[k.keyStr()] = i
+			}
+		}
+	}
 	for _, m := range merges {
 		for j, k := range m.keys {
 			ks := k.keyStr()
