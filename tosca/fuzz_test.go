@@ -1,8 +1,11 @@
 package tosca
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +61,40 @@ func FuzzParse(f *testing.F) {
 			}
 			if p.File == "" || p.Line <= 0 {
 				t.Fatalf("problem without position: %+v", p)
+			}
+		}
+	})
+}
+
+// FuzzParseInputs feeds `-i` arguments to ParseInputs: it never panics,
+// what it returns encodes as JSON (no infinity or NaN), and the text of a
+// KEY=VALUE pair that comes back as a string is the text given.
+func FuzzParseInputs(f *testing.F) {
+	for _, s := range []string{"a=007", "a=0x1F", "a=1.10", "a=.inf", "a=.nan", "a=3", "a=[1, .inf]", "a={b: .nan}",
+		"a=line1\nline2", "a='q'", "a=x;b=y", `{"a": 1}`, "{a: [1, 2]}", "a: b", "a=", "a=null", "a=~", "a=1e400", "a=-0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arg string) {
+		if _, err := os.Stat(arg); err == nil {
+			return // an existing path is read as an inputs file
+		}
+		got, err := ParseInputs([]string{arg})
+		if err != nil {
+			if !errors.Is(err, ErrBadInput) && !strings.Contains(err.Error(), "not a file, KEY=VALUE") {
+				t.Fatalf("ParseInputs(%q): error without ErrBadInput: %v", arg, err)
+			}
+			return
+		}
+		if _, err := json.Marshal(got); err != nil {
+			t.Fatalf("ParseInputs(%q) = %#v does not encode as JSON: %v", arg, got, err)
+		}
+		if keyValueRe.MatchString(arg) && len(splitPairs(arg)) == 1 {
+			k, v, _ := strings.Cut(arg, "=")
+			if s, ok := got[strings.TrimSpace(k)].(string); ok && s != v {
+				q := strings.TrimSpace(v)
+				if len(q) < 2 || (q[0] != '\'' && q[0] != '"') {
+					t.Fatalf("ParseInputs(%q): value %q, want the text as given %q", arg, s, v)
+				}
 			}
 		}
 	})

@@ -1,7 +1,10 @@
 package tosca
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,4 +56,73 @@ func TestMergeKeyOfLargeMappingIsLinear(t *testing.T) {
 	assert.Equal(t, n, merged)
 	assert.Equal(t, "seven", inputs["k7"], "an explicit key wins over a merged one")
 	assert.Equal(t, n-1, inputs[fmt.Sprintf("k%d", n-1)])
+}
+
+// `-i KEY=VALUE` keeps text as given unless reading it as YAML loses
+// nothing; Prepare converts text to the input's declared type.
+func TestInputArgumentsKeepTextAndFollowDeclaredTypes(t *testing.T) {
+	cases := map[string]any{
+		"007": "007", "0x1F": "0x1F", "1.10": "1.10", "1.0": "1.0", "1e3": "1e3", ".inf": ".inf", ".nan": ".nan",
+		"3": 3, "-2": -2, "1.5": 1.5, "true": true, "True": "True", "null": nil,
+		"two\nlines": "two\nlines", "a  b # c": "a  b # c", "'quoted'": "quoted", `"007"`: "007",
+		"[a, 1]": []any{"a", 1}, "{b: 2}": map[string]any{"b": 2}, "x: y": "x: y", "": "",
+	}
+	for text, want := range cases {
+		got, err := ParseInputs([]string{"v=" + text})
+		require.NoError(t, err, text)
+		assert.Equal(t, want, got["v"], "v=%s", text)
+	}
+	_, err := ParseInputs([]string{"v=[1, .inf]"})
+	require.ErrorIs(t, err, ErrBadInput)
+	assert.Contains(t, err.Error(), "not a finite number")
+
+	path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + `inputs:
+  s: {type: string}
+  u: {}
+  i: {type: integer}
+  f: {type: float}
+  b: {type: boolean}
+outputs:
+  all: {value: [{get_input: s}, {get_input: u}, {get_input: i}, {get_input: f}, {get_input: b}]}
+`})
+	bp, probs := Parse(path, Options{})
+	require.Empty(t, probs)
+	in, err := ParseInputs([]string{"s=007", "u=0x1F", "i=8080", "f=1.10", "b=true"})
+	require.NoError(t, err)
+	plan, probs := bp.Prepare(in)
+	require.Empty(t, probs)
+	assert.Equal(t, map[string]any{"s": "007", "u": "0x1F", "i": 8080, "f": 1.1, "b": true}, plan.Inputs)
+
+	for _, bad := range [][]string{{"s=a", "u=b", "i=08x", "f=1", "b=true"}, {"s=a", "u=b", "i=1", "f=.inf", "b=true"}, {"s=a", "u=b", "i=1", "f=1", "b=yes"}} {
+		in, err := ParseInputs(bad)
+		require.NoError(t, err)
+		_, probs = bp.Prepare(in)
+		require.True(t, probs.Has(CodeInputType), "%v: %v", bad, probs)
+	}
+	in, _ = ParseInputs([]string{"s=a", "u=b", "i=1", "f=.nan", "b=true"})
+	_, probs = bp.Prepare(in)
+	require.NotEmpty(t, probs)
+	assert.Contains(t, probs[0].Message, "infinity and NaN are not supported")
+
+	// An untyped input given .inf stays text: the plan encodes as JSON.
+	in, _ = ParseInputs([]string{"s=a", "u=.inf", "i=1", "f=2", "b=false"})
+	plan, probs = bp.Prepare(in)
+	require.Empty(t, probs)
+	_, err = json.Marshal(plan)
+	require.NoError(t, err)
+}
+
+// Infinity and NaN in a blueprint or an inputs file are positioned problems.
+func TestNonFiniteNumbersArePositionedProblems(t *testing.T) {
+	path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + "inputs:\n  x:\n    default: .inf\n"})
+	_, probs := Parse(path, Options{})
+	require.Len(t, probs, 1)
+	assert.Equal(t, CodeNonFinite, probs[0].Code)
+	assert.Equal(t, 6, probs[0].Line)
+
+	file := filepath.Join(t.TempDir(), "in.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("x: -.Inf\n"), 0o600))
+	_, err := ParseInputs([]string{file})
+	require.ErrorIs(t, err, ErrBadInput)
+	assert.Contains(t, err.Error(), "-.Inf is not a finite number")
 }

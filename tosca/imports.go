@@ -3,13 +3,14 @@ package tosca
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/gantryhq/gantry/internal/readlimit"
 )
 
 // ImportRule maps http(s) import URLs that start with Prefix to files under
@@ -99,33 +100,38 @@ func (l *loader) displayName(abs string) string {
 }
 
 func (l *loader) readFile(path, display string, at Pos) ([]byte, bool) {
-	f, err := os.Open(path)
+	f, err := readlimit.Open(path)
 	if err != nil {
-		code := CodeFileRead
-		if errors.Is(err, os.ErrNotExist) {
+		code, hint := CodeFileRead, "check the path"
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			code = CodeImportNotFound
+		case errors.Is(err, readlimit.ErrNotRegular):
+			kind := "not a regular file"
+			if st, err := os.Stat(path); err == nil {
+				kind = readlimit.Kind(st.Mode())
+			}
+			l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("%s is %s, not a blueprint file", display, kind),
+				"name the YAML file itself: Gantry reads only regular files, never pipes, devices or folders")
+			return nil, false
 		}
 		if at.File == "" {
 			at = Pos{File: display}
 		}
-		l.add(at, code, fmt.Sprintf("cannot read %s: %v", display, unwrapPathErr(err)), "check the path")
+		l.add(at, code, fmt.Sprintf("cannot read %s: %v", display, unwrapPathErr(err)), hint)
 		return nil, false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("%s is a directory, not a blueprint file", display), "name the YAML file itself")
-		return nil, false
-	}
 	max := l.opts.maxFileSize()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("cannot read %s: %v", display, err), "")
-		return nil, false
-	}
-	if int64(len(data)) > max {
+	data, err := readlimit.All(f, max)
+	if errors.Is(err, readlimit.ErrTooLarge) {
 		l.add(Pos{File: display, Line: 1, Col: 1}, CodeFileTooLarge,
 			fmt.Sprintf("file is larger than the limit of %d bytes", max),
 			"split the blueprint into imported files, or raise the limit (Options.MaxFileSize)")
+		return nil, false
+	}
+	if err != nil {
+		l.add(orPos(at, display), CodeFileRead, fmt.Sprintf("cannot read %s: %v", display, err), "")
 		return nil, false
 	}
 	return data, true

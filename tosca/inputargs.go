@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/gantryhq/gantry/internal/readlimit"
 )
 
 // ErrBadInput is wrapped by ParseInputs errors.
@@ -14,23 +17,31 @@ var ErrBadInput = errors.New("invalid inputs")
 var keyValueRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*=`)
 
 // ParseInputs merges deployment inputs given as `-i` arguments, in order
-// (later ones win). Each argument is a YAML/JSON file holding a dict, a
-// KEY=VALUE pair (several may be joined with ';'; VALUE is read as YAML, so
-// 3 is a number and [a, b] a list; quote it to keep a string), or an inline
+// (later ones win). Each argument is a YAML/JSON file holding a dict (a
+// regular file of at most DefaultMaxFileSize bytes: pipes and devices are
+// refused), a KEY=VALUE pair (several may be joined with ';'), or an inline
 // YAML/JSON dict.
+//
+// A KEY=VALUE value is read as YAML only when that loses nothing of the text
+// (see cliValue): `3`, `true`, `[a, b]` and `{a: 1}` become a number, a
+// boolean, a list and a dict, while `007`, `0x1F`, `1.10`, `.inf`, text with
+// spaces or `#`, and multi-line text stay strings, as given. Prepare then
+// converts a string to the input's declared type (integer, float, boolean).
 func ParseInputs(args []string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, arg := range args {
 		if strings.TrimSpace(arg) == "" {
 			continue
 		}
-		if st, err := os.Stat(arg); err == nil && !st.IsDir() {
-			data, err := os.ReadFile(arg)
-			if err != nil {
-				return nil, fmt.Errorf("inputs file %s: %w", arg, err)
-			}
-			if int64(len(data)) > DefaultMaxFileSize {
+		if _, err := os.Stat(arg); err == nil {
+			data, err := readlimit.File(arg, DefaultMaxFileSize)
+			switch {
+			case errors.Is(err, readlimit.ErrNotRegular):
+				return nil, fmt.Errorf("inputs file %s: Gantry reads inputs only from regular files (%v): %w", arg, err, ErrBadInput)
+			case errors.Is(err, readlimit.ErrTooLarge):
 				return nil, fmt.Errorf("inputs file %s is larger than %d bytes: %w", arg, DefaultMaxFileSize, ErrBadInput)
+			case err != nil:
+				return nil, fmt.Errorf("inputs file %s: %w", arg, err)
 			}
 			m, err := yamlDict(data)
 			if err != nil {
@@ -44,7 +55,11 @@ func ParseInputs(args []string) (map[string]any, error) {
 		if keyValueRe.MatchString(arg) {
 			for _, part := range splitPairs(arg) {
 				k, v, _ := strings.Cut(part, "=")
-				out[strings.TrimSpace(k)] = yamlScalar(v)
+				cv, err := cliValue(v)
+				if err != nil {
+					return nil, fmt.Errorf("input %s: %w", strings.TrimSpace(k), err)
+				}
+				out[strings.TrimSpace(k)] = cv
 			}
 			continue
 		}
@@ -71,19 +86,60 @@ func splitPairs(arg string) []string {
 	return parts
 }
 
-func yamlScalar(s string) any {
-	if s == "" {
-		return ""
+// cliValue reads the VALUE of a KEY=VALUE argument. It is YAML only when
+// reading it loses nothing: a flow list or dict, null, and numbers and
+// booleans written exactly as Gantry would print them. Anything else is the
+// text as given (quotes around it are removed).
+func cliValue(s string) (any, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return s, nil
+	}
+	if s == "null" || s == "~" {
+		return nil, nil
+	}
+	flow := strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{")
+	if !flow && strings.ContainsAny(s, "\n\r") {
+		return s, nil // multi-line text, kept as it is
 	}
 	n, probs := decodeYAML("input", []byte(s), DefaultMaxFileSize)
-	if len(probs) > 0 || n == nil {
-		return s
+	if n == nil || len(probs) > 0 {
+		if flow && len(probs) > 0 && probs[0].Code == CodeNonFinite {
+			return nil, fmt.Errorf("%s: %w", probs[0].Message, ErrBadInput)
+		}
+		return s, nil
 	}
-	// A bare word with ':' would be read as a dict; keep such text a string.
-	if n.kind == kMap && !strings.HasPrefix(strings.TrimSpace(s), "{") {
-		return s
+	switch n.kind {
+	case kSeq:
+		return n.plain(), nil
+	case kMap:
+		if flow {
+			return n.plain(), nil
+		}
+	case kString:
+		if q := t[0]; (q == '\'' || q == '"') && t[len(t)-1] == q && len(t) >= 2 {
+			return n.val, nil
+		}
+	default:
+		if canonicalScalar(n) == s {
+			return n.val, nil
+		}
 	}
-	return n.plain()
+	return s, nil
+}
+
+// canonicalScalar prints a number or boolean the way YAML and JSON output
+// of Gantry print it.
+func canonicalScalar(n *ynode) string {
+	switch v := n.val.(type) {
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
 }
 
 func yamlDict(data []byte) (map[string]any, error) {

@@ -288,6 +288,13 @@ func (b *Blueprint) InputDefs() map[string]*PropertyDef {
 // checkInputValue type-checks a supplied input value against its schema.
 func (p *parser) checkInputValue(ps *propSchema, v any, at Pos) (any, bool) {
 	ok := true
+	if text, isText := v.(string); isText {
+		cv, good := p.textAs(text, ps, at)
+		if !good {
+			return v, false
+		}
+		v = cv
+	}
 	if ps.typ != "" && !isFunctionValue(v) {
 		n := fromPlain(v, at)
 		before := len(p.probs)
@@ -312,4 +319,35 @@ func (p *parser) checkInputValue(ps *propSchema, v any, at Pos) (any, bool) {
 		}
 	}
 	return v, ok
+}
+
+// textAs converts text given for an input declared integer, float or
+// boolean (e.g. `-i port=8080` kept as text) to that type when the text is
+// such a YAML literal; other text, and text for other types, is kept.
+// Infinity and NaN are refused.
+func (p *parser) textAs(text string, ps *propSchema, at Pos) (any, bool) {
+	var want nkind
+	switch ps.typ {
+	case "integer":
+		want = kInt
+	case "float":
+		want = kFloat
+	case "boolean":
+		want = kBool
+	default:
+		return text, true
+	}
+	n, probs := decodeYAML("input", []byte(text), DefaultMaxFileSize)
+	if probs.Has(CodeNonFinite) {
+		p.add(at, CodeInputType, fmt.Sprintf("input '%s' is %q: infinity and NaN are not supported (Gantry keeps values as JSON)", ps.name, text),
+			"give a finite number")
+		return text, false
+	}
+	if n == nil || len(probs) > 0 {
+		return text, true
+	}
+	if n.kind == want || (want == kFloat && n.kind == kInt) {
+		return n.val, true
+	}
+	return text, true
 }

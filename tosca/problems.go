@@ -108,6 +108,7 @@ const (
 	CodeYAMLDuplicateKey  = "yaml-duplicate-key"
 	CodeYAMLMultiDoc      = "yaml-multiple-documents"
 	CodeYAMLMerge         = "yaml-merge-key"
+	CodeNonFinite         = "number-not-finite"
 	CodeVersionMissing    = "version-missing"
 	CodeVersionInvalid    = "version-unsupported"
 	CodeVersionMismatch   = "version-mismatch"

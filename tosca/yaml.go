@@ -3,6 +3,7 @@ package tosca
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -418,6 +419,11 @@ func (c *converter) scalar(n *yaml.Node, pos Pos) *ynode {
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err == nil {
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				c.add(n, CodeNonFinite, fmt.Sprintf("%s is not a finite number; Gantry keeps values as JSON, which has no infinity or NaN", n.Value),
+					fmt.Sprintf("quote it ('%s') to keep it as text, or use a large finite number", n.Value))
+				return c.node(kString, n.Value, pos)
+			}
 			return c.node(kFloat, f, pos)
 		}
 	}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+	"github.com/gantryhq/gantry/internal/readlimit"
 	"github.com/gantryhq/gantry/manager/api"
 )
 
@@ -49,13 +48,13 @@ func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			switch {
 			case file != "":
-				b, err := os.ReadFile(file)
+				b, err := readlimit.File(file, readlimit.MaxSecretSize)
 				if err != nil {
 					return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("--from-file: %w", err))
 				}
 				value = string(b)
 			case fromStdin:
-				b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
+				b, err := readlimit.All(f.IO.In, readlimit.MaxSecretSize)
 				if err != nil {
 					return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("reading stdin: %w", err))
 				}
