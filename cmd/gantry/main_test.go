@@ -47,16 +47,42 @@ func gantryExit(args []string) int {
 	return 0
 }
 
-// TestScripts runs the CLI behaviour scripts in testdata/script. Each
-// script has its own store ($WORK/g.db) and a home of its own.
+// TestScripts runs the CLI behaviour scripts in testdata/script against
+// the in-process Service.
 func TestScripts(t *testing.T) {
+	runScripts(t, localMode)
+}
+
+// A scriptMode says where gantry keeps its state while the scripts run:
+// "local" (a store file) or "remote" (a `gantry server`, whose Setup sets
+// GANTRY_URL and GANTRY_TOKEN). Scripts tell them apart with the [local]
+// and [remote] conditions; the output and exit codes are the same.
+type scriptMode struct {
+	name  string
+	setup func(*testscript.Env) error
+}
+
+// localMode gives each script a store of its own ($WORK/g.db).
+var localMode = scriptMode{name: "local", setup: func(env *testscript.Env) error {
+	env.Setenv("GANTRY_STORE", filepath.Join(env.WorkDir, "g.db"))
+	return nil
+}}
+
+// runScripts runs every script, with a home of its own, in one mode.
+func runScripts(t *testing.T, mode scriptMode) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("GANTRY_STORE", filepath.Join(env.WorkDir, "g.db"))
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
-			return nil
+			return mode.setup(env)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "local", "remote":
+				return cond == mode.name, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: scriptCmds,
 	})
