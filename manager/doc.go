@@ -1,10 +1,31 @@
-// Package manager is what `cfy`'s manager was: it owns the use cases that
-// span the store, the language and the engine. Uploading a blueprint
-// (validate, archive its files), creating a deployment (plan against the
-// archived copy), running, resuming and cancelling executions (the
-// workflow engine over a store-backed State), evaluating outputs and
-// capabilities from runtime state, and the inter-deployment dependencies
-// that DeploymentProxy nodes create.
+// Package manager is what `cfy`'s manager was: the in-process
+// implementation of the service boundary (manager/api.Service). It owns
+// the use cases that span the store, the language and the engine:
+// uploading a blueprint (validate, archive its files), creating a
+// deployment (plan against the archived copy), install and uninstall as a
+// whole, running, resuming and cancelling executions (the workflow engine
+// over a store-backed State), following their events, evaluating outputs
+// and capabilities from runtime state, secrets, and the inter-deployment
+// dependencies that DeploymentProxy nodes create.
 //
-// The CLI is a thin layer over this package; tests drive it directly.
+// Contracts:
+//   - *Manager implements api.Service; errors wrap the api sentinels
+//     (the store's and the engine's are the same values).
+//   - An execution this process starts is an api.Run (*Running): a
+//     goroutine follows the engine, refreshes the record and runs what
+//     follows a successful workflow (applying a scale; after uninstall,
+//     deleting the deployment and its unused blueprint), whether or not
+//     anyone waits. It outlives the context that started it.
+//   - Reads of executions (GetExecution, ListExecutions, FollowEvents) and
+//     the starts reap: an active execution whose gantry process is gone
+//     is marked failed (interrupted), or cancelled if a cancel was asked,
+//     and can be resumed. FollowEvents therefore always ends.
+//   - Engine events reach Config.OnEvent (every execution) and
+//     ExecOptions.OnEvent (one run) in the stored form (api.Event), from
+//     the engine's goroutines.
+//   - OpenLocal opens the bbolt store and owns it (Close closes it); New
+//     takes a store the caller owns.
+//
+// The CLI reaches this package only through api.Service (cmd/cli/cmdutil's
+// Factory builds it); tests and the e2e suite drive it directly.
 package manager
