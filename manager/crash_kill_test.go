@@ -93,6 +93,16 @@ func TestKillDuringInstallThenResume(t *testing.T) {
 	// The store is consistent right after the crash, not only after resume.
 	g.requireConsistent(t)
 
+	// Following the dead execution's events ends: every event recorded,
+	// then exit 1 with the execution reaped as interrupted (it used to
+	// poll forever).
+	follow := g.run(t, "events", "list", "-e", e.ID, "--follow", "--json")
+	require.Equal(t, 1, follow.code, "events --follow of a dead execution: %s", follow)
+	require.Equal(t, len(evs), strings.Count(follow.stdout, "\n"), "every recorded event, once")
+	got := g.run(t, "executions", "get", e.ID, "--json")
+	require.Contains(t, got.stdout, `"status": "failed"`)
+	require.Contains(t, got.stdout, "interrupted")
+
 	// Operation keys ("<instance> <operation>") by task id, from task_sent.
 	keyOf := map[string]string{}
 	sent := map[string]bool{}
