@@ -2,6 +2,7 @@ package store
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -140,19 +141,51 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
+// Archive formats ExtractUpload accepts.
+const (
+	FormatTarGz = "tar.gz"
+	FormatZip   = "zip"
+)
+
+// ArchiveLimits bound what one archive may hold; zero fields take the
+// defaults (MaxArchiveEntries, MaxExtractedBytes).
+type ArchiveLimits struct {
+	MaxEntries int
+	MaxBytes   int64 // total size of the extracted files
+}
+
+func (l ArchiveLimits) withDefaults() ArchiveLimits {
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = MaxArchiveEntries
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = MaxExtractedBytes
+	}
+	return l
+}
+
 // ValidateArchive checks a blueprint archive without extracting it: a
 // readable tar.gz whose entries are regular files and directories with
 // local paths (no absolute paths, no "..", no links), within the size and
 // entry limits.
 func ValidateArchive(data []byte) error {
-	return walkArchive(data, func(string, *tar.Header, io.Reader) error { return nil })
+	return walkArchive(FormatTarGz, data, ArchiveLimits{}, func(string, *archiveEntry, io.Reader) error { return nil })
 }
 
-// ExtractArchive unpacks a blueprint archive into dir (created 0700 if
-// missing). Every path is resolved inside dir through an os.Root, so neither
-// "../" entries nor symbolic links already present in dir can make a file
-// land outside it; link and special entries are refused.
+// ExtractArchive unpacks a blueprint archive (tar.gz) into dir, within the
+// default limits; see ExtractUpload.
 func ExtractArchive(data []byte, dir string) error {
+	return ExtractUpload(FormatTarGz, data, dir, ArchiveLimits{})
+}
+
+// ExtractUpload unpacks an archive of format (FormatTarGz or FormatZip)
+// into dir (created 0700 if missing). Every path is resolved inside dir
+// through an os.Root, so neither "../" entries nor symbolic links already
+// present in dir can make a file land outside it; link and special entries
+// are refused, and so is an archive beyond lim (ErrTooLarge) whatever its
+// headers claim. On error, what was extracted stays in dir: callers extract
+// into a folder of their own and remove it.
+func ExtractUpload(format string, data []byte, dir string, lim ArchiveLimits) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("extract blueprint files: %w", err)
 	}
@@ -161,8 +194,8 @@ func ExtractArchive(data []byte, dir string) error {
 		return fmt.Errorf("extract blueprint files: %w", err)
 	}
 	defer root.Close()
-	err = walkArchive(data, func(name string, h *tar.Header, r io.Reader) error {
-		if h.Typeflag == tar.TypeDir {
+	err = walkArchive(format, data, lim, func(name string, e *archiveEntry, r io.Reader) error {
+		if e.dir {
 			return root.MkdirAll(name, 0o755)
 		}
 		if parent := path.Dir(name); parent != "." {
@@ -170,7 +203,7 @@ func ExtractArchive(data []byte, dir string) error {
 				return err
 			}
 		}
-		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fs.FileMode(h.Mode)&0o755)
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, e.mode&0o755)
 		if err != nil {
 			return err
 		}
@@ -186,54 +219,178 @@ func ExtractArchive(data []byte, dir string) error {
 	return nil
 }
 
+// archiveEntry is one entry of a tar or zip archive.
+type archiveEntry struct {
+	name string
+	dir  bool
+	reg  bool   // a regular file (else: refused unless dir)
+	kind string // the entry's type, for messages
+	mode fs.FileMode
+	size int64 // declared size
+	open func() (io.Reader, error)
+}
+
+// entryIter returns the next entry, or io.EOF.
+type entryIter func() (*archiveEntry, error)
+
 // walkArchive reads a blueprint archive, checks every entry and calls fn
-// with the entry's cleaned local path; r is bounded by MaxExtractedBytes
-// over the whole archive.
-func walkArchive(data []byte, fn func(name string, h *tar.Header, r io.Reader) error) error {
-	gz, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("blueprint archive is not gzip: %v: %w", err, ErrInvalid)
+// with the entry's cleaned local path; r yields at most the bytes left in
+// lim.MaxBytes over the whole archive, and reading beyond fails with
+// ErrTooLarge (decompression bombs are stopped by what they produce, not
+// by what their headers claim).
+func walkArchive(format string, data []byte, lim ArchiveLimits, fn func(name string, e *archiveEntry, r io.Reader) error) error {
+	lim = lim.withDefaults()
+	var next entryIter
+	switch format {
+	case FormatTarGz:
+		gz, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("blueprint archive is not gzip: %v: %w", err, ErrInvalid)
+		}
+		defer gz.Close()
+		next = tarEntries(tar.NewReader(gz))
+	case FormatZip:
+		it, err := zipEntries(data, lim.MaxEntries)
+		if err != nil {
+			return err
+		}
+		next = it
+	default:
+		return fmt.Errorf("blueprint archive format %q: want %s or %s: %w", format, FormatTarGz, FormatZip, ErrInvalid)
 	}
-	defer gz.Close()
-	tr := tar.NewReader(gz)
-	var total int64
+	budget := &budgetReader{left: lim.MaxBytes}
 	isDir := map[string]bool{} // every path seen so far: directory or file
 	for n := 0; ; n++ {
-		h, err := tr.Next()
+		e, err := next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("blueprint archive is not a valid tar: %v: %w", err, ErrInvalid)
+			return err
 		}
-		if n >= MaxArchiveEntries {
-			return fmt.Errorf("blueprint archive has more than %d entries: %w", MaxArchiveEntries, ErrTooLarge)
+		if n >= lim.MaxEntries {
+			return fmt.Errorf("blueprint archive has more than %d entries: %w", lim.MaxEntries, ErrTooLarge)
 		}
-		name, err := localName(h.Name)
+		name, err := localName(e.name)
 		if err != nil {
 			return err
 		}
-		if err := checkPlace(isDir, name, h.Typeflag == tar.TypeDir); err != nil {
+		if err := checkPlace(isDir, name, e.dir); err != nil {
 			return err
 		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := fn(name, h, nil); err != nil {
+		switch {
+		case e.dir:
+			if err := fn(name, e, nil); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-		case tar.TypeReg:
-			if h.Size < 0 || total+h.Size > MaxExtractedBytes {
-				return fmt.Errorf("blueprint archive expands beyond %d bytes: %w", int64(MaxExtractedBytes), ErrTooLarge)
+		case e.reg:
+			if e.size < 0 || e.size > budget.left {
+				return fmt.Errorf("blueprint archive expands beyond %d bytes: %w", lim.MaxBytes, ErrTooLarge)
 			}
-			total += h.Size
-			if err := fn(name, h, io.LimitReader(tr, h.Size)); err != nil {
+			r, err := e.open()
+			if err != nil {
+				return fmt.Errorf("blueprint archive entry %q: %v: %w", e.name, err, ErrInvalid)
+			}
+			budget.r = r
+			if err := fn(name, e, budget); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 		default:
 			return fmt.Errorf("blueprint archive entry %q: type %q is not a regular file or directory: %w",
-				h.Name, string(h.Typeflag), ErrInvalid)
+				e.name, e.kind, ErrInvalid)
 		}
 	}
+}
+
+// budgetReader reads r while the archive's byte budget lasts.
+type budgetReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a file that ends here from one that goes on.
+		var one [1]byte
+		if n, _ := b.r.Read(one[:]); n > 0 {
+			return 0, fmt.Errorf("blueprint archive expands beyond its size limit: %w", ErrTooLarge)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("blueprint archive is corrupt: %v: %w", err, ErrInvalid)
+	}
+	return n, err
+}
+
+func tarEntries(tr *tar.Reader) entryIter {
+	return func() (*archiveEntry, error) {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, fmt.Errorf("blueprint archive is not a valid tar: %v: %w", err, ErrInvalid)
+		}
+		return &archiveEntry{
+			name: h.Name, dir: h.Typeflag == tar.TypeDir, reg: h.Typeflag == tar.TypeReg,
+			kind: string(h.Typeflag), mode: fs.FileMode(h.Mode), size: h.Size,
+			open: func() (io.Reader, error) { return io.LimitReader(tr, h.Size), nil },
+		}, nil
+	}
+}
+
+// zipEntries lists a zip archive's entries. The entry count the archive
+// declares is checked before its directory is read, so that a directory of
+// millions of entries costs nothing.
+func zipEntries(data []byte, maxEntries int) (entryIter, error) {
+	if n, ok := zipDeclaredEntries(data); ok && n > maxEntries {
+		return nil, fmt.Errorf("blueprint archive has more than %d entries: %w", maxEntries, ErrTooLarge)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("blueprint archive is not a valid zip: %v: %w", err, ErrInvalid)
+	}
+	i := 0
+	return func() (*archiveEntry, error) {
+		if i >= len(zr.File) {
+			return nil, io.EOF
+		}
+		f := zr.File[i]
+		i++
+		mode, perm := f.Mode(), fs.FileMode(0o644)
+		if mode.Perm()&0o111 != 0 {
+			perm = 0o755
+		}
+		return &archiveEntry{
+			name: f.Name, dir: mode.IsDir(), reg: mode.IsRegular(), kind: mode.Type().String(),
+			mode: perm, size: int64(min(f.UncompressedSize64, 1<<62)),
+			open: func() (io.Reader, error) { return f.Open() },
+		}, nil
+	}, nil
+}
+
+// zipDeclaredEntries reads the entry count of a zip's end of central
+// directory record (not zip64: ok is false then, and zip.NewReader checks
+// the count against the archive's size).
+func zipDeclaredEntries(data []byte) (n int, ok bool) {
+	const eocdLen, sig = 22, "PK\x05\x06"
+	from := max(0, len(data)-eocdLen-0xffff)
+	i := bytes.LastIndex(data[from:], []byte(sig))
+	if i < 0 || from+i+eocdLen > len(data) {
+		return 0, false
+	}
+	rec := data[from+i:]
+	total := int(rec[10]) | int(rec[11])<<8
+	if total == 0xffff {
+		return 0, false
+	}
+	return total, true
 }
 
 // localName cleans an archive entry name and refuses any that is not a

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"archive/tar"
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +12,8 @@ import (
 	"github.com/gantryhq/gantry/store"
 )
 
-// FuzzExtractArchive: whatever the bytes, extraction never panics and never
+// FuzzExtractArchive: whatever the bytes (tar.gz, or zip when they start
+// with "PK"), extraction never panics and never
 // writes outside the target folder, and an archive ValidateArchive accepts
 // extracts without error.
 func FuzzExtractArchive(f *testing.F) {
@@ -22,13 +25,22 @@ func FuzzExtractArchive(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("not gzip"))
+	f.Add(zipOf(f, zipEntry{name: "a/b.sh", body: "x", mode: 0o755}, zipEntry{name: "../x", body: "x"}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		base := t.TempDir()
 		dst := filepath.Join(base, "dst")
-		valid := store.ValidateArchive(data) == nil
-		err := store.ExtractArchive(data, dst)
-		if valid && err != nil {
-			t.Fatalf("valid archive failed to extract: %v", err)
+		// Zip archives (they start with "PK") go through the same walk.
+		if bytes.HasPrefix(data, []byte("PK")) {
+			err := store.ExtractUpload(store.FormatZip, data, dst, store.ArchiveLimits{MaxBytes: 1 << 20})
+			if err != nil && !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrTooLarge) {
+				t.Fatalf("refusal without a sentinel: %v", err)
+			}
+		} else {
+			valid := store.ValidateArchive(data) == nil
+			err := store.ExtractArchive(data, dst)
+			if valid && err != nil {
+				t.Fatalf("valid archive failed to extract: %v", err)
+			}
 		}
 		entries, rerr := os.ReadDir(base)
 		if rerr != nil {
