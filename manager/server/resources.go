@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/manager/auth"
 )
 
 // Handlers of blueprints, deployments, node instances, dependencies,
@@ -27,7 +28,8 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Version != "" {
 		out.Version = s.cfg.Version
 	}
-	out.Role = string(PrincipalOf(r.Context()).Role)
+	p, _ := auth.FromContext(r.Context())
+	out.Role = string(p.Role)
 	return writeJSON(w, http.StatusOK, &out)
 }
 
@@ -160,3 +162,41 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) error {
 // detached is the context executions start with: they outlive the request
 // that started them.
 func detached(r *http.Request) context.Context { return context.WithoutCancel(r.Context()) }
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.cfg.Service.ListTokens(r.Context())
+	return get(w, v, err)
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var req api.CreateTokenRequest
+	if err := s.readJSON(w, r, &req); err != nil {
+		return err
+	}
+	t, err := s.cfg.Service.CreateToken(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.cfg.Service.RevokeToken(r.Context(), r.PathValue("id"))
+	return get(w, v, err)
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	after, err := uintParam(r, ParamAfter)
+	if err != nil {
+		return err
+	}
+	limit, err := uintParam(r, ParamLimit)
+	if err != nil {
+		return err
+	}
+	if limit == 0 || limit > uint64(s.cfg.Limits.MaxEventPage) {
+		limit = uint64(s.cfg.Limits.MaxEventPage)
+	}
+	v, err := s.cfg.Service.ListAudit(r.Context(), after, int(limit))
+	return get(w, v, err)
+}

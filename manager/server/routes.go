@@ -1,6 +1,10 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gantryhq/gantry/manager/auth"
+)
 
 // Route is one operation of the API.
 type Route struct {
@@ -9,49 +13,57 @@ type Route struct {
 	Name   string
 	Method string
 	Path   string
-	// Role is the least role that may call it (RolePublic: anyone).
-	Role   Role
+	// Role is the least role that may call it (Public: anyone).
+	Role auth.Role
+	// Action names a mutation in the audit log ("<noun>.<verb>", as the
+	// CLI's commands); reads have none and are not audited.
+	Action string
 	handle func(s *Server, w http.ResponseWriter, r *http.Request) error
 }
 
 // routes is the one table the mux is built from.
 var routes = []Route{
-	{"health", http.MethodGet, PathHealth, RolePublic, (*Server).health},
-	{"openapi", http.MethodGet, PathOpenAPI, RolePublic, (*Server).openAPI},
-	{"version", http.MethodGet, PathVersion, RoleViewer, (*Server).version},
+	{"health", http.MethodGet, PathHealth, Public, "", (*Server).health},
+	{"openapi", http.MethodGet, PathOpenAPI, Public, "", (*Server).openAPI},
+	{"version", http.MethodGet, PathVersion, auth.RoleViewer, "", (*Server).version},
 
-	{"listBlueprints", http.MethodGet, PathBlueprints, RoleViewer, (*Server).listBlueprints},
-	{"uploadBlueprint", http.MethodPut, PathBlueprint, RoleOperator, (*Server).uploadBlueprint},
-	{"getBlueprint", http.MethodGet, PathBlueprint, RoleViewer, (*Server).getBlueprint},
-	{"deleteBlueprint", http.MethodDelete, PathBlueprint, RoleOperator, (*Server).deleteBlueprint},
+	{"listBlueprints", http.MethodGet, PathBlueprints, auth.RoleViewer, "", (*Server).listBlueprints},
+	{"uploadBlueprint", http.MethodPut, PathBlueprint, auth.RoleOperator, "blueprints.upload", (*Server).uploadBlueprint},
+	{"getBlueprint", http.MethodGet, PathBlueprint, auth.RoleViewer, "", (*Server).getBlueprint},
+	{"deleteBlueprint", http.MethodDelete, PathBlueprint, auth.RoleOperator, "blueprints.delete", (*Server).deleteBlueprint},
 
-	{"listDeployments", http.MethodGet, PathDeployments, RoleViewer, (*Server).listDeployments},
-	{"createDeployment", http.MethodPost, PathDeployments, RoleOperator, (*Server).createDeployment},
-	{"getDeployment", http.MethodGet, PathDeployment, RoleViewer, (*Server).getDeployment},
-	{"deleteDeployment", http.MethodDelete, PathDeployment, RoleOperator, (*Server).deleteDeployment},
-	{"getOutputs", http.MethodGet, PathOutputs, RoleViewer, (*Server).outputs},
-	{"getCapabilities", http.MethodGet, PathCapabilities, RoleViewer, (*Server).capabilities},
-	{"listNodeInstances", http.MethodGet, PathNodeInstances, RoleViewer, (*Server).listNodeInstances},
-	{"getNodeInstance", http.MethodGet, PathNodeInstance, RoleViewer, (*Server).getNodeInstance},
-	{"listDependencies", http.MethodGet, PathDependencies, RoleViewer, (*Server).listDependencies},
+	{"listDeployments", http.MethodGet, PathDeployments, auth.RoleViewer, "", (*Server).listDeployments},
+	{"createDeployment", http.MethodPost, PathDeployments, auth.RoleOperator, "deployments.create", (*Server).createDeployment},
+	{"getDeployment", http.MethodGet, PathDeployment, auth.RoleViewer, "", (*Server).getDeployment},
+	{"deleteDeployment", http.MethodDelete, PathDeployment, auth.RoleOperator, "deployments.delete", (*Server).deleteDeployment},
+	{"getOutputs", http.MethodGet, PathOutputs, auth.RoleViewer, "", (*Server).outputs},
+	{"getCapabilities", http.MethodGet, PathCapabilities, auth.RoleViewer, "", (*Server).capabilities},
+	{"listNodeInstances", http.MethodGet, PathNodeInstances, auth.RoleViewer, "", (*Server).listNodeInstances},
+	{"getNodeInstance", http.MethodGet, PathNodeInstance, auth.RoleViewer, "", (*Server).getNodeInstance},
+	{"listDependencies", http.MethodGet, PathDependencies, auth.RoleViewer, "", (*Server).listDependencies},
 
-	{"install", http.MethodPost, PathInstall, RoleOperator, (*Server).install},
-	{"uninstall", http.MethodPost, PathUninstall, RoleOperator, (*Server).uninstall},
+	{"install", http.MethodPost, PathInstall, auth.RoleOperator, "install", (*Server).install},
+	{"uninstall", http.MethodPost, PathUninstall, auth.RoleOperator, "uninstall", (*Server).uninstall},
 
-	{"listExecutions", http.MethodGet, PathExecutions, RoleViewer, (*Server).listExecutions},
-	{"startExecution", http.MethodPost, PathExecutions, RoleOperator, (*Server).startExecution},
-	{"getExecution", http.MethodGet, PathExecution, RoleViewer, (*Server).getExecution},
-	{"cancelExecution", http.MethodPost, PathExecutionCancel, RoleOperator, (*Server).cancelExecution},
-	{"resumeExecution", http.MethodPost, PathExecutionResume, RoleOperator, (*Server).resumeExecution},
-	{"getProgress", http.MethodGet, PathExecutionProg, RoleViewer, (*Server).progress},
-	{"waitExecution", http.MethodGet, PathExecutionWait, RoleViewer, (*Server).waitExecution},
-	{"listEvents", http.MethodGet, PathEvents, RoleViewer, (*Server).listEvents},
-	{"streamEvents", http.MethodGet, PathEventStream, RoleViewer, (*Server).streamEvents},
+	{"listExecutions", http.MethodGet, PathExecutions, auth.RoleViewer, "", (*Server).listExecutions},
+	{"startExecution", http.MethodPost, PathExecutions, auth.RoleOperator, "executions.start", (*Server).startExecution},
+	{"getExecution", http.MethodGet, PathExecution, auth.RoleViewer, "", (*Server).getExecution},
+	{"cancelExecution", http.MethodPost, PathExecutionCancel, auth.RoleOperator, "executions.cancel", (*Server).cancelExecution},
+	{"resumeExecution", http.MethodPost, PathExecutionResume, auth.RoleOperator, "executions.resume", (*Server).resumeExecution},
+	{"getProgress", http.MethodGet, PathExecutionProg, auth.RoleViewer, "", (*Server).progress},
+	{"waitExecution", http.MethodGet, PathExecutionWait, auth.RoleViewer, "", (*Server).waitExecution},
+	{"listEvents", http.MethodGet, PathEvents, auth.RoleViewer, "", (*Server).listEvents},
+	{"streamEvents", http.MethodGet, PathEventStream, auth.RoleViewer, "", (*Server).streamEvents},
 
-	{"listSecrets", http.MethodGet, PathSecrets, RoleViewer, (*Server).listSecrets},
-	{"putSecret", http.MethodPost, PathSecrets, RoleOperator, (*Server).putSecret},
-	{"getSecret", http.MethodGet, PathSecret, RoleAdmin, (*Server).getSecret},
-	{"deleteSecret", http.MethodDelete, PathSecret, RoleOperator, (*Server).deleteSecret},
+	{"listSecrets", http.MethodGet, PathSecrets, auth.RoleViewer, "", (*Server).listSecrets},
+	{"putSecret", http.MethodPost, PathSecrets, auth.RoleOperator, "secrets.create", (*Server).putSecret},
+	{"getSecret", http.MethodGet, PathSecret, auth.RoleAdmin, "", (*Server).getSecret},
+	{"deleteSecret", http.MethodDelete, PathSecret, auth.RoleOperator, "secrets.delete", (*Server).deleteSecret},
+
+	{"listTokens", http.MethodGet, PathTokens, auth.RoleAdmin, "", (*Server).listTokens},
+	{"createToken", http.MethodPost, PathTokens, auth.RoleAdmin, "tokens.create", (*Server).createToken},
+	{"revokeToken", http.MethodPost, PathTokenRevoke, auth.RoleAdmin, "tokens.revoke", (*Server).revokeToken},
+	{"listAudit", http.MethodGet, PathAudit, auth.RoleAdmin, "", (*Server).listAudit},
 }
 
 // Routes returns a copy of the route table.

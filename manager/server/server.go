@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/manager/auth"
 	"github.com/gantryhq/gantry/store"
 )
 
@@ -118,52 +119,40 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// wrap authenticates, authorizes, runs and audits one route.
+// wrap authenticates, authorizes, runs and audits one route. The
+// principal travels in the request's context (auth.NewContext), where the
+// manager finds it.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p Principal
-		if rt.Role != RolePublic {
-			var err error
-			if p, err = s.cfg.Auth.Authenticate(r); err != nil {
-				if !errors.Is(err, api.ErrUnauthenticated) {
-					err = fmt.Errorf("%v: %w", err, api.ErrUnauthenticated)
-				}
-				w.Header().Set("WWW-Authenticate", `Bearer realm="gantry"`)
+		if rt.Role == Public {
+			if err := rt.handle(s, w, r); err != nil {
 				s.writeError(w, r, err)
-				return
 			}
-			if !p.Role.Allows(rt.Role) {
-				s.writeError(w, r, fmt.Errorf("%s %s needs the %s role; %s is %s: %w", r.Method, rt.Path, rt.Role, p.Name, orNone(p.Role), api.ErrForbidden))
-				return
-			}
+			return
 		}
-		if err := rt.handle(s, w, r.WithContext(withPrincipal(r.Context(), p))); err != nil {
+		p, err := s.cfg.Auth.Authenticate(r.Context(), auth.BearerToken(r))
+		if err != nil {
+			if !errors.Is(err, api.ErrUnauthenticated) {
+				err = fmt.Errorf("authenticate: %w", err) // a store failure: 5xx
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gantry"`)
 			s.writeError(w, r, err)
 			return
 		}
-		if rt.Method != http.MethodGet && s.cfg.Audit != nil {
-			s.cfg.Audit.Audit(r.Context(), p, rt.Name, r.URL.Path)
+		err = auth.Authorize(p, rt.Role)
+		if err == nil {
+			err = rt.handle(s, w, r.WithContext(auth.NewContext(r.Context(), p)))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+		if rt.Action != "" && s.cfg.Audit != nil {
+			target := auditTarget(r)
+			if aerr := s.cfg.Audit.Audit(context.WithoutCancel(r.Context()), p, rt.Action, target, auth.Outcome(err), r.RemoteAddr); aerr != nil {
+				s.cfg.Log.Error("audit failed", "action", rt.Action, "target", target, "err", aerr)
+			}
 		}
 	})
-}
-
-func orNone(r Role) string {
-	if r == "" {
-		return "no role"
-	}
-	return "a " + string(r)
-}
-
-type principalKey struct{}
-
-func withPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
-
-// PrincipalOf returns the principal of a request's context.
-func PrincipalOf(ctx context.Context) Principal {
-	p, _ := ctx.Value(principalKey{}).(Principal)
-	return p
 }
 
 // Shutdown stops taking executions, asks the ones this server runs to
@@ -173,4 +162,14 @@ func PrincipalOf(ctx context.Context) Principal {
 func (s *Server) Shutdown(ctx context.Context) {
 	s.stopping.Store(true)
 	s.runs.stopAll(ctx)
+}
+
+// auditTarget names what a request acts on: its id or key, else its path.
+func auditTarget(r *http.Request) string {
+	for _, name := range []string{"id", "key"} {
+		if v := r.PathValue(name); v != "" {
+			return v
+		}
+	}
+	return r.URL.Path
 }

@@ -36,6 +36,9 @@ const (
 	PathEventStream      = Prefix + "/executions/{id}/events/stream"
 	PathSecrets          = Prefix + "/secrets"
 	PathSecret           = Prefix + "/secrets/{key}"
+	PathTokens           = Prefix + "/tokens"
+	PathTokenRevoke      = Prefix + "/tokens/{id}/revoke"
+	PathAudit            = Prefix + "/audit"
 	pathSegmentSeparator = "/"
 )
 
