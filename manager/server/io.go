@@ -134,3 +134,19 @@ func durationParam(r *http.Request, name string, limit time.Duration) (time.Dura
 	}
 	return min(d, limit), nil
 }
+
+// page reads ?after= and ?limit= of a paged list; the limit is capped at
+// MaxEventPage, which is also its default.
+func (s *Server) page(r *http.Request) (after uint64, limit int, err error) {
+	if after, err = uintParam(r, ParamAfter); err != nil {
+		return 0, 0, err
+	}
+	n, err := uintParam(r, ParamLimit)
+	if err != nil {
+		return 0, 0, err
+	}
+	if n == 0 || n > uint64(s.cfg.Limits.MaxEventPage) {
+		n = uint64(s.cfg.Limits.MaxEventPage)
+	}
+	return after, int(n), nil
+}

@@ -186,17 +186,10 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
-	after, err := uintParam(r, ParamAfter)
+	after, limit, err := s.page(r)
 	if err != nil {
 		return err
 	}
-	limit, err := uintParam(r, ParamLimit)
-	if err != nil {
-		return err
-	}
-	if limit == 0 || limit > uint64(s.cfg.Limits.MaxEventPage) {
-		limit = uint64(s.cfg.Limits.MaxEventPage)
-	}
-	v, err := s.cfg.Service.ListAudit(r.Context(), after, int(limit))
+	v, err := s.cfg.Service.ListAudit(r.Context(), after, limit)
 	return get(w, v, err)
 }

@@ -15,6 +15,10 @@ import (
 	"github.com/gantryhq/gantry/store"
 )
 
+// uploadName stands for the upload's folder in messages when the uploader
+// did not name its own.
+const uploadName = "the upload"
+
 // upload is a blueprint received in a request, extracted into a folder of
 // its own; remove deletes it.
 type upload struct {
@@ -89,7 +93,7 @@ func (s *Server) receive(contentType string, body io.Reader, mainFile, source st
 	}
 	if err != nil {
 		u.remove()
-		return nil, err
+		return nil, u.relocate(err)
 	}
 	return u, nil
 }
@@ -102,7 +106,7 @@ func (u *upload) relocate(err error) error {
 	}
 	to := u.source
 	if to == "" {
-		to = filepath.Base(u.dir)
+		to = uploadName
 	}
 	fix := func(s string) string {
 		if to == "." {

@@ -64,12 +64,12 @@ const (
 	HeaderLastEventID = "Last-Event-ID"
 	// HeaderEnded is set ("true") on a long poll answered because the
 	// execution ended.
-	HeaderEnded       = "Gantry-Execution-Ended"
-	ContentJSON       = "application/json"
-	ContentTarGz      = "application/gzip"
-	ContentZip        = "application/zip"
-	ContentYAML       = "application/yaml"
-	ContentMultipart  = "multipart/form-data"
+	HeaderEnded        = "Gantry-Execution-Ended"
+	ContentJSON        = "application/json"
+	ContentTarGz       = "application/gzip"
+	ContentZip         = "application/zip"
+	ContentYAML        = "application/yaml"
+	ContentMultipart   = "multipart/form-data"
 	ContentEventStream = "text/event-stream"
 	// PartRequest and PartBlueprint are the parts of POST /install, in
 	// this order: the InstallBody as JSON, then the blueprint upload.
