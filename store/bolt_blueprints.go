@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -14,28 +12,11 @@ import (
 func now() time.Time { return time.Now().UTC() }
 
 func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive []byte) error {
-	if bp == nil {
-		return fmt.Errorf("create blueprint: nil: %w", ErrInvalid)
-	}
-	if err := checkID("blueprint", bp.ID); err != nil {
+	rec, err := PrepareBlueprint(bp, archive, v.s.opts.MaxArchiveBytes)
+	if err != nil {
 		return err
 	}
-	if bp.MainFile == "" {
-		return fmt.Errorf("blueprint %q: main file name is empty: %w", bp.ID, ErrInvalid)
-	}
-	if max := v.s.opts.MaxArchiveBytes; int64(len(archive)) > max {
-		return fmt.Errorf("blueprint %q: archive is %d bytes, limit %d: %w", bp.ID, len(archive), max, ErrTooLarge)
-	}
-	if err := ValidateArchive(archive); err != nil {
-		return fmt.Errorf("blueprint %q: %w", bp.ID, err)
-	}
-	rec := *bp
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = now()
-	}
-	sum := sha256.Sum256(archive)
-	rec.ArchiveSize, rec.ArchiveSHA256 = int64(len(archive)), hex.EncodeToString(sum[:])
-	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+	err = v.run(ctx, true, func(tx *bolt.Tx) error {
 		bps, err := bucket(tx, bktBlueprints)
 		if err != nil {
 			return err

@@ -133,13 +133,7 @@ func (c *checker) run() {
 		} else if err := json.Unmarshal(raw, &plan); err != nil {
 			c.addf("deployment %q: plan undecodable: %v", id, err)
 		} else {
-			nodes := map[string]bool{}
-			for _, n := range plan.Nodes {
-				if n != nil {
-					nodes[n.ID] = true
-				}
-			}
-			nodesOf[id] = nodes
+			nodesOf[id] = PlanNodeIDs(&plan)
 		}
 		return nil
 	})

@@ -11,31 +11,11 @@ import (
 )
 
 func (v *boltView) CreateDeployment(ctx context.Context, d *Deployment) error {
-	if d == nil {
-		return fmt.Errorf("create deployment: nil: %w", ErrInvalid)
-	}
-	if err := checkID("deployment", d.ID); err != nil {
+	rec, instances, err := PrepareDeployment(d)
+	if err != nil {
 		return err
 	}
-	if err := checkID("blueprint", d.BlueprintID); err != nil {
-		return fmt.Errorf("deployment %q: %w", d.ID, err)
-	}
-	if d.Plan == nil {
-		return fmt.Errorf("deployment %q: no plan: %w", d.ID, ErrInvalid)
-	}
-	rec := *d
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = now()
-	}
-	rec.UpdatedAt = rec.CreatedAt
-	instances := make([]*NodeInstance, 0, len(d.Plan.NodeInstances))
-	for _, pi := range d.Plan.NodeInstances {
-		if pi == nil {
-			return fmt.Errorf("deployment %q: nil node instance in plan: %w", d.ID, ErrInvalid)
-		}
-		instances = append(instances, &NodeInstance{NodeInstance: *pi, State: StateUninitialized})
-	}
-	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+	err = v.run(ctx, true, func(tx *bolt.Tx) error {
 		if _, err := getBlueprint(tx, rec.BlueprintID); err != nil {
 			return fmt.Errorf("deployment %q: %w", rec.ID, err)
 		}
@@ -182,14 +162,9 @@ func (v *boltView) UpdateDeployment(ctx context.Context, id string, fn func(*Dep
 		if err != nil {
 			return err
 		}
-		bpID, created := d.BlueprintID, d.CreatedAt
-		if err := fn(d); err != nil {
+		if err := ApplyDeploymentUpdate(id, d, fn); err != nil {
 			return err
 		}
-		if d.Plan == nil {
-			return fmt.Errorf("deployment %q: update removed the plan: %w", id, ErrInvalid)
-		}
-		d.ID, d.BlueprintID, d.CreatedAt, d.UpdatedAt = id, bpID, created, now()
 		if err := writeDeployment(tx, d, true); err != nil {
 			return err
 		}
@@ -287,24 +262,11 @@ func (v *boltView) DeleteDeployment(ctx context.Context, id string, force bool) 
 }
 
 func (v *boltView) PutDependency(ctx context.Context, d *Dependency) error {
-	if d == nil {
-		return fmt.Errorf("put dependency: nil: %w", ErrInvalid)
+	rec, err := PrepareDependency(d)
+	if err != nil {
+		return err
 	}
-	for _, c := range []struct{ kind, id string }{
-		{"source deployment", d.SourceDeploymentID}, {"target deployment", d.TargetDeploymentID}, {"dependency creator", d.Creator},
-	} {
-		if err := checkID(c.kind, c.id); err != nil {
-			return err
-		}
-	}
-	if d.SourceDeploymentID == d.TargetDeploymentID {
-		return fmt.Errorf("deployment %q cannot depend on itself: %w", d.SourceDeploymentID, ErrInvalid)
-	}
-	rec := *d
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = now()
-	}
-	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+	err = v.run(ctx, true, func(tx *bolt.Tx) error {
 		for _, id := range []string{rec.SourceDeploymentID, rec.TargetDeploymentID} {
 			if _, err := getDeployment(tx, id, false); err != nil {
 				return fmt.Errorf("dependency %s -> %s: %w", rec.SourceDeploymentID, rec.TargetDeploymentID, err)

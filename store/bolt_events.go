@@ -8,13 +8,8 @@ import (
 )
 
 func (v *boltView) AppendEvents(ctx context.Context, execID string, evs []*Event) error {
-	if err := checkID("execution", execID); err != nil {
+	if err := CheckEvents(execID, evs); err != nil {
 		return err
-	}
-	for _, ev := range evs {
-		if ev == nil {
-			return fmt.Errorf("execution %q: nil event: %w", execID, ErrInvalid)
-		}
 	}
 	if len(evs) == 0 {
 		return nil

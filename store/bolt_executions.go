@@ -3,35 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 func (v *boltView) CreateExecution(ctx context.Context, e *Execution) error {
-	if e == nil {
-		return fmt.Errorf("create execution: nil: %w", ErrInvalid)
-	}
-	if err := checkID("execution", e.ID); err != nil {
+	rec, err := PrepareExecution(e)
+	if err != nil {
 		return err
 	}
-	if err := checkID("deployment", e.DeploymentID); err != nil {
-		return fmt.Errorf("execution %q: %w", e.ID, err)
-	}
-	if e.WorkflowID == "" {
-		return fmt.Errorf("execution %q: workflow id is empty: %w", e.ID, ErrInvalid)
-	}
-	rec := *e
-	if rec.Status == "" {
-		rec.Status = ExecutionPending
-	}
-	if !rec.Status.Valid() {
-		return fmt.Errorf("execution %q: unknown status %q: %w", e.ID, rec.Status, ErrInvalid)
-	}
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = now()
-	}
-	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+	err = v.run(ctx, true, func(tx *bolt.Tx) error {
 		if _, err := getDeployment(tx, rec.DeploymentID, false); err != nil {
 			return fmt.Errorf("execution %q: %w", rec.ID, err)
 		}
@@ -158,12 +139,7 @@ func (v *boltView) ListExecutions(ctx context.Context, depID string) ([]*Executi
 			return nil
 		})
 	})
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	SortExecutions(out)
 	return out, err
 }
 
@@ -177,14 +153,9 @@ func (v *boltView) UpdateExecution(ctx context.Context, id string, fn func(*Exec
 		if err != nil {
 			return err
 		}
-		depID := e.DeploymentID
-		if err := fn(e); err != nil {
+		if err := ApplyExecutionUpdate(id, e, fn); err != nil {
 			return err
 		}
-		if !e.Status.Valid() {
-			return fmt.Errorf("execution %q: unknown status %q: %w", id, e.Status, ErrInvalid)
-		}
-		e.ID, e.DeploymentID = id, depID
 		execs, err := bucket(tx, bktExecutions)
 		if err != nil {
 			return err
@@ -199,31 +170,15 @@ func (v *boltView) UpdateExecution(ctx context.Context, id string, fn func(*Exec
 }
 
 func (v *boltView) RequestCancel(ctx context.Context, id string, force bool) (*Execution, error) {
-	return v.UpdateExecution(ctx, id, func(e *Execution) error {
-		if e.Status.Terminal() {
-			return fmt.Errorf("execution %q has already ended (%s): %w", id, e.Status, ErrConflict)
-		}
-		e.CancelRequested = true
-		e.ForceCancel = e.ForceCancel || force
-		e.Status = ExecutionCancelling
-		return nil
-	})
+	return v.UpdateExecution(ctx, id, CancelUpdate(id, force))
 }
 
 func (v *boltView) PutTasks(ctx context.Context, execID string, tasks []*Task) error {
 	if err := checkID("execution", execID); err != nil {
 		return err
 	}
-	for _, t := range tasks {
-		if t == nil {
-			return fmt.Errorf("execution %q: nil task: %w", execID, ErrInvalid)
-		}
-		if err := checkID("task", t.ID); err != nil {
-			return fmt.Errorf("execution %q: %w", execID, err)
-		}
-		if !t.Status.Valid() {
-			return fmt.Errorf("task %q of execution %q: unknown status %q: %w", t.ID, execID, t.Status, ErrInvalid)
-		}
+	if err := CheckTasks(execID, tasks); err != nil {
+		return err
 	}
 	return v.run(ctx, true, func(tx *bolt.Tx) error {
 		if _, err := getExecution(tx, execID); err != nil {

@@ -31,38 +31,17 @@ func putInstances(tx *bolt.Tx, depID string, instances []*NodeInstance) error {
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(instances))
+	if _, err := CheckNewInstances(depID, instances); err != nil {
+		return err
+	}
 	for _, ni := range instances {
-		if ni == nil {
-			return fmt.Errorf("deployment %q: nil node instance: %w", depID, ErrInvalid)
-		}
-		if err := checkID("node instance", ni.ID); err != nil {
-			return fmt.Errorf("deployment %q: %w", depID, err)
-		}
-		if err := checkID("node", ni.NodeID); err != nil {
-			return fmt.Errorf("node instance %q: %w", ni.ID, err)
-		}
-		if ni.State != "" && !ni.State.Valid() {
-			return fmt.Errorf("node instance %q: unknown state %q: %w", ni.ID, ni.State, ErrInvalid)
-		}
-		if seen[ni.ID] || insts.Get([]byte(ni.ID)) != nil {
+		if insts.Get([]byte(ni.ID)) != nil {
 			return fmt.Errorf("node instance %q of deployment %q: %w", ni.ID, depID, ErrExists)
 		}
-		seen[ni.ID] = true
 	}
 	t := now()
 	for _, in := range instances {
-		ni := *in
-		ni.DeploymentID, ni.Version, ni.UpdatedAt = depID, 1, t
-		if ni.Name == "" {
-			ni.Name = ni.ID
-		}
-		if ni.State == "" {
-			ni.State = StateUninitialized
-		}
-		if ni.RuntimeProperties == nil {
-			ni.RuntimeProperties = map[string]any{}
-		}
+		ni := NewInstanceRecord(in, depID, t)
 		if err := putJSON(insts, "node instance", []byte(ni.ID), &ni); err != nil {
 			return err
 		}
@@ -155,21 +134,8 @@ func (v *boltView) UpdateNodeInstance(ctx context.Context, depID, id string, exp
 		if err != nil {
 			return err
 		}
-		if expectedVersion != AnyVersion && ni.Version != expectedVersion {
-			return fmt.Errorf("node instance %q of deployment %q: version is %d, expected %d: %w",
-				id, depID, ni.Version, expectedVersion, ErrConflict)
-		}
-		nodeID, version := ni.NodeID, ni.Version
-		if err := fn(ni); err != nil {
+		if err := ApplyInstanceUpdate(depID, id, ni, expectedVersion, fn); err != nil {
 			return err
-		}
-		if !ni.State.Valid() {
-			return fmt.Errorf("node instance %q: unknown state %q: %w", id, ni.State, ErrInvalid)
-		}
-		ni.ID, ni.NodeID, ni.DeploymentID = id, nodeID, depID
-		ni.Version, ni.UpdatedAt = version+1, now()
-		if ni.RuntimeProperties == nil {
-			ni.RuntimeProperties = map[string]any{}
 		}
 		if err := putJSON(insts, "node instance", []byte(id), ni); err != nil {
 			return err

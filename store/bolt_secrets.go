@@ -18,20 +18,11 @@ func checkVisibility(vis string) error {
 // Errors here name the key only, never the value.
 
 func (v *boltView) PutSecret(ctx context.Context, sec *Secret, overwrite bool) error {
-	if sec == nil {
-		return fmt.Errorf("put secret: nil: %w", ErrInvalid)
-	}
-	if err := checkID("secret", sec.Key); err != nil {
+	rec, err := PrepareSecret(sec)
+	if err != nil {
 		return err
 	}
-	rec := *sec
-	if rec.Visibility == "" {
-		rec.Visibility = VisibilityTenant
-	}
-	if err := checkVisibility(rec.Visibility); err != nil {
-		return fmt.Errorf("secret %q: %w", rec.Key, err)
-	}
-	err := v.run(ctx, true, func(tx *bolt.Tx) error {
+	err = v.run(ctx, true, func(tx *bolt.Tx) error {
 		b, err := bucket(tx, bktSecrets)
 		if err != nil {
 			return err
@@ -41,16 +32,13 @@ func (v *boltView) PutSecret(ctx context.Context, sec *Secret, overwrite bool) e
 		if err != nil {
 			return err
 		}
-		t := now()
-		if exists {
-			if !overwrite {
-				return fmt.Errorf("secret %q: %w", rec.Key, ErrExists)
-			}
-			rec.CreatedAt = old.CreatedAt
-		} else if rec.CreatedAt.IsZero() {
-			rec.CreatedAt = t
+		prev := &old
+		if !exists {
+			prev = nil
 		}
-		rec.UpdatedAt = t
+		if err := ApplySecretPut(&rec, prev, overwrite); err != nil {
+			return err
+		}
 		return putJSON(b, "secret", []byte(rec.Key), &rec)
 	})
 	if err != nil {

@@ -1,0 +1,141 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/gantryhq/gantry/store"
+)
+
+func (v *view) CreateBlueprint(ctx context.Context, bp *store.Blueprint, archive []byte) error {
+	rec, err := store.PrepareBlueprint(bp, archive, v.s.opts.MaxArchiveBytes)
+	if err != nil {
+		return err
+	}
+	err = v.run(ctx, func(t *tx) error {
+		ok, err := t.exists(ctx, v.k.blueprint(rec.ID))
+		if err != nil {
+			return err
+		}
+		if ok {
+			return fmt.Errorf("blueprint %q: %w", rec.ID, store.ErrExists)
+		}
+		// Leftovers of an upload that died before its record, then the
+		// chunks, then the record: the record is the commit point.
+		leftovers, err := t.scan(ctx, v.k.under(kindArchive, rec.ID), true)
+		if err != nil {
+			return err
+		}
+		if len(leftovers) > 0 {
+			t.delPrefix(v.k.under(kindArchive, rec.ID))
+		}
+		n := v.s.opts.ArchiveChunk
+		for i := 0; i*n < len(archive) || i == 0; i++ {
+			t.putRaw(v.k.archiveChunk(rec.ID, rec.ArchiveSHA256, i), archive[i*n:min(len(archive), (i+1)*n)])
+		}
+		return t.put("blueprint", v.k.blueprint(rec.ID), &rec)
+	})
+	if err != nil {
+		return err
+	}
+	*bp = rec
+	return nil
+}
+
+func (v *view) getBlueprint(ctx context.Context, t *tx, id string) (*store.Blueprint, error) {
+	var bp store.Blueprint
+	ok, err := t.get(ctx, "blueprint", v.k.blueprint(id), &bp)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("blueprint %q: %w", id, store.ErrNotFound)
+	}
+	return &bp, nil
+}
+
+func (v *view) GetBlueprint(ctx context.Context, id string) (*store.Blueprint, error) {
+	if err := store.CheckID("blueprint", id); err != nil {
+		return nil, err
+	}
+	var bp *store.Blueprint
+	err := v.run(ctx, func(t *tx) (err error) {
+		bp, err = v.getBlueprint(ctx, t, id)
+		return err
+	})
+	return bp, err
+}
+
+func (v *view) ListBlueprints(ctx context.Context) ([]*store.Blueprint, error) {
+	var out []*store.Blueprint
+	err := v.run(ctx, func(t *tx) error {
+		out = nil
+		return listJSON(ctx, t, "blueprint", v.k.all(kindBlueprint), &out)
+	})
+	return out, err
+}
+
+func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
+	if err := store.CheckID("blueprint", id); err != nil {
+		return err
+	}
+	return v.run(ctx, func(t *tx) error {
+		if _, err := v.getBlueprint(ctx, t, id); err != nil {
+			return err
+		}
+		p := v.k.under(kindBPDeps, id)
+		deps, err := t.scan(ctx, p, true)
+		if err != nil {
+			return err
+		}
+		if len(deps) > 0 {
+			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), deps[0].key[len(p):], store.ErrInUse)
+		}
+		t.del(v.k.blueprint(id))
+		t.delPrefix(v.k.under(kindArchive, id))
+		return nil
+	})
+}
+
+func (v *view) BlueprintArchive(ctx context.Context, id string) ([]byte, error) {
+	if err := store.CheckID("blueprint", id); err != nil {
+		return nil, err
+	}
+	var data []byte
+	err := v.run(ctx, func(t *tx) error {
+		bp, err := v.getBlueprint(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		chunks, err := t.scan(ctx, v.k.under(kindArchive, id, bp.ArchiveSHA256), false)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		buf.Grow(int(bp.ArchiveSize))
+		for _, c := range chunks {
+			buf.Write(c.val)
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		if int64(buf.Len()) != bp.ArchiveSize || hex.EncodeToString(sum[:]) != bp.ArchiveSHA256 {
+			return fmt.Errorf("blueprint %q: archive incomplete or damaged (%d of %d bytes in %d chunks)", id, buf.Len(), bp.ArchiveSize, len(chunks))
+		}
+		data = buf.Bytes()
+		return nil
+	})
+	return data, err
+}
+
+func (v *view) BlueprintFiles(ctx context.Context, id, dir string) error {
+	data, err := v.BlueprintArchive(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := store.ExtractArchive(data, dir); err != nil {
+		return fmt.Errorf("blueprint %q: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,309 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
+)
+
+func (v *view) CreateDeployment(ctx context.Context, d *store.Deployment) error {
+	rec, instances, err := store.PrepareDeployment(d)
+	if err != nil {
+		return err
+	}
+	err = v.run(ctx, func(t *tx) error {
+		if ok, err := t.exists(ctx, v.k.blueprint(rec.BlueprintID)); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("deployment %q: blueprint %q: %w", rec.ID, rec.BlueprintID, store.ErrNotFound)
+		}
+		if ok, err := t.exists(ctx, v.k.deployment(rec.ID)); err != nil {
+			return err
+		} else if ok {
+			return fmt.Errorf("deployment %q: %w", rec.ID, store.ErrExists)
+		}
+		// Instances of a create that died before its record go first; the
+		// record is the commit point and is written last.
+		for _, kind := range []string{kindInstance, kindInstNode} {
+			left, err := t.scan(ctx, v.k.under(kind, rec.ID), true)
+			if err != nil {
+				return err
+			}
+			if len(left) > 0 {
+				t.delPrefix(v.k.under(kind, rec.ID))
+			}
+		}
+		if err := v.putInstances(ctx, t, rec.ID, instances); err != nil {
+			return err
+		}
+		t.putRaw(v.k.bpDep(rec.BlueprintID, rec.ID), nil)
+		return v.writeDeployment(t, &rec, true)
+	})
+	if err != nil {
+		return err
+	}
+	*d = rec
+	return nil
+}
+
+// writeDeployment buffers the plan (without its node instances), if
+// withPlan, then the record.
+func (v *view) writeDeployment(t *tx, d *store.Deployment, withPlan bool) error {
+	if withPlan {
+		plan := *d.Plan
+		plan.NodeInstances = nil
+		if err := t.put("plan", v.k.plan(d.ID), &plan); err != nil {
+			return err
+		}
+	}
+	rec := *d
+	rec.Plan = nil
+	return t.put("deployment", v.k.deployment(d.ID), &rec)
+}
+
+func (v *view) getDeployment(ctx context.Context, t *tx, id string, withPlan bool) (*store.Deployment, error) {
+	var d store.Deployment
+	ok, err := t.get(ctx, "deployment", v.k.deployment(id), &d)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("deployment %q: %w", id, store.ErrNotFound)
+	}
+	if withPlan {
+		d.Plan = &tosca.Plan{}
+		ok, err := t.get(ctx, "plan", v.k.plan(id), d.Plan)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("deployment %q: plan missing", id)
+		}
+	}
+	return &d, nil
+}
+
+// deploymentExists fails with ErrNotFound unless the deployment exists
+// (guarding its existence only).
+func (v *view) deploymentExists(ctx context.Context, t *tx, id string) error {
+	ok, err := t.exists(ctx, v.k.deployment(id))
+	if err == nil && !ok {
+		err = fmt.Errorf("deployment %q: %w", id, store.ErrNotFound)
+	}
+	return err
+}
+
+func (v *view) GetDeployment(ctx context.Context, id string) (*store.Deployment, error) {
+	if err := store.CheckID("deployment", id); err != nil {
+		return nil, err
+	}
+	var d *store.Deployment
+	err := v.run(ctx, func(t *tx) (err error) {
+		d, err = v.getDeployment(ctx, t, id, true)
+		return err
+	})
+	return d, err
+}
+
+func (v *view) ListDeployments(ctx context.Context, blueprintID string) ([]*store.Deployment, error) {
+	var out []*store.Deployment
+	err := v.run(ctx, func(t *tx) error {
+		out = nil
+		if blueprintID == "" {
+			return listJSON(ctx, t, "deployment", v.k.all(kindDeploy), &out)
+		}
+		p := v.k.under(kindBPDeps, blueprintID)
+		idx, err := t.scan(ctx, p, true)
+		if err != nil {
+			return err
+		}
+		for _, x := range idx {
+			d, err := v.getDeployment(ctx, t, x.key[len(p):], false)
+			if err != nil {
+				return fmt.Errorf("blueprint %q's index: %w", blueprintID, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (v *view) UpdateDeployment(ctx context.Context, id string, fn func(*store.Deployment) error) (*store.Deployment, error) {
+	if err := store.CheckID("deployment", id); err != nil {
+		return nil, err
+	}
+	var out *store.Deployment
+	err := v.run(ctx, func(t *tx) error {
+		d, err := v.getDeployment(ctx, t, id, true)
+		if err != nil {
+			return err
+		}
+		if err := store.ApplyDeploymentUpdate(id, d, fn); err != nil {
+			return err
+		}
+		out = d
+		return v.writeDeployment(t, d, true)
+	})
+	return out, err
+}
+
+func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) error {
+	if err := store.CheckID("deployment", id); err != nil {
+		return err
+	}
+	return v.run(ctx, func(t *tx) error {
+		d, err := v.getDeployment(ctx, t, id, false)
+		if err != nil {
+			return err
+		}
+		execs, err := v.deploymentExecutions(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		incoming, err := t.scan(ctx, v.k.under(kindDependent, id), true)
+		if err != nil {
+			return err
+		}
+		if !force {
+			for _, e := range execs {
+				if e.Status.Active() {
+					return fmt.Errorf("deployment %q: execution %q (%s) is %s: %w", id, e.ID, e.WorkflowID, e.Status, store.ErrInUse)
+				}
+			}
+			if len(incoming) > 0 {
+				src := v.k.split(kindDependent, incoming[0].key)[1]
+				return fmt.Errorf("deployment %q: %d deployment(s) depend on it (e.g. %q): %w", id, len(incoming), src, store.ErrInUse)
+			}
+		}
+		outgoing, err := v.scanDependencies(ctx, t, v.k.under(kindDepend, id))
+		if err != nil {
+			return err
+		}
+		// The record first: once it is gone the rest is unreachable, so
+		// even a delete split over several transactions never shows a
+		// half-deleted deployment.
+		t.del(v.k.deployment(id))
+		t.del(v.k.plan(id))
+		t.del(v.k.bpDep(d.BlueprintID, id))
+		for _, kind := range []string{kindInstance, kindInstNode, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent} {
+			t.delPrefix(v.k.under(kind, id))
+		}
+		for _, dep := range outgoing {
+			t.del(v.k.dependent(dep.TargetDeploymentID, id, dep.Creator))
+		}
+		for _, x := range incoming {
+			p := v.k.split(kindDependent, x.key)
+			t.del(v.k.dependency(p[1], p[2]))
+		}
+		for _, e := range execs {
+			t.del(v.k.execution(e.ID))
+		}
+		return nil
+	})
+}
+
+func (v *view) scanDependencies(ctx context.Context, t *tx, p string) ([]*store.Dependency, error) {
+	var out []*store.Dependency
+	err := listJSON(ctx, t, "dependency", p, &out)
+	return out, err
+}
+
+func (v *view) PutDependency(ctx context.Context, d *store.Dependency) error {
+	rec, err := store.PrepareDependency(d)
+	if err != nil {
+		return err
+	}
+	err = v.run(ctx, func(t *tx) error {
+		for _, id := range []string{rec.SourceDeploymentID, rec.TargetDeploymentID} {
+			if err := v.deploymentExists(ctx, t, id); err != nil {
+				return fmt.Errorf("dependency %s -> %s: %w", rec.SourceDeploymentID, rec.TargetDeploymentID, err)
+			}
+		}
+		var old store.Dependency
+		k := v.k.dependency(rec.SourceDeploymentID, rec.Creator)
+		if ok, err := t.get(ctx, "dependency", k, &old); err != nil {
+			return err
+		} else if ok {
+			t.del(v.k.dependent(old.TargetDeploymentID, old.SourceDeploymentID, old.Creator))
+		}
+		if err := t.put("dependency", k, &rec); err != nil {
+			return err
+		}
+		t.putRaw(v.k.dependent(rec.TargetDeploymentID, rec.SourceDeploymentID, rec.Creator), nil)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*d = rec
+	return nil
+}
+
+func (v *view) DeleteDependency(ctx context.Context, source, creator string) error {
+	if err := store.CheckID("source deployment", source); err != nil {
+		return err
+	}
+	if err := store.CheckID("dependency creator", creator); err != nil {
+		return err
+	}
+	return v.run(ctx, func(t *tx) error {
+		var d store.Dependency
+		k := v.k.dependency(source, creator)
+		ok, err := t.get(ctx, "dependency", k, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("dependency %q of deployment %q: %w", creator, source, store.ErrNotFound)
+		}
+		t.del(k)
+		t.del(v.k.dependent(d.TargetDeploymentID, source, creator))
+		return nil
+	})
+}
+
+func (v *view) ListDependencies(ctx context.Context, f store.DependencyFilter) ([]*store.Dependency, error) {
+	var out []*store.Dependency
+	err := v.run(ctx, func(t *tx) error {
+		out = nil
+		switch {
+		case f.SourceDeploymentID != "":
+			all, err := v.scanDependencies(ctx, t, v.k.under(kindDepend, f.SourceDeploymentID))
+			if err != nil {
+				return err
+			}
+			for _, d := range all {
+				if f.TargetDeploymentID == "" || d.TargetDeploymentID == f.TargetDeploymentID {
+					out = append(out, d)
+				}
+			}
+			return nil
+		case f.TargetDeploymentID != "":
+			idx, err := t.scan(ctx, v.k.under(kindDependent, f.TargetDeploymentID), true)
+			if err != nil {
+				return err
+			}
+			for _, x := range idx {
+				p := v.k.split(kindDependent, x.key)
+				var d store.Dependency
+				ok, err := t.get(ctx, "dependency", v.k.dependency(p[1], p[2]), &d)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("dependents index: dependency %q of %q missing", p[2], p[1])
+				}
+				out = append(out, &d)
+			}
+			return nil
+		default:
+			var err error
+			out, err = v.scanDependencies(ctx, t, v.k.all(kindDepend))
+			return err
+		}
+	})
+	return out, err
+}
