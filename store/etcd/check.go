@@ -68,7 +68,7 @@ func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
 		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindInstance, kindInstNode,
-			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret:
+			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq:
 		default:
 			c.addf("unknown key kind %q under the prefix", kind)
 		}
@@ -78,6 +78,7 @@ func (c *checker) run() {
 	c.checkInstances(nodesOf)
 	c.checkExecutions()
 	c.checkDependencies()
+	c.checkTokensAndAudit()
 	for k, v := range c.by[kindSecret] {
 		var s store.Secret
 		if err := json.Unmarshal(v, &s); err != nil || s.Key != k {
@@ -305,6 +306,39 @@ func (c *checker) checkDependencies() {
 			if err := json.Unmarshal(deps[j(p[1], p[2])], &d); err != nil || d.TargetDeploymentID != p[0] {
 				c.addf("dependents index: dependency %s -> %s (%s) does not exist", p[1], p[0], p[2])
 			}
+		}
+	}
+}
+
+func (c *checker) checkTokensAndAudit() {
+	for id, v := range c.by[kindToken] {
+		var t store.Token
+		if err := json.Unmarshal(v, &t); err != nil || t.ID != id {
+			c.addf("token %q: undecodable or mismatched id", id) // never the hash
+		} else if err := store.CheckToken(&t); err != nil {
+			c.addf("token %q: %v", id, err)
+		}
+	}
+	var last uint64
+	if raw, ok := c.by[kindAuditSeq][""]; ok {
+		n, err := strconv.ParseUint(string(raw), 10, 64)
+		if err != nil {
+			c.addf("audit counter: %q is not a number", raw)
+		}
+		last = n
+	}
+	for rest, v := range c.by[kindAudit] {
+		seq, err := strconv.ParseUint(rest, 16, 64)
+		var r store.AuditRecord
+		switch {
+		case err != nil || len(rest) != 16:
+			c.addf("audit key %q: not a sequence number", rest)
+		case json.Unmarshal(v, &r) != nil:
+			c.addf("audit record %d: undecodable", seq)
+		case r.Seq != seq:
+			c.addf("audit record %d: record says seq %d", seq, r.Seq)
+		case seq > last:
+			c.addf("audit record %d: beyond the log's counter %d", seq, last)
 		}
 	}
 }

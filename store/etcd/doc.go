@@ -28,6 +28,9 @@
 //	dpy/<src>\0<creator>                    Dependency
 //	dpyto/<dst>\0<src>\0<creator>           ""  index: target -> dependents
 //	secret/<key>                            Secret
+//	token/<id>                              Token (its secret's SHA-256, never the secret)
+//	audit/<16 hex digits>                   AuditRecord, keyed by its sequence number
+//	auditseq                                last audit sequence number (decimal)
 //
 // Per-execution keys live under their deployment, so deleting a
 // deployment is a handful of prefix deletes plus one delete per execution

@@ -27,6 +27,9 @@ const (
 	kindDepend    = "dpy/"
 	kindDependent = "dpyto/"
 	kindSecret    = "secret/"
+	kindToken     = "token/"
+	kindAudit     = "audit/"
+	kindAuditSeq  = "auditseq"
 )
 
 const sep = "\x00"
@@ -52,6 +55,11 @@ func (k keys) deployment(id string) string { return k.join(kindDeploy, id) }
 func (k keys) plan(id string) string       { return k.join(kindPlan, id) }
 func (k keys) execution(id string) string  { return k.join(kindExec, id) }
 func (k keys) secret(key string) string    { return k.join(kindSecret, key) }
+func (k keys) token(id string) string      { return k.join(kindToken, id) }
+func (k keys) auditSeq() string            { return k.p + kindAuditSeq }
+
+// audit keys sort by sequence: 16 hex digits.
+func (k keys) audit(seq uint64) string { return k.join(kindAudit, fmt.Sprintf("%016x", seq)) }
 
 // archiveChunk: blueprint archives are split into chunks of
 // Options.ArchiveChunk bytes under their content's digest.
