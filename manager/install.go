@@ -21,31 +21,42 @@ const (
 // A deployment that exists keeps its inputs and its blueprint: new inputs,
 // or another blueprint under its id, are refused with ErrConflict.
 func (m *Manager) Install(ctx context.Context, req api.InstallRequest) (*api.InstallStarted, error) {
-	bp, reused, err := m.EnsureBlueprint(ctx, req.BlueprintID, req.Path)
+	main, err := ResolveBlueprintPath(req.Path)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.InstallStarted{Blueprint: bp, BlueprintReused: reused}
+	bpID := req.BlueprintID
+	if bpID == "" {
+		bpID = DefaultBlueprintID(main)
+	}
 	id := req.DeploymentID
 	if id == "" {
-		id = bp.ID
+		id = bpID
 	}
+	// Refusals come first: a refused install leaves nothing behind.
 	d, err := m.st.GetDeployment(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		d, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: id, BlueprintID: bp.ID, Inputs: req.Inputs, Seed: req.Seed})
-		if err != nil {
-			return nil, err
-		}
-		out.DeploymentCreated = true
+		d = nil
 	case err != nil:
 		return nil, err
-	case d.BlueprintID != bp.ID:
-		return nil, refused(api.CodeConflict, "deployment %s exists, of blueprint %s, not %s: uninstall it first or choose another id with -d", id, d.BlueprintID, bp.ID)
+	case d.BlueprintID != bpID:
+		return nil, refused(api.CodeConflict, "deployment %s exists, of blueprint %s, not %s: uninstall it first or choose another id with -d", id, d.BlueprintID, bpID)
 	case len(req.Inputs) > 0:
 		return nil, refused(api.CodeConflict, "deployment %s exists: its inputs cannot change; uninstall it first or choose another id with -d", id)
 	}
-	out.Deployment = d
+	bp, reused, err := m.EnsureBlueprint(ctx, bpID, main)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.InstallStarted{Blueprint: bp, BlueprintReused: reused, Deployment: d}
+	if d == nil {
+		create := api.CreateDeploymentRequest{ID: id, BlueprintID: bp.ID, Inputs: req.Inputs, Seed: req.Seed}
+		if out.Deployment, err = m.CreateDeployment(ctx, create); err != nil {
+			return nil, err
+		}
+		out.DeploymentCreated = true
+	}
 	if out.Run, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: id, Workflow: workflowInstall, Options: req.Options}); err != nil {
 		return nil, err
 	}

@@ -157,7 +157,9 @@ type ExecOptions struct {
 	TaskRetries       *int          `json:"task_retries,omitempty"`
 	TaskRetryInterval time.Duration `json:"task_retry_interval_ns,omitempty"`
 	// OnEvent sees every event of the run as it happens (not sent over
-	// the wire: the remote client calls it from the event stream).
+	// the wire: the remote client calls it from the event stream). In
+	// process it is called from the engine's goroutines, concurrently,
+	// before the event is stored (Seq is 0).
 	OnEvent func(*Event) `json:"-"`
 }
 
