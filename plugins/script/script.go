@@ -41,6 +41,10 @@ type Config struct {
 	TempDir string
 	// DefaultTimeout applies when the operation has none (default 1 h).
 	DefaultTimeout time.Duration
+	// ProcessDir, when set, records every running script's process group
+	// (reap.go), so that Reap can kill what a crashed gantry left. The
+	// manager sets it to <data dir>/run.
+	ProcessDir string
 	// KillGrace is how long after SIGTERM a timed-out or cancelled script's
 	// process group gets before SIGKILL (default 2 s).
 	KillGrace time.Duration
@@ -142,11 +146,12 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 	stdout := newLineWriter(func(l string) { oc.Log(plugins.LevelInfo, "%s", l) }, 0)
 	stderr := newLineWriter(func(l string) { oc.Log(plugins.LevelWarn, "%s", l) }, 10)
 
+	argv = guardArgv(p.cfg.KillGrace, argv)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = oc.BlueprintDir
 	cmd.Env = p.env(oc, srv, sess)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, plugins.NonRecoverable(fmt.Errorf("start script %s: %w", rel, err))
@@ -154,6 +159,12 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 	pgid := cmd.Process.Pid
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
+	forget, err := p.record(oc.ExecutionID, pgid)
+	if err != nil {
+		_ = p.killGroup(pgid, waited)
+		return nil, err
+	}
+	defer forget()
 
 	var runErr error
 	var killedBy error

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package script
+
+import "syscall"
+
+// sysProcAttr puts the guard at the head of a new process group; without a
+// parent-death signal, leftovers are reaped on resume (reap.go).
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
