@@ -85,7 +85,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
-	if err := m.settleRace(ctx, e); err != nil {
+	if err := m.settleRace(ctx, e, false); err != nil {
 		return nil, err
 	}
 	req.ExecutionID = e.ID
@@ -95,8 +95,11 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 // settleRace handles two gantry processes that started an execution of
 // the same deployment at the same moment (both passed checkNoActive before
 // either had stored its execution): the one created first runs, the other
-// is marked failed and refused with ErrActiveExecution.
-func (m *Manager) settleRace(ctx context.Context, mine *store.Execution) error {
+// is marked failed and refused with ErrActiveExecution. A resumed execution
+// (created long ago) yields to any other active one: the other's settleRace
+// may not have seen the resume's claim, so at worst both are refused, never
+// both run.
+func (m *Manager) settleRace(ctx context.Context, mine *store.Execution, resumed bool) error {
 	execs, err := m.st.ListExecutions(ctx, mine.DeploymentID)
 	if err != nil {
 		return err
@@ -106,18 +109,22 @@ func (m *Manager) settleRace(ctx context.Context, mine *store.Execution) error {
 			continue
 		}
 		first := other.CreatedAt.Before(mine.CreatedAt) || (other.CreatedAt.Equal(mine.CreatedAt) && other.ID < mine.ID)
-		if !first {
+		if !first && !resumed {
 			continue
 		}
-		msg := fmt.Sprintf("refused: execution %s (%s) of the same deployment started first", other.ID, other.WorkflowID)
-		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), mine.ID, func(x *store.Execution) error {
-			setStatus(x, store.ExecutionFailed, msg)
-			return nil
-		})
+		m.failClaimed(ctx, mine.ID, fmt.Sprintf("refused: execution %s (%s) of the same deployment started first", other.ID, other.WorkflowID))
 		return fmt.Errorf("deployment %s: %w (execution %s, %s, started at the same time); wait for it or cancel it with `gantry executions cancel %s`",
 			mine.DeploymentID, ErrActiveExecution, other.ID, other.WorkflowID, other.ID)
 	}
 	return nil
+}
+
+// failClaimed gives back an execution this process claimed but will not run.
+func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
+	_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), id, func(x *store.Execution) error {
+		setStatus(x, store.ExecutionFailed, msg)
+		return nil
+	})
 }
 
 func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after afterFunc) (*Running, error) {
@@ -152,8 +159,10 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if e, err = m.st.GetExecution(ctx, executionID); err != nil {
 		return nil, err
 	}
-	switch e.Status {
-	case store.ExecutionFailed, store.ExecutionCancelled:
+	switch {
+	case e.Status == store.ExecutionFailed, e.Status == store.ExecutionCancelled:
+	case e.Status.Active():
+		return nil, fmt.Errorf("execution %s: %w: it is %s in gantry process %d", e.ID, ErrActiveExecution, e.Status, e.PID)
 	default:
 		return nil, fmt.Errorf("execution %s is %s: %w (only failed, cancelled or interrupted executions resume)", e.ID, e.Status, ErrNotResumable)
 	}
@@ -167,12 +176,25 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if err != nil {
 		return nil, err
 	}
+	// Claim the execution in one store transaction: of two resumes started
+	// together, only the first to claim it runs.
 	e, err = m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		if x.Status != store.ExecutionFailed && x.Status != store.ExecutionCancelled {
+			return fmt.Errorf("execution %s: %w: another gantry process (pid %d) resumed it first (it is %s)", x.ID, ErrActiveExecution, x.PID, x.Status)
+		}
 		x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
 		x.CancelRequested, x.ForceCancel, x.PID, x.PIDStart = false, false, os.Getpid(), selfStart
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := m.settleRace(ctx, e, true); err != nil {
+		return nil, err
+	}
+	// Scripts the dead gantry left must be gone before operations re-run.
+	if err := m.scripts.Reap(e.ID); err != nil {
+		m.failClaimed(ctx, e.ID, err.Error())
 		return nil, err
 	}
 	req := workflow.Request{DeploymentID: e.DeploymentID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}

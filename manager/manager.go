@@ -73,7 +73,9 @@ func New(cfg Config) (*Manager, error) {
 		cfg.DataDir = filepath.Join(home, ".gantry")
 	}
 	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*Running{}}
-	m.scripts = script.New(script.Config{CtxBinary: cfg.CtxBinary})
+	// Running scripts' process groups are recorded under run/, so a resume
+	// can reap what a crashed gantry left.
+	m.scripts = script.New(script.Config{CtxBinary: cfg.CtxBinary, ProcessDir: filepath.Join(cfg.DataDir, "run")})
 	m.sshPool = ssh.NewPool(ssh.Config{})
 	// Scripts run locally, or on their host over SSH for host_agent
 	// operations of instances hosted on a Compute.

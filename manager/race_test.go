@@ -27,8 +27,8 @@ func TestSettleRace(t *testing.T) {
 	require.NoError(t, m.Store().CreateExecution(ctx, first))
 	require.NoError(t, m.Store().CreateExecution(ctx, second))
 
-	require.NoError(t, m.settleRace(ctx, first), "the first one runs")
-	err = m.settleRace(ctx, second)
+	require.NoError(t, m.settleRace(ctx, first, false), "the first one runs")
+	err = m.settleRace(ctx, second, false)
 	require.True(t, errors.Is(err, ErrActiveExecution), "%v", err)
 	got, err := m.Store().GetExecution(ctx, "bbb")
 	require.NoError(t, err)
