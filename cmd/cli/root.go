@@ -49,7 +49,7 @@ Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
 	root.SetVersionTemplate("gantry version {{.Version}}\n{{gantryWhere}}")
 	root.AddCommand(blueprints.NewCmd(f), deployments.NewCmd(f), executions.NewCmd(f), events.NewCmd(f),
 		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newStatusCmd(f), newCtxCmd())
-	root.AddCommand(profiles.NewCmd(f))
+	root.AddCommand(profiles.NewCmd(f), newServerCmd(f))
 	return root
 }
 
