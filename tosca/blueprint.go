@@ -16,6 +16,10 @@ type Options struct {
 	MaxFileSize int64
 	// MaxFiles bounds the number of files a blueprint may import (0: 1000).
 	MaxFiles int
+	// MaxInstances bounds the node instances a deployment of the blueprint
+	// may have (0: InstanceLimit's default). Parse checks it with the
+	// counts known before inputs, Prepare with the evaluated ones.
+	MaxInstances int
 }
 
 func (o Options) maxFileSize() int64 {
@@ -66,6 +70,7 @@ type Blueprint struct {
 	scalingGroups  map[string]*scalingGroupDef
 	labels         *ynode
 	bpLabels       *ynode
+	maxInstances   int
 }
 
 // Parse loads the blueprint at path with its imports and validates it. The
@@ -133,7 +138,7 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 		return nil, Problems{{File: path, Code: CodeFileRead, Message: fmt.Sprintf("cannot resolve path: %v", err)}}
 	}
 	l := &loader{opts: opts, mainDir: filepath.Dir(abs), dispDir: filepath.Dir(path), files: map[string]*source{}}
-	bp := &Blueprint{Dir: l.mainDir, MainFile: filepath.Base(abs), dispDir: l.dispDir}
+	bp := &Blueprint{Dir: l.mainDir, MainFile: filepath.Base(abs), dispDir: l.dispDir, maxInstances: InstanceLimit(opts.MaxInstances)}
 	p := &parser{bp: bp, builtins: map[string]bool{}, fileOK: map[string]bool{}}
 
 	// The main file first, alone, to learn the version.
@@ -297,6 +302,11 @@ func (p *parser) build(secs map[string]*ynode, main *source) {
 		bp.bpLabels = p.parseLabels(l, "blueprint_labels")
 	}
 	p.validateFunctions()
+	if len(p.probs) == 0 {
+		p.checkInstanceTotal(bp.maxInstances,
+			func(t *template) int64 { return literalCount(t.defI) },
+			func(sg *scalingGroupDef) int64 { return literalCount(sg.defI) })
+	}
 }
 
 var pluginKeys = keys{"executor": v1_0, "source": v1_0, "install": v1_0, "install_arguments": v1_1, "package_name": v1_2,

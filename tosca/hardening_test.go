@@ -126,3 +126,42 @@ func TestNonFiniteNumbersArePositionedProblems(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadInput)
 	assert.Contains(t, err.Error(), "-.Inf is not a finite number")
 }
+
+// A deployment over the instance limit is a positioned problem at
+// validation (Parse with literal counts and input defaults, Prepare with the
+// inputs given), never an out-of-memory plan.
+func TestInstanceLimitIsAValidationProblem(t *testing.T) {
+	cases := []struct {
+		name, body string
+		inputs     map[string]any
+		line       int
+		inMsg      string
+	}{
+		{"one node", "node_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances:\n      deploy: 100000000\n", nil, 8, "node template 'vm' alone has 100000000"},
+		{"nested", "node_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances: {deploy: 1000}\n  app:\n    type: cloudify.nodes.Root\n    instances: {deploy: 1000}\n    relationships: [{type: cloudify.relationships.contained_in, target: vm}]\n",
+			nil, 10, "'app' has 1000 per instance of its container 'vm'"},
+		{"scaling group", "node_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances: {deploy: 1000}\ngroups:\n  g: {members: [vm]}\npolicies:\n  p:\n    type: cloudify.policies.scaling\n    targets: [g]\n    properties: {default_instances: 1000}\n",
+			nil, 7, "'vm' has 1000 per instance of its container 'g'"},
+		{"input default", "inputs:\n  n: {default: 100000000}\nnode_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances: {deploy: {get_input: n}}\n", nil, 9, "more than the limit of 200000"},
+		{"input default and given", "inputs:\n  n: {default: 100000000}\nnode_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances: {deploy: {get_input: n}}\n", map[string]any{"n": 300000}, 9, "the deployment would have 300000 node instances"},
+		{"input given", "inputs:\n  n: {}\nnode_templates:\n  vm:\n    type: cloudify.nodes.Compute\n    instances: {deploy: {get_input: n}}\n", map[string]any{"n": 300000}, 9, "the deployment would have 300000 node instances"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + tc.body})
+			_, probs := parseAndPrepare(path, tc.inputs)
+			require.Len(t, probs, 1, "%v", probs)
+			assert.Equal(t, CodeInstanceLimit, probs[0].Code)
+			assert.Equal(t, tc.line, probs[0].Line, probs[0].String())
+			assert.Contains(t, probs[0].Message, tc.inMsg)
+			assert.Contains(t, probs[0].Hint, EnvMaxInstances)
+		})
+	}
+	// The limit can be raised.
+	path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + cases[1].body})
+	_, probs := Parse(path, Options{MaxInstances: 1_001_000})
+	assert.Empty(t, probs)
+	t.Setenv(EnvMaxInstances, "1001000")
+	_, probs = Parse(path, Options{})
+	assert.Empty(t, probs)
+}

@@ -28,6 +28,13 @@ func (b *Blueprint) Prepare(inputs map[string]any) (plan *Plan, probs Problems) 
 		return nil, sortProblems(e.p.probs)
 	}
 	plan = e.build()
+	if len(e.p.probs) == 0 {
+		e.p.checkInstanceTotal(InstanceLimit(b.maxInstances),
+			func(t *template) int64 { return int64(plan.Nodes[t.idx].Capabilities.DefaultInstances) },
+			func(sg *scalingGroupDef) int64 {
+				return int64(plan.ScalingGroups[sg.name].Properties.DefaultInstances)
+			})
+	}
 	if len(e.p.probs) > 0 {
 		return nil, sortProblems(e.p.probs)
 	}

@@ -141,6 +141,7 @@ const (
 	CodeRelCycle          = "relationship-cycle"
 	CodeRelUnsupported    = "relationship-unsupported"
 	CodeInstances         = "instances-invalid"
+	CodeInstanceLimit     = "instances-too-many"
 	CodeGroupInvalid      = "group-invalid"
 	CodeGroupCycle        = "group-cycle"
 	CodeScalingGroup      = "scaling-group-invalid"

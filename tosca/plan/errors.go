@@ -32,6 +32,9 @@ var (
 	ErrScaleBounds = errors.New("instance count out of bounds")
 	// ErrUnknownEntity: a modification names neither a node nor a scaling group.
 	ErrUnknownEntity = errors.New("unknown node or scaling group")
+	// ErrTooManyInstances: the plan would have more node instances than
+	// the limit (tosca.InstanceLimit).
+	ErrTooManyInstances = errors.New("too many node instances")
 	// ErrNoInstances: an operation needs node instances but the plan has none.
 	ErrNoInstances = errors.New("plan has no node instances")
 )

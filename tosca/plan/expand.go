@@ -10,6 +10,10 @@ import (
 type Options struct {
 	// Seed makes instance ids reproducible; 0 draws a random seed.
 	Seed int64
+	// MaxInstances bounds the node instances of the plan (0:
+	// tosca.InstanceLimit's default); a plan over it is refused with
+	// ErrTooManyInstances before anything is allocated.
+	MaxInstances int
 }
 
 // Expand creates the node instances of a new deployment of p and stores
@@ -28,6 +32,10 @@ func Expand(p *tosca.Plan, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("expand: %w", err)
 	}
+	limit := tosca.InstanceLimit(opts.MaxInstances)
+	if n := t.count(limit); n > limit {
+		return fmt.Errorf("expand: more than %d node instances: %w (raise it with %s)", limit, ErrTooManyInstances, tosca.EnvMaxInstances)
+	}
 	hint := t.sizeHint()
 	f := newForest(t, newIDGen(opts.Seed, hint), hint)
 	f.expandAll()
@@ -37,6 +45,30 @@ func Expand(p *tosca.Plan, opts Options) error {
 	}
 	p.NodeInstances = out
 	return nil
+}
+
+// count is the number of instances Expand creates, or limit+1 when there
+// would be more than limit.
+func (t *topology) count(limit int) int {
+	n := make([]int, len(t.units))
+	total := 0
+	for _, u := range t.order {
+		c := t.units[u].count
+		if p := t.units[u].parent; p >= 0 && c > 0 {
+			if n[p] > limit/c {
+				return limit + 1
+			}
+			c *= n[p]
+		}
+		n[u] = c
+		if !t.units[u].isGroup() {
+			total += c
+			if total > limit {
+				return limit + 1
+			}
+		}
+	}
+	return total
 }
 
 // sizeHint estimates the number of instances (capped, it only sizes maps).

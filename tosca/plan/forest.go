@@ -26,6 +26,7 @@ type forest struct {
 	byUnit [][]int // instance indices per unit, in creation order
 	kids   [][]int // child instance indices per instance
 	byID   map[string]int
+	limit  int // node instances a modification may reach (Modify)
 }
 
 func newForest(t *topology, ids *idGen, sizeHint int) *forest {

@@ -60,6 +60,7 @@ func Modify(p *tosca.Plan, changes []Change, opts Options) (*Modification, error
 	}
 	old := len(f.insts)
 	perParent := f.perParentCounts()
+	f.limit = tosca.InstanceLimit(opts.MaxInstances)
 	m := &Modification{Counts: make(map[string]int, len(changes))}
 	for _, c := range changes {
 		n, err := f.apply(c, perParent)
@@ -315,6 +316,11 @@ func (f *forest) apply(c Change, perParent []int) (int, error) {
 			return 0, err
 		}
 	}
+	if c.Delta > 0 {
+		if err := f.checkGrowth(u, c.Delta*len(parents), perParent); err != nil {
+			return 0, fmt.Errorf("scale %s %q by %+d: %w", kind, c.Name, c.Delta, err)
+		}
+	}
 	for _, pi := range parents {
 		have := buckets[pi]
 		newCount = len(have) + c.Delta
@@ -329,6 +335,43 @@ func (f *forest) apply(c Change, perParent []int) (int, error) {
 	}
 	perParent[u] = newCount
 	return newCount, nil
+}
+
+// checkGrowth refuses adding n instances of unit u (each with its
+// subtree of perParent instances) when the deployment would then have
+// more node instances than f.limit.
+func (f *forest) checkGrowth(u, n int, perParent []int) error {
+	limit := f.limit
+	var subtree func(u int) int // node instances per instance of u, capped
+	subtree = func(u int) int {
+		s := 0
+		if !f.topo.units[u].isGroup() {
+			s = 1
+		}
+		for _, ch := range f.topo.units[u].children {
+			k := perParent[ch]
+			if k <= 0 {
+				continue
+			}
+			sub := subtree(ch)
+			if sub > limit/k {
+				return limit + 1
+			}
+			s = min(s+k*sub, limit+1)
+		}
+		return s
+	}
+	live := 0
+	for i := range f.insts {
+		if !f.insts[i].dead && !f.topo.units[f.insts[i].unit].isGroup() {
+			live++
+		}
+	}
+	sub := subtree(u)
+	if n > 0 && sub > (limit-live)/n {
+		return fmt.Errorf("the deployment would have more than %d node instances: %w (raise it with %s)", limit, ErrTooManyInstances, tosca.EnvMaxInstances)
+	}
+	return nil
 }
 
 // victims picks n instances to remove among have (instances of unit u
