@@ -81,7 +81,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		}
 		req.Scale, after = ch, apply
 	}
-	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart}
+	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 			return fmt.Errorf("execution %s: %w: another gantry process (pid %d) resumed it first (it is %s)", x.ID, ErrActiveExecution, x.PID, x.Status)
 		}
 		x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
-		x.CancelRequested, x.ForceCancel, x.PID, x.PIDStart = false, false, os.Getpid(), selfStart
+		x.CancelRequested, x.ForceCancel, x.PID, x.PIDStart, x.Host = false, false, os.Getpid(), selfStart, selfHost
 		return nil
 	})
 	if err != nil {
@@ -238,7 +238,7 @@ func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
 // that ran it is gone, it is marked failed (interrupted) or, if a cancel
 // was asked, cancelled.
 func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Execution, error) {
-	if !e.Status.Active() || processAlive(e.PID, e.PIDStart) {
+	if !e.Status.Active() || processAlive(e.PID, e.PIDStart, e.Host) {
 		return e, nil
 	}
 	m.mu.Lock()
@@ -264,7 +264,15 @@ func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Executio
 
 // processAlive reports whether the process that ran an execution still
 // runs: the pid exists and, where /proc tells, started when that one did.
-func processAlive(pid int, start uint64) bool {
+// A process of another machine (a store shared through etcd) counts as
+// alive: only its own machine can tell; one of this machine before its
+// last boot is gone.
+func processAlive(pid int, start uint64, host string) bool {
+	if host != "" && host != selfHost {
+		name, _, _ := strings.Cut(host, " ")
+		selfName, _, _ := strings.Cut(selfHost, " ")
+		return name != selfName
+	}
 	if pid <= 0 {
 		return false
 	}
@@ -283,6 +291,13 @@ func processAlive(pid int, start uint64) bool {
 
 // selfStart is this process's start time.
 var selfStart = processStart(os.Getpid())
+
+// selfHost names this machine and its current boot: "hostname boot-id".
+var selfHost = func() string {
+	name, _ := os.Hostname()
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(name + " " + strings.TrimSpace(string(boot)))
+}()
 
 // processStart reads a process's start time (clock ticks since boot) from
 // /proc/PID/stat; 0 when unknown.

@@ -167,6 +167,9 @@ type Execution struct {
 	// PIDStart is when that process started (Linux: clock ticks since
 	// boot), so that a pid reused by another process is not taken for it.
 	PIDStart uint64 `json:"pid_start,omitempty"`
+	// Host is the machine of that process ("hostname boot-id"): with a
+	// shared store (etcd) a pid says nothing on another machine.
+	Host string `json:"host,omitempty"`
 }
 
 // TaskStatus is the resume status of one task.

@@ -38,7 +38,7 @@ func NewFactory(io *IOStreams) *Factory {
 
 // RegisterGlobalFlags adds the flags every command shares.
 func (f *Factory) RegisterGlobalFlags(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&f.StorePath, "store", "", "state file (default $GANTRY_STORE, else ~/.gantry/gantry.db)")
+	cmd.PersistentFlags().StringVar(&f.StorePath, "store", "", "state: a bbolt file or etcd://HOST:PORT[,HOST:PORT...][/PREFIX][?ca=F&cert=F&key=F] (default $GANTRY_STORE, else ~/.gantry/gantry.db)")
 }
 
 // SetImportRules sets the import rules the Service resolves blueprint
