@@ -61,6 +61,12 @@ type Config struct {
 	// CancelPollInterval is how often State.CancelRequested is polled
 	// (default 250 ms; negative disables polling).
 	CancelPollInterval time.Duration
+	// MaxOutputLines and MaxOutputBytes bound the log lines one operation
+	// attempt turns into events (defaults DefaultMaxOutputLines and
+	// DefaultMaxOutputBytes; negative: unbounded). Past either bound lines
+	// are dropped, and one warning event says how many.
+	MaxOutputLines int
+	MaxOutputBytes int
 	// OnEvent, when set, sees every event (already redacted) as it is
 	// produced, before it is written; it must be fast. The CLI uses it
 	// for live progress.
@@ -77,6 +83,12 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.FlushItems <= 0 {
 		out.FlushItems = DefaultFlushItems
+	}
+	if out.MaxOutputLines == 0 {
+		out.MaxOutputLines = DefaultMaxOutputLines
+	}
+	if out.MaxOutputBytes == 0 {
+		out.MaxOutputBytes = DefaultMaxOutputBytes
 	}
 	if out.CancelPollInterval == 0 {
 		out.CancelPollInterval = DefaultCancelPollInterval

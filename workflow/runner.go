@@ -126,10 +126,15 @@ func (r *run) invoke(t *Task, attempt, maxRetries int) (ret any, err error) {
 			err = plugins.NonRecoverable(fmt.Errorf("plugin %s panicked: %v", t.op.Plugin, p))
 		}
 	}()
-	oc, err := r.opContext(t, attempt, maxRetries)
+	oc, out, err := r.opContext(t, attempt, maxRetries)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if e, ok := out.truncated(r.taskEvent(t, EventLog, attempt, "")); ok {
+			r.rec.event(e)
+		}
+	}()
 	pl, err := r.cfg.Plugins.Lookup(t.op.Plugin)
 	if err != nil {
 		return nil, plugins.NonRecoverable(err)
@@ -144,7 +149,7 @@ func (r *run) invoke(t *Task, attempt, maxRetries int) (ret any, err error) {
 	return pl.Run(ctx, oc)
 }
 
-func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, error) {
+func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *outputCap, error) {
 	src := r.topo.instances[t.InstanceID]
 	srcNode := r.topo.nodes[src.NodeID]
 	oc := &plugins.Context{
@@ -168,7 +173,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 	if t.Side != SideNone {
 		tgt, ok := r.topo.instances[t.TargetInstanceID]
 		if !ok {
-			return nil, plugins.NonRecoverable(fmt.Errorf("relationship target %s of %s is not in the deployment", t.TargetInstanceID, src.ID))
+			return nil, nil, plugins.NonRecoverable(fmt.Errorf("relationship target %s of %s is not in the deployment", t.TargetInstanceID, src.ID))
 		}
 		oc.Relationship = r.topo.relTmpl[src][t.RelIndex]
 		oc.Source = &plugins.Endpoint{Node: srcNode, Instance: src, Runtime: oc.Runtime}
@@ -179,7 +184,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 		scope = EvalScope{Source: src.ID, Target: tgt.ID, Resolver: resolver{r}}
 	}
 	if err := r.evalEndpoints(oc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if in := r.insts.get(oc.Instance.ID); in != nil {
 		in.mu.Lock()
@@ -196,22 +201,26 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, err
 	if t.op.HasIntrinsicFunctions || len(t.Kwargs) > 0 {
 		v, err := r.cfg.Evaluate(r.forceCtx, r.req.Plan, inputs, scope)
 		if err != nil {
-			return nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: %w", t.Operation, err))
+			return nil, nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: %w", t.Operation, err))
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: evaluator returned %T, not a mapping", t.Operation, v))
+			return nil, nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: evaluator returned %T, not a mapping", t.Operation, v))
 		}
 		inputs = m
 	}
 	oc.Inputs = inputs
 	ev := r.taskEvent(t, EventLog, attempt, "")
+	out := &outputCap{maxLines: r.cfg.MaxOutputLines, maxBytes: r.cfg.MaxOutputBytes}
 	oc.Logger = plugins.LoggerFunc(func(level plugins.Level, msg string) {
+		if !out.admit(msg) {
+			return
+		}
 		e := ev
 		e.Level, e.Message = string(level), msg
 		r.rec.event(e)
 	})
-	return oc, nil
+	return oc, out, nil
 }
 
 // secret looks a secret up and remembers its value for redaction.
