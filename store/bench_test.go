@@ -196,3 +196,35 @@ func BenchmarkListNodeInstances(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEventBytes: the file bytes per stored event for a chatty script
+// (200,000 two-byte log lines, appended 1,000 per batch as the engine
+// flushes them), and OpenBolt's cost (verification) on the result.
+//
+//	go test -run '^$' -bench EventBytes -benchtime 1x ./store/
+func BenchmarkEventBytes(b *testing.B) {
+	ctx := context.Background()
+	const lines, batch = 200_000, 1000
+	for b.Loop() {
+		s := benchStore(b, 1, store.Options{NoSync: true, EventsPerExecution: -1})
+		before, err := os.Stat(s.Path())
+		require.NoError(b, err)
+		for i := 0; i < lines; i += batch {
+			evs := make([]*store.Event, batch)
+			for j := range evs {
+				evs[j] = &store.Event{Type: "log", Level: "info", NodeID: "web", NodeInstanceID: "web_a1b2c3",
+					Operation: "cloudify.interfaces.lifecycle.create", TaskID: "t-000042", Message: "ok"}
+			}
+			require.NoError(b, s.AppendEvents(ctx, "e", evs))
+		}
+		after, err := os.Stat(s.Path())
+		require.NoError(b, err)
+		b.ReportMetric(float64(after.Size()-before.Size())/lines, "file-bytes/event")
+		b.ReportMetric(float64(after.Size())/(1<<20), "file-MiB")
+		start := time.Now()
+		s2, err := store.OpenBolt(s.Path(), store.Options{NoSync: true, AutoCompactFree: -1})
+		require.NoError(b, err)
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "open-ms")
+		require.NoError(b, s2.Close())
+	}
+}

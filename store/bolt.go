@@ -28,6 +28,17 @@ type Options struct {
 	// MaxYield bounds how long this process waits, before reopening the
 	// file, for other processes that are waiting for it. Default 50ms.
 	MaxYield time.Duration
+	// EventsPerExecution keeps at most this many events per execution,
+	// the newest: appending more deletes the oldest. Default
+	// DefaultEventsPerExecution; negative: no limit.
+	EventsPerExecution int
+	// EventsMaxAge: OpenBolt deletes events older than this. Default
+	// DefaultEventsMaxAge; negative: events are kept forever.
+	EventsMaxAge time.Duration
+	// AutoCompactFree: OpenBolt compacts the file when more than this
+	// fraction of it is free and it is at least AutoCompactMinBytes.
+	// Default DefaultAutoCompactFree; negative: never.
+	AutoCompactFree float64
 	// NoSync skips fsync on commit. Commits then survive a crash of the
 	// process (kill -9) but not of the machine. For tests and benchmarks.
 	NoSync bool
@@ -45,6 +56,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxYield <= 0 {
 		o.MaxYield = 50 * time.Millisecond
+	}
+	if o.EventsPerExecution == 0 {
+		o.EventsPerExecution = DefaultEventsPerExecution
+	}
+	if o.EventsMaxAge == 0 {
+		o.EventsMaxAge = DefaultEventsMaxAge
+	}
+	if o.AutoCompactFree == 0 {
+		o.AutoCompactFree = DefaultAutoCompactFree
 	}
 	return o
 }
@@ -65,6 +85,9 @@ type BoltStore struct {
 	refs     int      // users of db
 	holds    int      // active Hold calls
 	openedAt time.Time
+	// exclusive: the handle is reserved for one caller (Compact), which
+	// replaces the file: nobody joins it.
+	exclusive bool
 	// openGen counts failed open attempts and openErr is the last failure:
 	// goroutines that waited for an attempt share its failure rather than
 	// each waiting a full LockTimeout in turn.
@@ -116,7 +139,10 @@ func OpenBolt(path string, opts Options) (*BoltStore, error) {
 		if err := verified(abs); err != nil {
 			return err
 		}
-		return db.Update(initSchema)
+		if err := db.Update(s.openMaintenance); err != nil {
+			return err
+		}
+		return s.autoCompact(db)
 	})
 	if err != nil {
 		s.waiters.close()
@@ -181,10 +207,15 @@ func (s *BoltStore) do(ctx context.Context, write bool, fn func(*bolt.Tx) error)
 // in bbolt on a damaged file becomes ErrDamaged, and the store refuses
 // every operation after that.
 func (s *BoltStore) withDB(ctx context.Context, fn func(*bolt.DB) error) error {
+	return s.withDBMode(ctx, false, fn)
+}
+
+// withDBMode is withDB, on a handle of its own if exclusive.
+func (s *BoltStore) withDBMode(ctx context.Context, exclusive bool, fn func(*bolt.DB) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	db, err := s.acquire(ctx)
+	db, err := s.acquireMode(ctx, exclusive)
 	if err != nil {
 		return err
 	}
@@ -209,6 +240,12 @@ func (s *BoltStore) noteDamage(err error) {
 // acquire returns an open handle, joining the current one when it is
 // young enough (or held), else waiting for it to close and opening anew.
 func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
+	return s.acquireMode(ctx, false)
+}
+
+// acquireMode is acquire; exclusive waits until no handle is open and
+// keeps everyone else from joining the new one until it is released.
+func (s *BoltStore) acquireMode(ctx context.Context, exclusive bool) (*bolt.DB, error) {
 	s.mu.Lock()
 	gen := s.openGen
 	for {
@@ -226,7 +263,7 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 			s.mu.Unlock()
 			return nil, err
 		}
-		if s.db != nil && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare) {
+		if !exclusive && s.db != nil && !s.exclusive && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare) {
 			s.refs++
 			db := s.db
 			s.mu.Unlock()
@@ -237,7 +274,7 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 		}
 		s.cond.Wait()
 	}
-	s.opening = true
+	s.opening, s.exclusive = true, exclusive
 	s.mu.Unlock()
 
 	db, err := s.open(ctx)
@@ -247,6 +284,7 @@ func (s *BoltStore) acquire(ctx context.Context) (*bolt.DB, error) {
 	s.opening = false
 	s.cond.Broadcast()
 	if err != nil {
+		s.exclusive = false
 		s.openGen++
 		s.openErr = err
 		var fd *fileDamaged
@@ -270,7 +308,7 @@ func (s *BoltStore) release(db *bolt.DB) {
 	// Closed under the lock: a new handle must not be opened (and block on
 	// our own flock) before this one is closed.
 	_ = db.Close()
-	s.db = nil
+	s.db, s.exclusive = nil, false
 	s.cond.Broadcast()
 }
 

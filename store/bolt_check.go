@@ -314,10 +314,11 @@ func (c *checker) checkExecutions(deps, execs *bolt.Bucket) {
 				c.addf("event key %x of execution %q: not a sequence number", k, exec)
 			case json.Unmarshal(v, &ev) != nil:
 				c.addf("event %d of execution %q: undecodable", binary.BigEndian.Uint64(k), exec)
-			case ev.Seq != binary.BigEndian.Uint64(k) || ev.ExecutionID != string(exec):
+			case (ev.Seq != 0 && ev.Seq != binary.BigEndian.Uint64(k)) || (ev.ExecutionID != "" && ev.ExecutionID != string(exec)):
+				// Records of earlier versions carry seq and execution.
 				c.addf("event %d of execution %q: record says seq %d, execution %q", binary.BigEndian.Uint64(k), exec, ev.Seq, ev.ExecutionID)
-			case ev.Seq > b.Sequence():
-				c.addf("event %d of execution %q: beyond the bucket's sequence %d", ev.Seq, exec, b.Sequence())
+			case binary.BigEndian.Uint64(k) > b.Sequence():
+				c.addf("event %d of execution %q: beyond the bucket's sequence %d", binary.BigEndian.Uint64(k), exec, b.Sequence())
 			}
 			return nil
 		})

@@ -153,6 +153,9 @@ func scanSeq[T any](b *bolt.Bucket, kind string, afterSeq uint64, limit int) ([]
 		if err := decodeJSON(b, kind, k, val, rec); err != nil {
 			return nil, err
 		}
+		if r, ok := any(rec).(interface{ setSeq(uint64) }); ok {
+			r.setSeq(binary.BigEndian.Uint64(k))
+		}
 		out = append(out, rec)
 	}
 	return out, nil

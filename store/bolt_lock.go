@@ -45,6 +45,12 @@ func (s *BoltStore) open(ctx context.Context) (*bolt.DB, error) {
 			db, err = bolt.Open(s.path, 0o600, bopts)
 			return err
 		})
+		if err == nil && !sameFile(opened, s.path) {
+			// Compacted by another process while we waited for the lock:
+			// this is the old file. Open the new one.
+			_ = db.Close()
+			continue
+		}
 		if err == nil {
 			return db, nil
 		}
@@ -142,4 +148,11 @@ func (w *waitersFile) close() {
 		_ = w.f.Close()
 		w.f = nil
 	}
+}
+
+// sameFile reports whether f is (still) the file at path.
+func sameFile(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 != nil || err2 != nil || os.SameFile(a, b)
 }

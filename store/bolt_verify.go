@@ -7,6 +7,8 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"runtime/debug"
+	"syscall"
 )
 
 // The bbolt file format (go.etcd.io/bbolt v1.4, format version 2), as far
@@ -101,13 +103,29 @@ func verifyFile(path string) ([]string, error) {
 		return nil, err
 	}
 	v := &verifier{f: f, size: fi.Size()}
-	v.run()
+	// The pages are read through a read-only memory map (the walk touches
+	// each page once, in tree order): bounds-checked slices, and a fault
+	// (the file shrank meanwhile) is a recovered panic.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	v.run(func(n int64) ([]byte, error) {
+		data, err := syscall.Mmap(int(f.Fd()), 0, int(n), syscall.PROT_READ, syscall.MAP_SHARED|syscall.MAP_POPULATE)
+		if err != nil {
+			return nil, err
+		}
+		v.unmap = func() { _ = syscall.Munmap(data) }
+		return data, nil
+	})
+	if v.unmap != nil {
+		v.unmap()
+	}
 	return v.problems, nil
 }
 
 type verifier struct {
 	f        io.ReaderAt
 	size     int64
+	data     []byte // pages [0, hwm)
+	unmap    func()
 	meta     *boltMeta
 	psz      uint64
 	reached  []uint64 // bitset of pages reached from the root or the freelist
@@ -126,7 +144,7 @@ func (v *verifier) full() bool { return len(v.problems) >= maxProblems }
 func bitGet(set []uint64, i uint64) bool { return set[i/64]&(1<<(i%64)) != 0 }
 func bitSet(set []uint64, i uint64)      { set[i/64] |= 1 << (i % 64) }
 
-func (v *verifier) run() {
+func (v *verifier) run(mapPages func(n int64) ([]byte, error)) {
 	defer func() {
 		// The reads are bounds-checked; a slip in this code must still end
 		// as "damaged", never as a crash.
@@ -146,6 +164,12 @@ func (v *verifier) run() {
 		v.addf("the file is %d bytes, shorter than the %d pages of %d bytes its header records (truncated?)", v.size, m.hwm, v.psz)
 		return
 	}
+	data, err := mapPages(int64(m.hwm * v.psz))
+	if err != nil {
+		v.addf("cannot map the file: %v", err)
+		return
+	}
+	v.data = data
 	words := (m.hwm + 63) / 64
 	v.reached, v.free = make([]uint64, words), make([]uint64, words)
 	bitSet(v.reached, 0)
@@ -221,11 +245,7 @@ func (v *verifier) page(id uint64, want uint16, what string) []byte {
 		v.addf("%s: page %d is outside the file's %d pages", what, id, v.meta.hwm)
 		return nil
 	}
-	hdr := make([]byte, pageHeaderSize)
-	if _, err := v.f.ReadAt(hdr, int64(id*v.psz)); err != nil {
-		v.addf("%s: page %d: unreadable: %v", what, id, err)
-		return nil
-	}
+	hdr := v.data[id*v.psz:]
 	pid, flags, overflow := endian.Uint64(hdr), endian.Uint16(hdr[8:]), uint64(endian.Uint32(hdr[12:]))
 	switch {
 	case pid != id:
@@ -249,12 +269,7 @@ func (v *verifier) page(id uint64, want uint16, what string) []byte {
 		}
 		bitSet(v.reached, p)
 	}
-	buf := make([]byte, (overflow+1)*v.psz)
-	if _, err := v.f.ReadAt(buf, int64(id*v.psz)); err != nil {
-		v.addf("%s: page %d: unreadable: %v", what, id, err)
-		return nil
-	}
-	return buf
+	return v.data[id*v.psz : (id+1+overflow)*v.psz]
 }
 
 func (v *verifier) readFreelist(id uint64) {
@@ -301,11 +316,24 @@ func (v *verifier) walk(id uint64, lo, hi []byte, depth int) {
 	if buf == nil {
 		return
 	}
-	v.node(buf, fmt.Sprintf("page %d", id), lo, hi, depth)
+	v.node(buf, pageName(id), lo, hi, depth)
 }
 
+// pageName names a page in a problem.
+type pageName uint64
+
+func (p pageName) String() string { return fmt.Sprintf("page %d", uint64(p)) }
+
+// inlineName names a bucket's inline page in a problem.
+type inlineName struct {
+	in  fmt.Stringer
+	key []byte
+}
+
+func (b inlineName) String() string { return fmt.Sprintf("%s: bucket %q", b.in, b.key) }
+
 // node checks one branch or leaf node (a page, or a bucket's inline page).
-func (v *verifier) node(buf []byte, where string, lo, hi []byte, depth int) {
+func (v *verifier) node(buf []byte, where fmt.Stringer, lo, hi []byte, depth int) {
 	flags, count := endian.Uint16(buf[8:]), int(endian.Uint16(buf[10:]))
 	if flags != pageBranch && flags != pageLeaf {
 		v.addf("%s: type %#x is neither branch nor leaf", where, flags)
@@ -351,7 +379,7 @@ func (v *verifier) node(buf []byte, where string, lo, hi []byte, depth int) {
 			}
 			v.walk(endian.Uint64(el[8:]), k, next, depth+1)
 		} else if endian.Uint32(el)&leafIsBucket != 0 {
-			v.bucket(buf[start+ksize:start+ksize+vsize], fmt.Sprintf("%s: bucket %q", where, k), depth)
+			v.bucket(buf[start+ksize:start+ksize+vsize], where, k, depth)
 		}
 		if v.full() {
 			return
@@ -360,7 +388,8 @@ func (v *verifier) node(buf []byte, where string, lo, hi []byte, depth int) {
 }
 
 // bucket checks a bucket's header and its tree (or its inline page).
-func (v *verifier) bucket(val []byte, where string, depth int) {
+func (v *verifier) bucket(val []byte, in fmt.Stringer, name []byte, depth int) {
+	where := inlineName{in, name}
 	if len(val) < bucketHeaderLen {
 		v.addf("%s: header too short", where)
 		return
@@ -379,5 +408,5 @@ func (v *verifier) bucket(val []byte, where string, depth int) {
 		v.addf("%s: inline page is not a leaf", where)
 		return
 	}
-	v.node(inline, where+" (inline)", nil, nil, depth+1)
+	v.node(inline, where, nil, nil, depth+1)
 }
