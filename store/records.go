@@ -277,10 +277,8 @@ func checkID(kind, id string) error {
 	case !utf8.ValidString(id):
 		return fmt.Errorf("%s id %q is not valid UTF-8: %w", kind, id, ErrInvalid)
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] == 0 {
-			return fmt.Errorf("%s id %q contains a NUL byte: %w", kind, id, ErrInvalid)
-		}
+	if r, bad := tosca.ControlChar(id); bad {
+		return fmt.Errorf("%s id %q holds the control character %U: %w", kind, id, r, ErrInvalid)
 	}
 	return nil
 }

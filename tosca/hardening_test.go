@@ -165,3 +165,23 @@ func TestInstanceLimitIsAValidationProblem(t *testing.T) {
 	_, probs = Parse(path, Options{})
 	assert.Empty(t, probs)
 }
+
+// Names with control characters (a newline, an escape sequence) are
+// refused where they are written.
+func TestNamesRefuseControlCharacters(t *testing.T) {
+	path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + "node_templates:\n  ok: {type: cloudify.nodes.Root}\n  \"a\\nb\": {type: cloudify.nodes.Root}\n  \"\\e[31mred\": {type: cloudify.nodes.Root}\ngroups:\n  \"g\\tx\": {members: [ok]}\n"})
+	_, probs := Parse(path, Options{})
+	require.Len(t, probs, 3, "%v", probs)
+	for i, line := range []int{6, 7, 9} {
+		assert.Equal(t, CodeNameInvalid, probs[i].Code)
+		assert.Equal(t, line, probs[i].Line)
+	}
+	assert.Contains(t, probs[0].Message, `node_templates name "a\nb" holds the control character U+000A`)
+	assert.Contains(t, probs[1].Message, "U+001B")
+	for _, s := range []string{"a\x00", "\u0085", "\u2028", "\x7f"} {
+		_, bad := ControlChar(s)
+		assert.True(t, bad, "%q", s)
+	}
+	_, bad := ControlChar("web-1_é.x")
+	assert.False(t, bad)
+}

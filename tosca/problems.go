@@ -158,5 +158,6 @@ const (
 	CodeFuncProperty      = "function-unknown-property"
 	CodeFuncCycle         = "function-cycle"
 	CodeFuncEval          = "function-evaluation"
+	CodeNameInvalid       = "name-invalid"
 	CodeInternal          = "internal-error"
 )

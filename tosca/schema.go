@@ -141,6 +141,25 @@ func (p *parser) entries(sec *ynode, what string, f func(name string, key, val *
 		return
 	}
 	for i, k := range sec.keys {
-		f(k.keyStr(), k, sec.vals[i])
+		name := k.keyStr()
+		if r, bad := ControlChar(name); bad {
+			p.add(k.pos, CodeNameInvalid, fmt.Sprintf("%s name %q holds the control character %U", what, name, r),
+				"names and ids are printed in terminals and logs: use letters, digits, '-', '_' and '.'")
+			continue
+		}
+		f(name, k, sec.vals[i])
 	}
+}
+
+// ControlChar finds the first control character of s: C0 and C1 controls,
+// DEL, and the Unicode line and paragraph separators. Names in a blueprint
+// and every id Gantry stores refuse them (a newline or an escape sequence
+// in an id rewrites what a terminal or a log shows).
+func ControlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 {
+			return r, true
+		}
+	}
+	return 0, false
 }

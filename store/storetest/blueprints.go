@@ -139,7 +139,7 @@ func testBlueprintArchiveRefused(t *testing.T, s store.Store) {
 
 func testInvalidIDs(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	for _, id := range []string{"", "a\x00b", string([]byte{0xff, 0xfe}), string(bytes.Repeat([]byte("a"), 4096))} {
+	for _, id := range []string{"", "a\x00b", "a\nb", "\x1b[31mred", "tab\there", "del\x7f", "c1\u0085", "ls\u2028", string([]byte{0xff, 0xfe}), string(bytes.Repeat([]byte("a"), 4096))} {
 		assert.ErrorIs(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: id, MainFile: "m.yaml"}, archive(t)), store.ErrInvalid)
 		_, err := s.GetDeployment(ctx, id)
 		assert.ErrorIs(t, err, store.ErrInvalid)
