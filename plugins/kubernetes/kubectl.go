@@ -29,13 +29,23 @@ type kubectl struct {
 // run executes `kubectl ARGS...` with stdin and returns stdout.
 func (k *kubectl) run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
 	full := append([]string{k.binary}, args...)
-	pause := k.pause
-	for attempt := 1; ; attempt++ {
+	return k.retry(ctx, strings.Join(args, " "), func(ctx context.Context) (ssh.Result, error) {
 		cmd := ssh.Command{Args: full, Timeout: time.Until(k.deadline)}
 		if stdin != nil {
 			cmd.Stdin = bytes.NewReader(stdin)
 		}
-		res, err := k.pool.Run(ctx, k.target, cmd)
+		return k.pool.Run(ctx, k.target, cmd)
+	})
+}
+
+// retry runs attempt until it succeeds, fails for good, or the deadline
+// comes. When the deadline ends the loop, the error names the last failed
+// attempt's cause (not only the timeout that stopped a later one).
+func (k *kubectl) retry(ctx context.Context, what string, attempt func(context.Context) (ssh.Result, error)) ([]byte, error) {
+	pause := k.pause
+	last := "" // the previous attempt's failure
+	for n := 1; ; n++ {
+		res, err := attempt(ctx)
 		if err == nil {
 			return res.Stdout, nil
 		}
@@ -43,19 +53,25 @@ func (k *kubectl) run(ctx context.Context, stdin []byte, args ...string) ([]byte
 			// A command gets what is left of the operation's timeout, so
 			// this is the operation timing out (as in the readiness wait,
 			// and recoverable like it: a retried operation gets a new one).
-			return nil, fmt.Errorf("kubectl %s on %s: the operation's timeout ran out while it ran: %w", strings.Join(args, " "), k.target, err)
+			if last != "" {
+				return nil, fmt.Errorf("kubectl %s on %s: still failing after %d attempt(s) when the operation's timeout ran out: %s (attempt %d was stopped: %w)",
+					what, k.target, n-1, last, n, err)
+			}
+			return nil, fmt.Errorf("kubectl %s on %s: the operation's timeout ran out while it ran: %w", what, k.target, err)
 		}
 		transient, msg := classify(err, res.Stderr)
 		if !transient {
-			return nil, plugins.NonRecoverable(fmt.Errorf("kubectl %s on %s: %s", strings.Join(args, " "), k.target, msg))
+			return nil, plugins.NonRecoverable(fmt.Errorf("kubectl %s on %s: %s", what, k.target, msg))
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		last = msg
 		if time.Now().Add(pause).After(k.deadline) {
-			return nil, fmt.Errorf("kubectl %s on %s: still failing after %d attempt(s): %s", strings.Join(args, " "), k.target, attempt, msg)
+			return nil, fmt.Errorf("kubectl %s on %s: still failing after %d attempt(s): %s", what, k.target, n, msg)
 		}
-		k.op.Log(plugins.LevelWarn, "kubectl %s: %s; retrying in %s", args[0], msg, pause)
+		verb, _, _ := strings.Cut(what, " ")
+		k.op.Log(plugins.LevelWarn, "kubectl %s: %s; retrying in %s", verb, msg, pause)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
