@@ -76,11 +76,32 @@ free_port() {
 
 pidfile() { echo "$D/pids/$1.pid"; }
 
-# pid_running PID succeeds when PID exists and is not a zombie waiting to be reaped.
+# pid_running PID succeeds while PID has not fully exited: it exists and is not a zombie
+# waiting to be reaped. The main thread of a multi-threaded process (kube-apiserver, etcd)
+# shows as a zombie while its other threads are still exiting and holding ports and files:
+# that still counts as running.
 pid_running() {
-  local state
+  local state tasks
   state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
+  [ -n "$state" ] || return 1
+  [ "$state" != Z ] && return 0
+  tasks=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+  [ "$tasks" -gt 1 ]
+}
+
+# group_running PGID succeeds while a process of group PGID has not fully exited.
+group_running() {
+  local want=$1 f line pid pgrp
+  # Fast path: no member at all (not even an unreaped zombie).
+  kill -0 -- "-$want" 2>/dev/null || return 1
+  for f in /proc/[0-9]*/stat; do
+    { read -r line <"$f"; } 2>/dev/null || continue
+    pid=${line%% *}
+    # After "(comm) ": state ppid pgrp ...
+    read -r _ _ pgrp _ <<<"${line##*) }"
+    if [ "$pgrp" = "$want" ] && pid_running "$pid"; then return 0; fi
+  done
+  return 1
 }
 
 # proc_alive NAME succeeds when NAME's recorded pid is alive and is still our process
@@ -139,6 +160,17 @@ stop_procs() {
     kill -KILL "$pid" 2>/dev/null || true
     # Started with setsid: the process group id is the component's pid.
     kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  # SIGKILL is asynchronous: return only once every process has fully exited (its ports
+  # and files released), so that a restart or the next up.sh never finds them busy.
+  for i in $(seq 1 100); do
+    left=0
+    for pid in "${pids[@]}"; do
+      if pid_running "$pid" || group_running "$pid"; then left=1; fi
+    done
+    [ "$left" = 0 ] && break
+    [ "$i" -eq 100 ] && log "WARNING: processes of ${pids[*]} still exiting 10 s after SIGKILL"
+    sleep 0.1
   done
   for name in "$@"; do rm -f "$(pidfile "$name")"; done
 }
