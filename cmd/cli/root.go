@@ -15,7 +15,9 @@ import (
 	"github.com/gantryhq/gantry/cmd/cli/nodeinstances"
 	"github.com/gantryhq/gantry/cmd/cli/profiles"
 	"github.com/gantryhq/gantry/cmd/cli/secrets"
+	"github.com/gantryhq/gantry/cmd/cli/server"
 	"github.com/gantryhq/gantry/cmd/cli/shortcuts"
+	"github.com/gantryhq/gantry/cmd/cli/tokens"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -49,7 +51,7 @@ Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
 	root.SetVersionTemplate("gantry version {{.Version}}\n{{gantryWhere}}")
 	root.AddCommand(blueprints.NewCmd(f), deployments.NewCmd(f), executions.NewCmd(f), events.NewCmd(f),
 		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newStatusCmd(f), newCtxCmd())
-	root.AddCommand(profiles.NewCmd(f), newServerCmd(f))
+	root.AddCommand(profiles.NewCmd(f), server.NewCmd(f, tokens.NewCmds(f)...))
 	return root
 }
 

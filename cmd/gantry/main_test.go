@@ -68,6 +68,10 @@ var localMode = scriptMode{name: "local", setup: func(env *testscript.Env) error
 	return nil
 }}
 
+// scriptFiles are the variables the scripts' operations write through
+// ($LOG: the operations they ran) or test ($STARTED, $BROKEN), in $WORK.
+var scriptFiles = map[string]string{"LOG": "ops.log", "STARTED": "started", "BROKEN": "broken"}
+
 // runScripts runs every script, with a home of its own, in one mode.
 func runScripts(t *testing.T, mode scriptMode) {
 	testscript.Run(t, testscript.Params{
@@ -75,6 +79,12 @@ func runScripts(t *testing.T, mode scriptMode) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			// Operations run where gantry runs (in remote mode, the
+			// server), so what the scripts' operations read comes from
+			// here, not from the scripts' own env lines.
+			for name, file := range scriptFiles {
+				env.Setenv(name, filepath.Join(env.WorkDir, file))
+			}
 			return mode.setup(env)
 		},
 		Condition: func(cond string) (bool, error) {

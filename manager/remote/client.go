@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -41,11 +39,12 @@ type Config struct {
 	URL string
 	// Token is the bearer token (from a file or GANTRY_TOKEN, never a flag).
 	Token string
-	// CAFile is a PEM bundle of CAs to trust besides the system's.
-	CAFile string
+	// TLS configures https (e.g. a private CA's pool in RootCAs); nil:
+	// the system's roots.
+	TLS *tls.Config
 	// Profile names the CLI profile in use (Info).
 	Profile string
-	// HTTPClient overrides the transport (tests); CAFile is then ignored.
+	// HTTPClient overrides the transport (tests); TLS is then ignored.
 	HTTPClient *http.Client
 }
 
@@ -73,19 +72,8 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		if cfg.CAFile != "" {
-			pem, err := os.ReadFile(cfg.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("server CA: %w", err)
-			}
-			pool, err := x509.SystemCertPool()
-			if err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("server CA %s: no PEM certificate: %w", cfg.CAFile, api.ErrInvalid)
-			}
-			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		if cfg.TLS != nil {
+			tr.TLSClientConfig = cfg.TLS.Clone()
 		}
 		hc = &http.Client{Transport: tr}
 	}

@@ -17,7 +17,8 @@ import (
 
 // Factory gives commands lazy access to the Service, with the global flags
 // applied. Commands get it from the root. Only the Factory knows which
-// implementation serves: the in-process manager over the local store.
+// implementation serves: the in-process manager over the local store, or
+// the client of a server (remote.go).
 type Factory struct {
 	IO *IOStreams
 	// StorePath is --store (default $GANTRY_STORE or ~/.gantry/gantry.db).
@@ -50,6 +51,28 @@ func (f *Factory) Service() (api.Service, error) {
 	if f.svc != nil {
 		return f.svc, nil
 	}
+	t, err := f.target()
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
+		if f.svc, err = remoteService(t); err != nil {
+			return nil, err
+		}
+		return f.svc, nil
+	}
+	m, err := f.Local()
+	if err != nil {
+		return nil, err
+	}
+	f.svc = m
+	return m, nil
+}
+
+// Local opens the in-process manager over the store (--store), whatever
+// server a profile or GANTRY_URL names: for `gantry server`, which serves
+// that store. The caller closes it unless it became the Service.
+func (f *Factory) Local() (*manager.Manager, error) {
 	exe, _ := os.Executable()
 	m, err := manager.OpenLocal(f.StorePath, manager.Config{
 		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
@@ -57,13 +80,15 @@ func (f *Factory) Service() (api.Service, error) {
 	if err != nil {
 		return nil, StoreError(err)
 	}
-	f.svc = m
 	return m, nil
 }
 
 // Describe tells which Service the commands would use, without connecting
 // (for --version): mode and store.
 func (f *Factory) Describe() api.Info {
+	if t, err := f.target(); err == nil && t != nil {
+		return f.describeRemote(t)
+	}
 	path := f.StorePath
 	if path == "" {
 		path, _ = manager.DefaultStorePath()
