@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/store/storetest"
 )
 
 // benchStore returns a store holding one deployment "d" with n instances of
@@ -227,4 +228,13 @@ func BenchmarkEventBytes(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "open-ms")
 		require.NoError(b, s2.Close())
 	}
+}
+
+// BenchmarkFlush1000: the engine's largest flush (1,000 items) in one
+// Batch; store/etcd runs the same body (storetest.BenchmarkFlush).
+func BenchmarkFlush1000(b *testing.B) {
+	s, err := store.OpenBolt(filepath.Join(b.TempDir(), "gantry.db"), store.Options{})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = s.Close() })
+	storetest.BenchmarkFlush(b, s)
 }

@@ -17,7 +17,7 @@ import (
 type NewFunc func(t *testing.T) store.Store
 
 // blueprintDir writes a small blueprint folder and returns its path.
-func blueprintDir(t *testing.T) string {
+func blueprintDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]struct {
@@ -37,7 +37,7 @@ func blueprintDir(t *testing.T) string {
 }
 
 // archive returns the archive of a small blueprint folder.
-func archive(t *testing.T) []byte {
+func archive(t testing.TB) []byte {
 	t.Helper()
 	data, err := store.ArchiveDir(blueprintDir(t), 0)
 	require.NoError(t, err)
@@ -73,7 +73,7 @@ func plan(n int) *tosca.Plan {
 }
 
 // seed creates blueprint "bp" and deployment dep with n web instances.
-func seed(t *testing.T, s store.Store, dep string, n int) {
+func seed(t testing.TB, s store.Store, dep string, n int) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.GetBlueprint(ctx, "bp"); err != nil {
@@ -84,7 +84,7 @@ func seed(t *testing.T, s store.Store, dep string, n int) {
 }
 
 // execution creates an execution of workflow on dep.
-func execution(t *testing.T, s store.Store, id, dep string) *store.Execution {
+func execution(t testing.TB, s store.Store, id, dep string) *store.Execution {
 	t.Helper()
 	e := &store.Execution{ID: id, DeploymentID: dep, WorkflowID: "install", Parameters: map[string]any{"x": 1}}
 	require.NoError(t, s.CreateExecution(context.Background(), e))
@@ -92,7 +92,7 @@ func execution(t *testing.T, s store.Store, id, dep string) *store.Execution {
 }
 
 // requireClean asserts that the store passes its consistency check.
-func requireClean(t *testing.T, s store.Store) {
+func requireClean(t testing.TB, s store.Store) {
 	t.Helper()
 	problems, err := s.Check(context.Background())
 	require.NoError(t, err)

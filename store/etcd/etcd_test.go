@@ -1,0 +1,322 @@
+package etcdstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/store/storetest"
+	"github.com/gantryhq/gantry/testenv"
+	"github.com/gantryhq/gantry/tosca"
+)
+
+// One real 3-member cluster (etcd's default limits: 128 operations per
+// transaction, 1.5 MiB per request) serves every test of the package,
+// each under its own prefix.
+var (
+	cluster  *testenv.EtcdCluster
+	prefixes atomic.Int64
+)
+
+func TestEtcd(t *testing.T) {
+	cluster = testenv.StartEtcdCluster(t, 3)
+	t.Run("Contract", func(t *testing.T) {
+		// The whole store contract suite, through store.Open and a URL.
+		storetest.Run(t, func(t *testing.T) store.Store {
+			s, err := store.Open(context.Background(), cluster.URL(fmt.Sprintf("contract-%d", prefixes.Add(1))), store.Options{})
+			require.NoError(t, err)
+			require.IsType(t, &Store{}, s)
+			return s
+		})
+	})
+	t.Run("BigBatchIsOrderedTransactions", testBigBatch)
+	t.Run("BigDeployment", testBigDeployment)
+	t.Run("BigArchive", testBigArchive)
+	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
+	t.Run("LeftoversOfADeadCreate", testLeftovers)
+	t.Run("SchemaNewer", testSchemaNewer)
+}
+
+func open(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenURL(context.Background(), cluster.URL(fmt.Sprintf("t-%d", prefixes.Add(1))), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func rev(t *testing.T, s *Store) int64 {
+	t.Helper()
+	resp, err := s.cli.Get(context.Background(), s.k.schema())
+	require.NoError(t, err)
+	return resp.Header.Revision
+}
+
+func plan(n int) *tosca.Plan {
+	p := &tosca.Plan{Nodes: []*tosca.Node{{ID: "web", Name: "web", Type: tosca.TypeRoot}}}
+	for i := range n {
+		id := fmt.Sprintf("web_%05d", i)
+		p.NodeInstances = append(p.NodeInstances, &tosca.NodeInstance{ID: id, Name: id, NodeID: "web"})
+	}
+	return p
+}
+
+func seed(t *testing.T, s *Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
+	data, err := store.ArchiveDir(dir, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "bp", MainFile: "blueprint.yaml"}, data))
+	require.NoError(t, s.CreateDeployment(ctx, &store.Deployment{ID: "d", BlueprintID: "bp", Plan: plan(n)}))
+	require.NoError(t, s.CreateExecution(ctx, &store.Execution{ID: "e", DeploymentID: "d", WorkflowID: "install"}))
+}
+
+func clean(t *testing.T, s *Store) {
+	t.Helper()
+	problems, err := s.Check(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// testBigBatch: a flush of 1,000 items (far over 128 operations) commits
+// as several ordered transactions, all of it visible after, events
+// numbered without a gap.
+func testBigBatch(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 400)
+	before := rev(t, s)
+	err := s.Batch(ctx, func(tx store.Store) error {
+		for i := range 300 {
+			if _, err := tx.UpdateNodeInstance(ctx, "d", fmt.Sprintf("web_%05d", i), 1, func(ni *store.NodeInstance) error {
+				ni.State = store.StateStarted
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		tasks := make([]*store.Task, 300)
+		for i := range tasks {
+			tasks[i] = &store.Task{ID: fmt.Sprintf("task-%03d", i), Status: store.TaskSucceeded}
+		}
+		if err := tx.PutTasks(ctx, "e", tasks); err != nil {
+			return err
+		}
+		evs := make([]*store.Event, 400)
+		for i := range evs {
+			evs[i] = &store.Event{Type: "log", Message: fmt.Sprint(i)}
+		}
+		return tx.AppendEvents(ctx, "e", evs)
+	})
+	require.NoError(t, err)
+	txns := rev(t, s) - before
+	// 300 + 300 + 400 puts plus the counter, 128 per transaction.
+	assert.EqualValues(t, 8, txns, "ordered transactions of at most 128 operations")
+	insts, err := s.ListNodeInstances(ctx, "d", "")
+	require.NoError(t, err)
+	for i, ni := range insts[:300] {
+		require.Equal(t, store.StateStarted, ni.State, i)
+		require.Equal(t, 2, ni.Version)
+	}
+	evs, err := s.Events(ctx, "e", 0, 0)
+	require.NoError(t, err)
+	require.Len(t, evs, 400)
+	for i, ev := range evs {
+		require.Equal(t, uint64(i+1), ev.Seq)
+	}
+	more := []*store.Event{{Type: "log"}}
+	require.NoError(t, s.AppendEvents(ctx, "e", more))
+	assert.EqualValues(t, 401, more[0].Seq)
+	clean(t, s)
+}
+
+// testBigDeployment: thousands of instances (two keys each, over the
+// request size too) create, list, scale in and delete.
+func testBigDeployment(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1000)
+	insts, err := s.ListNodeInstances(ctx, "d", "web")
+	require.NoError(t, err)
+	require.Len(t, insts, 1000)
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("web_%05d", i)
+	}
+	require.NoError(t, s.DeleteNodeInstances(ctx, "d", ids))
+	insts, err = s.ListNodeInstances(ctx, "d", "")
+	require.NoError(t, err)
+	require.Len(t, insts, 800)
+	clean(t, s)
+	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
+	resp, err := s.cli.Get(ctx, s.k.p, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, resp.Count, "schema, blueprint, its archive chunk and nothing of the deployment")
+	clean(t, s)
+}
+
+// testBigArchive: an archive of several MiB (over etcd's request limit)
+// is stored in chunks and comes back byte for byte.
+func testBigArchive(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	dir := t.TempDir()
+	noise := make([]byte, 3<<20) // incompressible
+	_, _ = rand.Read(noise)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "image.bin"), noise, 0o644))
+	data, err := store.ArchiveDir(dir, 0)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 3<<20)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "big", MainFile: "blueprint.yaml"}, data))
+	got, err := s.BlueprintArchive(ctx, "big")
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got))
+	out := t.TempDir()
+	require.NoError(t, s.BlueprintFiles(ctx, "big", out))
+	back, err := os.ReadFile(filepath.Join(out, "image.bin"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(noise, back))
+	clean(t, s)
+	require.NoError(t, s.DeleteBlueprint(ctx, "big"))
+	clean(t, s)
+}
+
+// racingKV changes a key behind the transaction's back after its first
+// etcd transaction commits.
+type racingKV struct {
+	clientv3.KV
+	commits int
+	race    func()
+}
+
+func (r *racingKV) Txn(ctx context.Context) clientv3.Txn {
+	r.commits++
+	if r.commits == 2 && r.race != nil {
+		r.race()
+	}
+	return r.KV.Txn(ctx)
+}
+
+// testConflictAfterFirst: when another client changes a key that a later
+// transaction of a split write guards, that transaction fails with
+// ErrConflict saying how much was committed, the earlier ones stay (a
+// prefix of the writes, in order) and the other client's write is not
+// overwritten.
+func testConflictAfterFirst(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 200)
+	kv := &racingKV{KV: s.cli}
+	kv.race = func() {
+		_, err := s.SetNodeInstanceState(ctx, "d", "web_00199", store.StateConfigured)
+		require.NoError(t, err)
+	}
+	tx := newTx(kv, s.opts)
+	v := &view{s: s, t: tx, k: s.k}
+	for i := range 200 {
+		_, err := v.SetNodeInstanceState(ctx, "d", fmt.Sprintf("web_%05d", i), store.StateStarted)
+		require.NoError(t, err)
+	}
+	err := tx.commit(ctx)
+	require.ErrorIs(t, err, store.ErrConflict)
+	assert.Contains(t, err.Error(), "1 of 2 transactions")
+	insts, err := s.ListNodeInstances(ctx, "d", "")
+	require.NoError(t, err)
+	for i, ni := range insts {
+		switch {
+		case i < 128:
+			assert.Equal(t, store.StateStarted, ni.State, "first transaction committed: %s", ni.ID)
+		case ni.ID == "web_00199":
+			assert.Equal(t, store.StateConfigured, ni.State, "the other client's write stays")
+		default:
+			assert.Equal(t, store.StateUninitialized, ni.State, "nothing after the failed transaction: %s", ni.ID)
+		}
+	}
+	clean(t, s)
+}
+
+// testLeftovers: parts written by a create that died before its commit
+// point are invisible, reported by Check, and replaced by the next create
+// of the same id.
+func testLeftovers(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1)
+	_, err := s.cli.Put(ctx, s.k.instance("ghost", "web_x"), `{"id":"web_x"}`)
+	require.NoError(t, err)
+	_, err = s.GetNodeInstance(ctx, "ghost", "web_x")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	problems, err := s.Check(ctx)
+	require.NoError(t, err)
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0], "ghost")
+	require.NoError(t, s.CreateDeployment(ctx, &store.Deployment{ID: "ghost", BlueprintID: "bp", Plan: plan(2)}))
+	insts, err := s.ListNodeInstances(ctx, "ghost", "")
+	require.NoError(t, err)
+	require.Len(t, insts, 2)
+	clean(t, s)
+}
+
+func testSchemaNewer(t *testing.T) {
+	s := open(t)
+	_, err := s.cli.Put(context.Background(), s.k.schema(), "99")
+	require.NoError(t, err)
+	_, err = Open(context.Background(), Options{Endpoints: cluster.Endpoints, Prefix: s.opts.Prefix})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "upgrade gantry")
+}
+
+func TestParseURL(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		url       string
+		endpoints []string
+		prefix    string
+		err       string
+	}{
+		{url: "etcd://127.0.0.1:2379", endpoints: []string{"127.0.0.1:2379"}, prefix: "/gantry/"},
+		{url: "etcd://a:1,b:2,c:3/team/prod", endpoints: []string{"a:1", "b:2", "c:3"}, prefix: "/team/prod/"},
+		{url: "etcd://a:1/x?dial-timeout=2s&max-txn-ops=1024", endpoints: []string{"a:1"}, prefix: "/x/"},
+		{url: "etcd://", err: "no HOST:PORT"},
+		{url: "etcd://a", err: "want HOST:PORT"},
+		{url: "etcd://a:99999", err: "not 1-65535"},
+		{url: "etcd://a:1?colour=blue", err: `unknown parameter "colour"`},
+		{url: "etcd://a:1?cert=" + dir + "/c.pem", err: "cert and key go together"},
+		{url: "etcd://a:1?ca=" + dir + "/missing.pem", err: "CA"},
+		{url: "etcd://a:1?dial-timeout=soon", err: "positive duration"},
+		{url: "http://a:1", err: "want etcd://"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			o, err := ParseURL(tc.url)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, store.ErrInvalid)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.endpoints, o.Endpoints)
+			assert.Equal(t, tc.prefix, o.withDefaults().Prefix)
+		})
+	}
+}
+
+func TestOpenUnknownScheme(t *testing.T) {
+	_, err := store.Open(context.Background(), "consul://a:1", store.Options{})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	assert.Contains(t, err.Error(), "known: bolt, etcd")
+}
