@@ -73,7 +73,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		}
 		delete(params, "force")
 	}
-	req := workflow.Request{DeploymentID: deploymentID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun}
+	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun}
 	if wf == workflowScale {
 		ch, apply, err := m.prepareScale(ctx, d, params, opts.DryRun)
 		if err != nil {
@@ -197,7 +197,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		m.failClaimed(ctx, e.ID, err.Error())
 		return nil, err
 	}
-	req := workflow.Request{DeploymentID: e.DeploymentID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}
+	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}
 	return asRun(m.start(ctx, e, req, opts, nil))
 }
 

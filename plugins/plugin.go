@@ -81,6 +81,7 @@ type Endpoint struct {
 // each attempt; plugins must not keep it after Run returns.
 type Context struct {
 	DeploymentID string
+	BlueprintID  string
 	ExecutionID  string
 	Workflow     string
 	// BlueprintDir is the blueprint's folder (the resource path); script
@@ -101,6 +102,10 @@ type Context struct {
 	Node     *tosca.Node
 	Instance *tosca.NodeInstance
 	Runtime  RuntimeProperties
+	// HostIP is the address of Instance's host (its Compute's ip runtime
+	// property, else its ip property), read from the engine's live view
+	// when the operation is dispatched; "" when it has none.
+	HostIP string
 	// InstanceState is Instance's state when the operation was dispatched
 	// (e.g. "creating" during create).
 	InstanceState string

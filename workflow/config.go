@@ -105,6 +105,7 @@ func (c *Config) withDefaults() Config {
 // Request is one execution to run.
 type Request struct {
 	DeploymentID string
+	BlueprintID  string
 	ExecutionID  string
 	Workflow     string
 	Params       map[string]any

@@ -71,3 +71,32 @@ func (r *run) evalEndpoints(oc *plugins.Context) error {
 	oc.Node, err = r.evalNode(oc.Node, oc.Instance.ID)
 	return err
 }
+
+// Where a host's address is kept: the Compute's runtime property, else its
+// node property (Cloudify's ctx.instance.host_ip reads the same).
+const hostIPKey = "ip"
+
+// hostIP is the address of inst's host from the engine's live view: the
+// host instance's ip runtime property, else its node's ip property.
+func (r *run) hostIP(inst *tosca.NodeInstance) string {
+	if inst == nil || inst.HostID == "" {
+		return ""
+	}
+	if in := r.insts.get(inst.HostID); in != nil {
+		if v, ok := in.runtime.Get(hostIPKey); ok {
+			if s, ok := v.(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	host, ok := r.topo.instances[inst.HostID]
+	if !ok {
+		return ""
+	}
+	if n := r.topo.nodes[host.NodeID]; n != nil {
+		if s, ok := n.Properties[hostIPKey].(string); ok {
+			return s
+		}
+	}
+	return ""
+}

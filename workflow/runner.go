@@ -154,6 +154,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 	srcNode := r.topo.nodes[src.NodeID]
 	oc := &plugins.Context{
 		DeploymentID:  r.req.DeploymentID,
+		BlueprintID:   r.req.BlueprintID,
 		ExecutionID:   r.req.ExecutionID,
 		Workflow:      r.req.Workflow,
 		BlueprintDir:  r.req.Plan.BlueprintDir,
@@ -191,6 +192,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		oc.InstanceState = in.rec.State
 		in.mu.Unlock()
 	}
+	oc.HostIP = r.hostIP(oc.Instance)
 	inputs := plugins.DeepCopyMap(t.op.Inputs)
 	if inputs == nil {
 		inputs = map[string]any{}

@@ -67,19 +67,3 @@ func TestCtxScriptRoundTrip(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, stderr, "not running inside a Gantry operation")
 }
-
-func TestInterpreter(t *testing.T) {
-	tests := []struct {
-		name, body string
-		want       []string
-	}{
-		{"a.sh", "#!/bin/bash -e\necho", []string{"/bin/bash", "-e"}},
-		{"a.sh", "echo", []string{"bash"}},
-		{"a.py", "print(1)", []string{"python3"}},
-		{"a.py", "#!/usr/bin/env python3\n", []string{"/usr/bin/env", "python3"}},
-		{"run", "echo", []string{"sh"}},
-	}
-	for _, tt := range tests {
-		require.Equal(t, tt.want, interpreter(tt.name, []byte(tt.body)), tt.name+" "+tt.body)
-	}
-}

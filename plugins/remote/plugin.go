@@ -5,16 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
@@ -50,13 +44,12 @@ func runsOnHost(oc *plugins.Context) bool {
 	return oc.Operation != nil && oc.Operation.Executor == tosca.ExecutorHost && oc.Instance != nil && oc.Instance.HostID != ""
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func (p *Plugin) runOnHost(ctx context.Context, oc *plugins.Context) (any, error) {
-	rel, body, err := readScript(oc)
+	inv, err := script.BuildInvocation(oc)
 	if err != nil {
 		return nil, plugins.NonRecoverable(err)
 	}
+	rel, body := inv.Rel, inv.Body
 	target, err := p.Resolve(ctx, oc)
 	if err != nil {
 		return nil, err
@@ -90,17 +83,14 @@ func (p *Plugin) runOnHost(ctx context.Context, oc *plugins.Context) (any, error
 		"GANTRY_NODE_INSTANCE_ID": oc.Instance.ID,
 		"GANTRY_OPERATION":        oc.OperationName,
 	}
-	names := make([]string, 0, len(oc.Inputs))
-	for k := range oc.Inputs {
-		names = append(names, k)
+	for _, k := range inv.Skipped {
+		oc.Log(plugins.LevelWarn, "input %q is not a valid environment variable name; the script does not get it", k)
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !envName.MatchString(k) {
-			oc.Log(plugins.LevelWarn, "input %q is not a valid environment variable name; the script does not get it", k)
-			continue
-		}
-		env[k] = inputString(oc.Inputs[k])
+	for k, v := range inv.Env {
+		env[k] = v
+	}
+	if inv.Cwd != "" {
+		env[envCwd] = inv.Cwd
 	}
 	timeout := oc.Timeout
 	if timeout <= 0 {
@@ -109,8 +99,13 @@ func (p *Plugin) runOnHost(ctx context.Context, oc *plugins.Context) (any, error
 	if timeout <= 0 {
 		timeout = time.Hour
 	}
-	args := append([]string{"sh", "-c", launcher, "sh"}, interpreter(rel, body)...)
+	interp := inv.Interp
+	if len(interp) == 0 {
+		interp = []string{"sh"}
+	}
+	args := append([]string{"sh", "-c", launcherFor(inv.Python), "sh"}, interp...)
 	args = append(args, "/dev/fd/3")
+	args = append(args, inv.Args...)
 	cmd := ssh.Command{Args: args, Stdin: bytes.NewReader(body), Env: env, Timeout: timeout}
 	oc.Log(plugins.LevelDebug, "running %s on %s", rel, target)
 	res, runErr := p.Pool.Stream(ctx, target, cmd, func(stream ssh.StreamName, line string) {
@@ -143,58 +138,3 @@ func classify(err error, rel string, t ssh.Target) error {
 	return fmt.Errorf("script %s on %s: %w", rel, t, err)
 }
 
-func inputString(v any) string {
-	switch s := v.(type) {
-	case string:
-		return s
-	case nil:
-		return ""
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
-
-// readScript reads the operation's script from the blueprint folder.
-func readScript(oc *plugins.Context) (string, []byte, error) {
-	rel := oc.Operation.ScriptPath
-	if rel == "" {
-		rel, _ = oc.Inputs["script_path"].(string)
-	}
-	if rel == "" {
-		return "", nil, fmt.Errorf("operation %s of %s has no script", oc.OperationName, oc.Instance.ID)
-	}
-	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
-		return "", nil, fmt.Errorf("script %s is outside the blueprint folder", rel)
-	}
-	root, err := os.OpenRoot(oc.BlueprintDir)
-	if err != nil {
-		return "", nil, fmt.Errorf("blueprint folder: %w", err)
-	}
-	defer root.Close()
-	body, err := root.ReadFile(rel)
-	if err != nil {
-		return "", nil, fmt.Errorf("script %s: %w", rel, err)
-	}
-	return rel, body, nil
-}
-
-// interpreter picks the program that runs the script on the host: its
-// "#!" line, else python3 for .py, bash for .sh, sh otherwise.
-func interpreter(rel string, body []byte) []string {
-	if rest, ok := bytes.CutPrefix(body, []byte("#!")); ok {
-		first, _, _ := bytes.Cut(rest, []byte("\n"))
-		if f := strings.Fields(string(first)); len(f) > 0 {
-			return f
-		}
-	}
-	switch filepath.Ext(rel) {
-	case ".py":
-		return []string{"python3"}
-	case ".sh", ".bash":
-		return []string{"bash"}
-	}
-	return []string{"sh"}
-}

@@ -44,23 +44,22 @@ func ctxMain(args []string, stdout, stderr io.Writer) int {
 		return ctxExitUsage
 	}
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: ctx node|instance|source|target|logger|returns|retry-operation|abort-operation|deployment|execution-id|operation ...")
+		fmt.Fprintf(stderr, "usage: ctx [-j] COMMAND ... (COMMAND: %s)\n", commands)
 		return ctxExitUsage
 	}
-	conn, err := net.DialTimeout("unix", sock, 10*time.Second)
+	call := func(args []string) (response, error) { return ctxCall(sock, token, args) }
+	if dl, ok := downloadRequest(args); ok {
+		path, err := download(dl, call)
+		if err != nil {
+			fmt.Fprintf(stderr, "ctx: %v\n", err)
+			return ctxExitError
+		}
+		fmt.Fprintln(stdout, path)
+		return ctxExitOK
+	}
+	resp, err := call(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "ctx: connect to gantry: %v\n", err)
-		return ctxExitUsage
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
-	if err := json.NewEncoder(conn).Encode(request{Token: token, Args: args}); err != nil {
-		fmt.Fprintf(stderr, "ctx: send: %v\n", err)
-		return ctxExitUsage
-	}
-	var resp response
-	if err := json.NewDecoder(io.LimitReader(conn, maxMessage)).Decode(&resp); err != nil {
-		fmt.Fprintf(stderr, "ctx: read answer: %v\n", err)
+		fmt.Fprintf(stderr, "ctx: %v\n", err)
 		return ctxExitUsage
 	}
 	if !resp.OK {
@@ -71,4 +70,22 @@ func ctxMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, resp.Output)
 	}
 	return ctxExitOK
+}
+
+// ctxCall sends one command to the engine and returns its answer.
+func ctxCall(sock, token string, args []string) (response, error) {
+	var resp response
+	conn, err := net.DialTimeout("unix", sock, 10*time.Second)
+	if err != nil {
+		return resp, fmt.Errorf("connect to gantry: %w", err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	if err := json.NewEncoder(conn).Encode(request{Token: token, Args: args}); err != nil {
+		return resp, fmt.Errorf("send: %w", err)
+	}
+	if err := json.NewDecoder(io.LimitReader(conn, maxMessage)).Decode(&resp); err != nil {
+		return resp, fmt.Errorf("read answer: %w", err)
+	}
+	return resp, nil
 }

@@ -1,16 +1,12 @@
 package script
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -117,13 +113,16 @@ func (p *Plugin) server() (*server, error) {
 
 // Run implements plugins.Plugin.
 func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
-	path, err := scriptPath(oc)
+	inv, err := BuildInvocation(oc)
 	if err != nil {
 		return nil, plugins.NonRecoverable(err)
 	}
-	argv, err := command(path)
+	argv, err := localArgv(inv)
 	if err != nil {
 		return nil, plugins.NonRecoverable(err)
+	}
+	for _, k := range inv.Skipped {
+		oc.Log(plugins.LevelDebug, "input %q is not a valid environment variable name: not exported to the script", k)
 	}
 	srv, err := p.server()
 	if err != nil {
@@ -142,14 +141,20 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	rel := relPath(oc.BlueprintDir, path)
+	rel := inv.Rel
 	stdout := newLineWriter(func(l string) { oc.Log(plugins.LevelInfo, "%s", l) }, 0)
 	stderr := newLineWriter(func(l string) { oc.Log(plugins.LevelWarn, "%s", l) }, 10)
 
 	argv = guardArgv(p.cfg.KillGrace, argv)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = oc.BlueprintDir
-	cmd.Env = p.env(oc, srv, sess)
+	if inv.Cwd != "" {
+		cmd.Dir = inv.Cwd
+		if !filepath.IsAbs(inv.Cwd) {
+			cmd.Dir = filepath.Join(oc.BlueprintDir, inv.Cwd)
+		}
+	}
+	cmd.Env = p.env(oc, inv, srv, sess)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.WaitDelay = time.Second
@@ -223,32 +228,26 @@ func (p *Plugin) killGroup(pgid int, waited <-chan error) error {
 	return <-waited
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// env builds the script's environment: the engine's, the operation inputs,
-// then Gantry's own variables (which win).
-func (p *Plugin) env(oc *plugins.Context, srv *server, sess *session) []string {
+// env builds the script's environment: the engine's, the invocation's
+// (inputs and process.env), then Gantry's own variables (which win).
+func (p *Plugin) env(oc *plugins.Context, inv *Invocation, srv *server, sess *session) []string {
 	env := os.Environ()
 	path := os.Getenv("PATH")
-	for k, v := range oc.Inputs {
-		if !envName.MatchString(k) {
-			oc.Log(plugins.LevelDebug, "input %q is not a valid environment variable name: not exported to the script", k)
+	for _, kv := range inv.EnvList() {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
 			continue
 		}
-		s, ok := v.(string)
-		if !ok {
-			b, err := json.Marshal(v)
-			if err != nil {
-				oc.Log(plugins.LevelWarn, "input %q cannot be encoded as JSON: not exported to the script", k)
-				continue
-			}
-			s = string(b)
+		env = append(env, kv)
+	}
+	if inv.Python {
+		py := srv.pyDir
+		if cur := inv.Env[envPythonPath]; cur != "" {
+			py += string(os.PathListSeparator) + cur
+		} else if cur := os.Getenv(envPythonPath); cur != "" {
+			py += string(os.PathListSeparator) + cur
 		}
-		if k == "PATH" {
-			path = s
-			continue
-		}
-		env = append(env, k+"="+s)
+		env = append(env, envPythonPath+"="+py)
 	}
 	return append(env,
 		"PATH="+srv.binDir+string(os.PathListSeparator)+path,
@@ -262,107 +261,20 @@ func (p *Plugin) env(oc *plugins.Context, srv *server, sess *session) []string {
 	)
 }
 
-// scriptPath resolves the operation's script inside the blueprint folder.
-func scriptPath(oc *plugins.Context) (string, error) {
-	rel := ""
-	if oc.Operation != nil {
-		rel = oc.Operation.ScriptPath
-	}
-	if rel == "" {
-		if s, ok := oc.Inputs["script_path"].(string); ok {
-			rel = s
-		}
-	}
-	if rel == "" {
-		return "", fmt.Errorf("operation %s has no script path: %w", oc.OperationName, ErrScript)
-	}
-	if filepath.IsAbs(rel) {
-		return "", fmt.Errorf("script path %q must be relative to the blueprint folder: %w", rel, ErrScript)
-	}
-	if oc.BlueprintDir == "" {
-		return "", fmt.Errorf("script %s: no blueprint folder: %w", rel, ErrScript)
-	}
-	clean := filepath.Clean(rel)
-	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("script path %q leaves the blueprint folder: %w", rel, ErrScript)
-	}
-	full := filepath.Join(oc.BlueprintDir, clean)
-	fi, err := os.Stat(full)
-	if err != nil {
-		return "", fmt.Errorf("script %s: %w (%w)", rel, err, ErrScript)
-	}
-	if fi.IsDir() {
-		return "", fmt.Errorf("script %s is a directory: %w", rel, ErrScript)
-	}
-	return full, nil
-}
-
-// command returns the argv that runs the script.
-func command(path string) ([]string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("script %s: %w", path, err)
-	}
-	shebang, err := readShebang(path)
-	if err != nil {
-		return nil, err
-	}
-	// A script that names its interpreter gets it (a `#!/bin/sh` .sh
-	// script runs with sh, not bash); when the file lost its exec bit
-	// (e.g. in an archive) the interpreter is run the way the kernel would.
-	if shebang != "" {
-		if fi.Mode()&0o111 != 0 {
-			return []string{path}, nil
-		}
-		fields := strings.Fields(shebang)
-		if len(fields) == 0 {
-			return nil, fmt.Errorf("script %s has an empty #! line: %w", filepath.Base(path), ErrScript)
-		}
-		// Like the kernel: the interpreter and at most one argument.
-		argv := []string{fields[0]}
-		if len(fields) > 1 {
-			argv = append(argv, strings.Join(fields[1:], " "))
-		}
-		return append(argv, path), nil
-	}
-	// No #! line: .py runs with python3, .sh with bash.
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".py":
-		py, err := exec.LookPath("python3")
+// localArgv is the command line that runs inv on this machine.
+func localArgv(inv *Invocation) ([]string, error) {
+	if len(inv.Interp) == 0 {
+		fi, err := os.Stat(inv.Path)
 		if err != nil {
-			return nil, fmt.Errorf("script %s needs python3: %w", filepath.Base(path), err)
+			return nil, fmt.Errorf("script %s: %w (%w)", inv.Rel, err, ErrScript)
 		}
-		return []string{py, path}, nil
-	case ".sh":
-		sh, err := exec.LookPath("bash")
-		if err != nil {
-			return nil, fmt.Errorf("script %s needs bash: %w", filepath.Base(path), err)
+		if fi.Mode()&0o111 == 0 {
+			return nil, fmt.Errorf("script %s is not executable and has no #! line: %w", filepath.Base(inv.Rel), ErrScript)
 		}
-		return []string{sh, path}, nil
+		return inv.Argv(inv.Path), nil
 	}
-	if fi.Mode()&0o111 != 0 {
-		return []string{path}, nil
+	if _, err := exec.LookPath(inv.Interp[0]); err != nil {
+		return nil, fmt.Errorf("script %s needs %s: %w (%w)", filepath.Base(inv.Rel), inv.Interp[0], err, ErrScript)
 	}
-	return nil, fmt.Errorf("script %s is not executable and has no #! line: %w", filepath.Base(path), ErrScript)
-}
-
-// readShebang returns the interpreter line of a script without "#!", or "".
-func readShebang(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("script %s: %w", path, err)
-	}
-	defer f.Close()
-	line, _ := bufio.NewReader(io.LimitReader(f, 512)).ReadString('\n')
-	if !strings.HasPrefix(line, "#!") {
-		return "", nil
-	}
-	return strings.TrimSpace(line[2:]), nil
-}
-
-func relPath(base, path string) string {
-	if r, err := filepath.Rel(base, path); err == nil {
-		return r
-	}
-	return path
+	return inv.Argv(inv.Path), nil
 }

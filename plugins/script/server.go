@@ -23,6 +23,7 @@ type server struct {
 	dir    string // private 0700 temp dir
 	sock   string
 	binDir string // holds the ctx symlink; prepended to scripts' PATH
+	pyDir  string // holds the cloudify Python package; first on PYTHONPATH
 	ln     net.Listener
 
 	mu       sync.Mutex
@@ -47,6 +48,10 @@ func startServer(tmpRoot, ctxBinary string) (*server, error) {
 	if err := os.Symlink(ctxBinary, filepath.Join(s.binDir, CtxName)); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("script plugin: install ctx command: %w", err)
+	}
+	if s.pyDir, err = writePythonPackage(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	ln, err := net.Listen("unix", s.sock)
 	if err != nil {
