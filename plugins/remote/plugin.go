@@ -137,4 +137,3 @@ func classify(err error, rel string, t ssh.Target) error {
 	}
 	return fmt.Errorf("script %s on %s: %w", rel, t, err)
 }
-

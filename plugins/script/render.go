@@ -125,4 +125,3 @@ func validIdent(s string) bool {
 	}
 	return true
 }
-

@@ -236,7 +236,7 @@ func (s *session) instanceCmd(ep *plugins.Endpoint, args []string) (any, error) 
 		return runtimeCmd(ep.Runtime, args[1:])
 	case "delete-runtime-property", "delete_runtime_property":
 		if len(args) < 2 {
-			return nil, fmt.Errorf("usage: ctx instance delete-runtime-property KEY...")
+			return nil, fmt.Errorf("usage: ctx instance delete-runtime-property KEY [KEY]")
 		}
 		return nil, ep.Runtime.Delete(splitKeys(args[1:])...)
 	}
