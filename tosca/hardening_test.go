@@ -185,3 +185,69 @@ func TestNamesRefuseControlCharacters(t *testing.T) {
 	_, bad := ControlChar("web-1_é.x")
 	assert.False(t, bad)
 }
+
+// Every file a blueprint reads lies in its folder (imports, scripts), or
+// for files read through an import rule, in the rule's folder: an upload
+// stores the folder, and a deployment never reads the user's files again.
+func TestFilesOutsideTheBlueprintFolderAreProblems(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(root, "outside")
+	bpDir := filepath.Join(root, "bp")
+	rules := filepath.Join(root, "spec")
+	for _, d := range []string{outside, bpDir, filepath.Join(rules, "p")} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+	}
+	write := func(p, body string) {
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	}
+	write(filepath.Join(outside, "types.yaml"), "node_types:\n  o.T: {derived_from: cloudify.nodes.Root}\n")
+	write(filepath.Join(outside, "x.sh"), "true\n")
+	write(filepath.Join(rules, "p", "plugin.yaml"), "imports: [common.yaml]\n")
+	write(filepath.Join(rules, "p", "common.yaml"), "node_types:\n  r.T: {derived_from: cloudify.nodes.Root}\n")
+	write(filepath.Join(rules, "secret.yaml"), "node_types: {}\n")
+	require.NoError(t, os.Symlink(filepath.Join(outside, "types.yaml"), filepath.Join(bpDir, "link.yaml")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "x.sh"), filepath.Join(bpDir, "link.sh")))
+	write(filepath.Join(bpDir, "in.sh"), "true\n")
+	op := func(impl string) string {
+		return "      cloudify.interfaces.lifecycle:\n        create: {implementation: '" + impl + "', executor: central_deployment_agent}\n"
+	}
+	write(filepath.Join(bpDir, "blueprint.yaml"), hdr+`  - ../outside/types.yaml
+  - `+filepath.Join(outside, "types.yaml")+`
+  - file://`+filepath.Join(outside, "types.yaml")+`
+  - link.yaml
+  - http://example.com/spec/p/plugin.yaml
+  - http://example.com/spec/p/../../outside/types.yaml
+node_templates:
+  a:
+    type: r.T
+    interfaces:
+`+op("/bin/true")+`  b:
+    type: r.T
+    interfaces:
+`+op("../outside/x.sh")+`  c:
+    type: r.T
+    interfaces:
+`+op("link.sh")+`  d:
+    type: r.T
+    interfaces:
+`+op("in.sh"))
+	_, probs := Parse(filepath.Join(bpDir, "blueprint.yaml"), Options{ImportRules: []ImportRule{{Prefix: "http://example.com/spec/", Dir: rules}}})
+	type want struct {
+		line int
+		code string
+	}
+	var got []want
+	for _, p := range probs {
+		got = append(got, want{p.Line, p.Code})
+		assert.NotEmpty(t, p.Hint)
+	}
+	assert.Equal(t, []want{
+		{4, CodeImportOutside}, {5, CodeImportOutside}, {6, CodeImportOutside}, {7, CodeImportOutside},
+		{9, CodeImportOutside},
+		{15, CodeOpScriptOutside}, {20, CodeOpScriptOutside}, {25, CodeOpScriptOutside},
+	}, got, "%v", probs)
+	assert.Contains(t, probs[0].Message, `import "../outside/types.yaml" is `+filepath.Join(outside, "types.yaml")+", outside the blueprint's folder")
+	assert.Contains(t, probs[3].Message, "a link to "+filepath.Join(outside, "types.yaml"))
+	assert.Contains(t, probs[4].Message, "outside the rule's folder")
+	assert.Contains(t, probs[5].Message, "the script '/bin/true' is outside the blueprint's folder")
+}

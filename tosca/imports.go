@@ -80,6 +80,9 @@ type loader struct {
 	probs   Problems
 	loaded  int
 	pre     map[string]preDecoded // files already decoded
+	// ruleRoot maps a file read through an import rule to the rule's
+	// folder: its own relative imports stay in that folder.
+	ruleRoot map[string]string
 }
 
 type preDecoded struct {
@@ -242,7 +245,7 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 		if !filepath.IsAbs(p) {
 			return l.loadRelative(p, from, at)
 		}
-		return l.loadPath(filepath.Clean(p), at)
+		return l.loadInFolder(imp, filepath.Clean(p), from, at)
 	case "http", "https":
 		for _, r := range l.opts.ImportRules {
 			if r.Prefix != "" && strings.HasPrefix(imp, r.Prefix) {
@@ -250,10 +253,20 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 				if i := strings.IndexAny(rest, "?#"); i >= 0 {
 					rest = rest[:i]
 				}
-				p := filepath.Join(r.Dir, filepath.FromSlash(rest))
-				if abs, err := filepath.Abs(p); err == nil {
-					p = abs
+				dir, err := filepath.Abs(r.Dir)
+				if err != nil {
+					dir = r.Dir
 				}
+				p := filepath.Join(dir, filepath.FromSlash(rest))
+				if !within(dir, p) {
+					l.add(at, CodeImportOutside, fmt.Sprintf("import %q maps through the rule for %s to %s, outside the rule's folder %s", imp, r.Prefix, p, dir),
+						"an import rule only reads files under its folder; fix the URL")
+					return nil
+				}
+				if l.ruleRoot == nil {
+					l.ruleRoot = map[string]string{}
+				}
+				l.ruleRoot[p] = dir
 				return l.loadPath(p, at)
 			}
 		}
@@ -282,7 +295,7 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 func (l *loader) loadRelative(p string, from *source, at Pos) *source {
 	p = filepath.FromSlash(p)
 	if filepath.IsAbs(p) {
-		return l.loadPath(filepath.Clean(p), at)
+		return l.loadInFolder(p, filepath.Clean(p), from, at)
 	}
 	var tries []string
 	if from != nil && from.dir != "" {
@@ -291,10 +304,47 @@ func (l *loader) loadRelative(p string, from *source, at Pos) *source {
 	tries = append(tries, filepath.Join(l.mainDir, p))
 	for _, t := range tries {
 		if st, err := os.Stat(t); err == nil && !st.IsDir() {
-			return l.loadPath(t, at)
+			return l.loadInFolder(p, t, from, at)
 		}
 	}
-	return l.loadPath(tries[0], at)
+	return l.loadInFolder(p, tries[0], from, at)
+}
+
+// loadInFolder loads a file imported by path, which must lie in the main
+// blueprint's folder (an upload stores that folder, and a deployment never
+// reads the user's files again), or, for a file read through an import
+// rule, in that rule's folder.
+func (l *loader) loadInFolder(imp, abs string, from *source, at Pos) *source {
+	if from != nil && l.ruleRoot[from.key] != "" && within(l.ruleRoot[from.key], abs) {
+		l.ruleRoot[abs] = l.ruleRoot[from.key]
+		return l.loadPath(abs, at)
+	}
+	if !within(l.mainDir, abs) {
+		shown := abs
+		if r, err := filepath.EvalSymlinks(abs); err == nil && r != abs {
+			shown = fmt.Sprintf("%s, a link to %s", abs, r)
+		}
+		l.add(at, CodeImportOutside, fmt.Sprintf("import %q is %s, outside the blueprint's folder %s", imp, shown, l.mainDir),
+			"Gantry stores the blueprint's folder and nothing else: copy the file into the folder and import it by a relative path, or map a URL to a local folder with --import-rule")
+		return nil
+	}
+	return l.loadPath(abs, at)
+}
+
+// within reports whether path lies under dir, also once symbolic links
+// are resolved (when both exist).
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return false
+	}
+	rd, err1 := filepath.EvalSymlinks(dir)
+	rp, err2 := filepath.EvalSymlinks(path)
+	if err1 != nil || err2 != nil {
+		return true // a missing file is reported when it is read
+	}
+	rel, err = filepath.Rel(rd, rp)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 func (l *loader) loadPath(abs string, at Pos) *source {

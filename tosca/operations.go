@@ -375,6 +375,10 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 	case candidates > 1:
 		p.add(e.pos, CodeOpAmbiguous, fmt.Sprintf("%s: '%s' matches more than one plugin name", what, e.impl), "rename one of the plugins")
 	case candidates == 1:
+	case p.scriptOutside(e.impl):
+		p.add(e.pos, CodeOpScriptOutside, fmt.Sprintf("%s: the script '%s' is outside the blueprint's folder", what, e.impl),
+			"Gantry stores and runs only the files of the blueprint's folder: copy the script into it and name it relative to the main file")
+		return m
 	case p.scriptExists(e.impl):
 		script := p.bp.plugins[PluginScript]
 		if script == nil {
@@ -420,6 +424,20 @@ func firstPart(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// scriptOutside reports whether impl names a file path outside the
+// blueprint folder: absolute, climbing out with "..", or a symbolic link
+// that leads out.
+func (p *parser) scriptOutside(impl string) bool {
+	if strings.Contains(impl, "://") || p.bp.Dir == "" {
+		return false
+	}
+	path := filepath.FromSlash(impl)
+	if filepath.IsAbs(path) || !filepath.IsLocal(path) {
+		return true
+	}
+	return !within(p.bp.Dir, filepath.Join(p.bp.Dir, path))
 }
 
 // scriptExists reports whether impl names a file relative to the blueprint
