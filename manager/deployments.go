@@ -121,7 +121,7 @@ func (m *Manager) DeleteDeployment(ctx context.Context, id string, force bool) e
 }
 
 func (m *Manager) checkNoActive(ctx context.Context, id string) error {
-	execs, err := m.st.ListExecutions(ctx, id)
+	execs, err := m.ListExecutions(ctx, id) // reaped: a dead process's execution is no obstacle
 	if err != nil {
 		return err
 	}

@@ -171,10 +171,7 @@ func (p *proxyDeployments) InstallStatus(ctx context.Context, id string) (proxy.
 	} else if err != nil {
 		return proxy.InstallStatus{}, err
 	}
-	if err := p.m.reapDead(ctx, id); err != nil {
-		return proxy.InstallStatus{}, err
-	}
-	execs, err := p.m.st.ListExecutions(ctx, id)
+	execs, err := p.m.ListExecutions(ctx, id) // reaped
 	if err != nil {
 		return proxy.InstallStatus{}, err
 	}

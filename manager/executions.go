@@ -59,9 +59,6 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err != nil {
 		return nil, err
 	}
-	if err := m.reapDead(ctx, deploymentID); err != nil {
-		return nil, err
-	}
 	if err := m.checkNoActive(ctx, deploymentID); err != nil {
 		return nil, err
 	}
@@ -149,14 +146,8 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 // Resume continues a failed, cancelled or interrupted execution, skipping
 // every task that completed.
 func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptions) (api.Run, error) {
-	e, err := m.st.GetExecution(ctx, executionID)
+	e, err := m.GetExecution(ctx, executionID) // reaped
 	if err != nil {
-		return nil, err
-	}
-	if err := m.reapDead(ctx, e.DeploymentID); err != nil {
-		return nil, err
-	}
-	if e, err = m.st.GetExecution(ctx, executionID); err != nil {
 		return nil, err
 	}
 	switch {
@@ -216,22 +207,6 @@ func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*
 		r.Cancel(force)
 	}
 	return m.reap(ctx, e)
-}
-
-// reapDead marks active executions of a deployment ("" for all) whose
-// gantry process is gone (killed, crashed) as failed, so that they can be
-// resumed.
-func (m *Manager) reapDead(ctx context.Context, deploymentID string) error {
-	execs, err := m.st.ListExecutions(ctx, deploymentID)
-	if err != nil {
-		return err
-	}
-	for _, e := range execs {
-		if _, err := m.reap(ctx, e); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // reap returns e as it is now: when it is active but the gantry process

@@ -162,3 +162,11 @@ func TestInfoIsLocal(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, api.ModeLocal, info.Mode)
 }
+
+// An execution whose process died blocks nothing: the deployment can be
+// deleted without force (the execution is reaped on the way).
+func TestDeadExecutionDoesNotBlockDelete(t *testing.T) {
+	m := newManager(t)
+	deadExecution(t, m)
+	require.NoError(t, m.DeleteDeployment(context.Background(), "hello", false))
+}
