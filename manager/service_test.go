@@ -86,7 +86,8 @@ func TestReadsReapDeadExecutions(t *testing.T) {
 
 // Install through the boundary: upload, create, install; again with the
 // same files reuses both; new inputs for the deployment are refused.
-// Uninstall deletes the deployment and the unused blueprint after the run.
+// Uninstall deletes the deployment and the unused blueprint after the run
+// (a dry run deletes nothing).
 func TestInstallAndUninstallAsAWhole(t *testing.T) {
 	ctx := context.Background()
 	m := newManager(t)
@@ -129,6 +130,14 @@ func TestInstallAndUninstallAsAWhole(t *testing.T) {
 	require.ErrorIs(t, err, api.ErrConflict)
 	require.EqualError(t, err, "deployment hello exists: its inputs cannot change; uninstall it first or choose another id with -d")
 
+	// A dry-run uninstall deletes nothing.
+	dry, err := svc.Uninstall(ctx, api.UninstallRequest{DeploymentID: "hello", Options: api.ExecOptions{DryRun: true}})
+	require.NoError(t, err)
+	_, err = dry.Wait(ctx)
+	require.NoError(t, err)
+	_, err = svc.GetDeployment(ctx, "hello")
+	require.NoError(t, err, "a dry run keeps the deployment")
+
 	run, err := svc.Uninstall(ctx, api.UninstallRequest{DeploymentID: "hello"})
 	require.NoError(t, err)
 	e, err = run.Wait(ctx)
@@ -138,22 +147,6 @@ func TestInstallAndUninstallAsAWhole(t *testing.T) {
 	require.ErrorIs(t, err, api.ErrNotFound)
 	_, err = svc.GetBlueprint(ctx, "hello")
 	require.ErrorIs(t, err, api.ErrNotFound)
-}
-
-// A dry-run uninstall deletes nothing.
-func TestUninstallDryRunKeepsTheDeployment(t *testing.T) {
-	ctx := context.Background()
-	m := newManager(t)
-	started, err := m.Install(ctx, api.InstallRequest{Path: "../blueprints/hello"})
-	require.NoError(t, err)
-	_, err = started.Run.Wait(ctx)
-	require.NoError(t, err)
-	run, err := m.Uninstall(ctx, api.UninstallRequest{DeploymentID: "hello", Options: api.ExecOptions{DryRun: true}})
-	require.NoError(t, err)
-	_, err = run.Wait(ctx)
-	require.NoError(t, err)
-	_, err = m.GetDeployment(ctx, "hello")
-	require.NoError(t, err)
 }
 
 func TestInfoIsLocal(t *testing.T) {
