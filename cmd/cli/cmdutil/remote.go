@@ -8,10 +8,18 @@ import (
 	"github.com/gantryhq/gantry/manager/remote"
 )
 
-// target is the server commands go to: nil for the embedded store. The
-// environment (GANTRY_URL, GANTRY_TOKEN...) wins over the profile in use
-// (see cmd/cli/profile).
+// target is the server commands go to: nil for the embedded store. First
+// match wins:
+//  1. --store: that store, in process (e.g. `gantry server tokens create
+//     --store` on the server's machine makes the first admin token even
+//     with a profile in use);
+//  2. GANTRY_URL (with GANTRY_TOKEN or GANTRY_TOKEN_FILE): that server;
+//  3. the profile in use (`gantry profiles use`): its server;
+//  4. the local store ($GANTRY_STORE, else ~/.gantry/gantry.db).
 func (f *Factory) target() (*profile.Target, error) {
+	if f.StorePath != "" {
+		return nil, nil
+	}
 	t, err := profile.Resolve(os.Getenv)
 	if err != nil {
 		return nil, Exit(ExitUsage, err)
