@@ -78,34 +78,6 @@ func (m *Manager) UploadBlueprint(ctx context.Context, id, path string) (*store.
 	return rec, nil
 }
 
-// blueprintDir returns a folder holding the stored blueprint's files,
-// extracting them on first use. The folder is named after the archive's
-// hash, so a re-uploaded blueprint of the same id never sees stale files.
-func (m *Manager) blueprintDir(ctx context.Context, bp *store.Blueprint) (string, error) {
-	sum := bp.ArchiveSHA256
-	if sum == "" {
-		h := sha256.Sum256([]byte(bp.ID))
-		sum = hex.EncodeToString(h[:])
-	}
-	dir := filepath.Join(m.cfg.DataDir, "resources", safeName(bp.ID)+"-"+sum[:12])
-	if _, err := os.Stat(filepath.Join(dir, bp.MainFile)); err == nil {
-		return dir, nil
-	}
-	tmp := dir + ".tmp-" + fmt.Sprint(os.Getpid())
-	_ = os.RemoveAll(tmp)
-	if err := m.st.BlueprintFiles(ctx, bp.ID, tmp); err != nil {
-		return "", fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		_ = os.RemoveAll(tmp)
-		if _, statErr := os.Stat(filepath.Join(dir, bp.MainFile)); statErr == nil {
-			return dir, nil // another process extracted it first
-		}
-		return "", fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
-	}
-	return dir, nil
-}
-
 func safeName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -120,17 +92,10 @@ func safeName(s string) string {
 
 // DeleteBlueprint removes a blueprint that no deployment uses.
 func (m *Manager) DeleteBlueprint(ctx context.Context, id string) error {
-	bp, err := m.st.GetBlueprint(ctx, id)
-	if err != nil {
+	if _, err := m.st.GetBlueprint(ctx, id); err != nil {
 		return err
 	}
-	if err := m.st.DeleteBlueprint(ctx, id); err != nil {
-		return err
-	}
-	if bp.ArchiveSHA256 != "" {
-		_ = os.RemoveAll(filepath.Join(m.cfg.DataDir, "resources", safeName(bp.ID)+"-"+bp.ArchiveSHA256[:12]))
-	}
-	return nil
+	return m.st.DeleteBlueprint(ctx, id)
 }
 
 // EnsureBlueprint uploads the blueprint, or reuses an uploaded one of the

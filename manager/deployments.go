@@ -44,10 +44,11 @@ func (m *Manager) CreateDeployment(ctx context.Context, req api.CreateDeployment
 
 // planFor parses the stored blueprint and expands a plan with inputs.
 func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[string]any, seed int64) (*tosca.Plan, error) {
-	dir, err := m.blueprintDir(ctx, bp)
+	dir, remove, err := m.extractBlueprint(ctx, bp, "plan")
 	if err != nil {
 		return nil, err
 	}
+	defer remove()
 	main := filepath.Join(dir, bp.MainFile)
 	parsed, problems := tosca.Parse(main, tosca.Options{ImportRules: m.cfg.ImportRules})
 	if len(problems) > 0 {
@@ -63,23 +64,12 @@ func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[s
 	return p, nil
 }
 
-// loadDeployment returns a deployment whose plan points at an extracted
-// copy of its blueprint's files (the folder recorded at creation may be gone).
+// loadDeployment returns a deployment with its plan's node instances.
+// Its plan has no BlueprintDir: an execution extracts its own copy of the
+// blueprint's files (start).
 func (m *Manager) loadDeployment(ctx context.Context, id string) (*store.Deployment, error) {
 	d, _, err := m.deploymentWithInstances(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	bp, err := m.st.GetBlueprint(ctx, d.BlueprintID)
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s: its blueprint: %w", id, err)
-	}
-	dir, err := m.blueprintDir(ctx, bp)
-	if err != nil {
-		return nil, err
-	}
-	d.Plan.BlueprintDir = dir
-	return d, nil
+	return d, err
 }
 
 // deploymentWithInstances returns the deployment with its plan's

@@ -124,9 +124,21 @@ func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
 	})
 }
 
+// start runs a stored execution in a fresh private copy of its blueprint's
+// files (datadir.go), removed when the run ends.
 func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after afterFunc) (*Running, error) {
-	cfg := m.engineConfig(opts)
-	ex, err := workflow.Start(ctx, cfg, req)
+	remove := func() {}
+	bp, err := m.st.GetBlueprint(ctx, req.BlueprintID)
+	if err == nil {
+		req.Plan.BlueprintDir, remove, err = m.extractBlueprint(ctx, bp, e.ID)
+	}
+	var ex *workflow.Execution
+	if err == nil {
+		cfg := m.engineConfig(opts)
+		if ex, err = workflow.Start(ctx, cfg, req); err != nil {
+			remove()
+		}
+	}
 	if err != nil {
 		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), e.ID, func(x *store.Execution) error {
 			setStatus(x, store.ExecutionFailed, err.Error())
@@ -134,7 +146,7 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 		})
 		return nil, fmt.Errorf("execution %s (%s of %s): %w", e.ID, req.Workflow, req.DeploymentID, err)
 	}
-	r := &Running{exec: e, engine: ex, done: make(chan struct{})}
+	r := &Running{exec: e, engine: ex, done: make(chan struct{}), cleanup: remove}
 	m.mu.Lock()
 	m.running[e.ID] = r
 	m.mu.Unlock()
@@ -184,6 +196,11 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		return nil, err
 	}
 	// Scripts the dead gantry left must be gone before operations re-run.
+	// Their records live in the data folder, which must be ours.
+	if _, err := m.privateDataDir(); err != nil {
+		m.failClaimed(ctx, e.ID, err.Error())
+		return nil, err
+	}
 	if err := m.scripts.Reap(e.ID); err != nil {
 		m.failClaimed(ctx, e.ID, err.Error())
 		return nil, err

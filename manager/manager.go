@@ -72,6 +72,13 @@ func New(cfg Config) (*Manager, error) {
 		}
 		cfg.DataDir = filepath.Join(home, ".gantry")
 	}
+	// Absolute: scripts run in the extracted folder, so a relative store
+	// path (--store g.db) must not leave relative paths behind.
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("manager: data dir %s: %w", cfg.DataDir, err)
+	}
+	cfg.DataDir = abs
 	m := &Manager{cfg: cfg, st: cfg.Store, registry: plugins.NewRegistry(), running: map[string]*Running{}}
 	// Running scripts' process groups are recorded under run/, so a resume
 	// can reap what a crashed gantry left.

@@ -16,6 +16,8 @@ type Running struct {
 	exec   *store.Execution
 	engine *workflow.Execution
 	done   chan struct{}
+	// cleanup removes the execution's copy of the blueprint's files.
+	cleanup func()
 
 	// Set before done is closed.
 	final *store.Execution
@@ -32,6 +34,7 @@ type afterFunc func(ctx context.Context) error
 func (r *Running) follow(ctx context.Context, m *Manager, after afterFunc) {
 	defer close(r.done)
 	res, err := r.engine.Wait()
+	r.cleanup()
 	m.mu.Lock()
 	delete(m.running, r.exec.ID)
 	m.mu.Unlock()

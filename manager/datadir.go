@@ -1,0 +1,90 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/gantryhq/gantry/store"
+)
+
+// ErrDataDirUnsafe is returned when the data folder could be changed by
+// another local user: it is not a folder of the current user (a symbolic
+// link, or owned by someone else).
+var ErrDataDirUnsafe = errors.New("data folder is not private")
+
+// The data folder (Config.DataDir) holds what executions run: the extracted
+// blueprint files (resources/) and the records of running scripts (run/).
+// Whoever can write there can make scripts run as the installing user, so:
+//
+//   - the data folder must be a real folder (not a symbolic link) owned by
+//     the current user; Gantry creates it 0700 and tightens a folder of its
+//     own that others could enter to 0700. Anything else is refused with
+//     ErrDataDirUnsafe, never used. Everything below it is then private.
+//   - every execution extracts its blueprint's files afresh from the store
+//     into a new folder (os.MkdirTemp: a name nobody chose, mode 0700) and
+//     removes it when the execution ends. A folder is never reused, so a
+//     script that changes its copy changes nothing for later executions,
+//     and no file planted beforehand can be picked up.
+//
+// Paths are absolute (New resolves DataDir), so a relative store path works
+// for scripts, whose working folder is the extracted one.
+
+// privateDataDir returns the data folder after making sure it is private.
+func (m *Manager) privateDataDir() (string, error) {
+	dir := m.cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%w: %s is a %s, not a folder; remove it or choose another data folder", ErrDataDirUnsafe, dir, fileKind(fi))
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return "", fmt.Errorf("%w: %s belongs to uid %d, not to you (uid %d): another user could plant scripts there; keep the store in a folder of your own",
+			ErrDataDirUnsafe, dir, st.Uid, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return "", fmt.Errorf("data folder %s: making it private: %w", dir, err)
+		}
+	}
+	return dir, nil
+}
+
+func fileKind(fi os.FileInfo) string {
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return "symbolic link"
+	}
+	return "file (" + fi.Mode().Type().String() + ")"
+}
+
+// extractBlueprint extracts a stored blueprint's files into a new private
+// folder for one use (an execution, a plan) named after purpose, and
+// returns it with the function that removes it.
+func (m *Manager) extractBlueprint(ctx context.Context, bp *store.Blueprint, purpose string) (string, func(), error) {
+	data, err := m.privateDataDir()
+	if err != nil {
+		return "", nil, err
+	}
+	parent := filepath.Join(data, "resources")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
+	}
+	dir, err := os.MkdirTemp(parent, safeName(bp.ID)+"-"+safeName(purpose)+"-")
+	if err != nil {
+		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
+	}
+	remove := func() { _ = os.RemoveAll(dir) }
+	if err := m.st.BlueprintFiles(ctx, bp.ID, dir); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
+	}
+	return dir, remove, nil
+}
