@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -93,6 +94,8 @@ func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint6
 const (
 	followInterval = 200 * time.Millisecond
 	followPage     = 1000
+	// followRecheck bounds a watch's wait (store.Watcher) between reads.
+	followRecheck = 5 * time.Second
 )
 
 // FollowEvents calls fn for every event with Seq > afterSeq until the
@@ -129,11 +132,31 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 			ended = e
 			continue
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(followInterval):
+		if err := m.waitEvents(ctx, executionID, afterSeq); err != nil {
+			return nil, err
 		}
+	}
+}
+
+// waitEvents waits for the execution's next event or change: a watch
+// where the store has them (etcd), bounded by followRecheck so that an
+// execution whose process died is still noticed (reaped) on the next
+// read; else a poll every followInterval.
+func (m *Manager) waitEvents(ctx context.Context, executionID string, afterSeq uint64) error {
+	if w, ok := m.st.(store.Watcher); ok {
+		wctx, cancel := context.WithTimeout(ctx, followRecheck)
+		defer cancel()
+		err := w.WaitEvents(wctx, executionID, afterSeq)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil
+		}
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(followInterval):
+		return nil
 	}
 }
 

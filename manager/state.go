@@ -15,7 +15,10 @@ type storeState struct {
 	st store.Store
 }
 
-var _ workflow.State = (*storeState)(nil)
+var (
+	_ workflow.State         = (*storeState)(nil)
+	_ workflow.CancelWatcher = (*storeState)(nil)
+)
 
 func (s *storeState) Instances(ctx context.Context, deploymentID string) ([]workflow.InstanceRecord, error) {
 	insts, err := s.st.ListNodeInstances(ctx, deploymentID, "")
@@ -92,13 +95,46 @@ func (s *storeState) CancelRequested(ctx context.Context, executionID string) (w
 	if err != nil {
 		return workflow.CancelNone, err
 	}
+	return requestedCancel(e), nil
+}
+
+func requestedCancel(e *store.Execution) workflow.CancelMode {
 	switch {
 	case e.ForceCancel:
-		return workflow.CancelForce, nil
+		return workflow.CancelForce
 	case e.CancelRequested:
-		return workflow.CancelGraceful, nil
+		return workflow.CancelGraceful
 	}
-	return workflow.CancelNone, nil
+	return workflow.CancelNone
+}
+
+// WatchCancel pushes cancel requests when the store can watch (etcd);
+// otherwise it returns no channel and the engine polls CancelRequested.
+func (s *storeState) WatchCancel(ctx context.Context, executionID string) (<-chan workflow.CancelMode, error) {
+	w, ok := s.st.(store.Watcher)
+	if !ok {
+		return nil, nil
+	}
+	execs, err := w.WatchExecution(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan workflow.CancelMode, 1)
+	go func() {
+		defer close(out)
+		last := workflow.CancelNone
+		for e := range execs {
+			if m := requestedCancel(e); m != last {
+				last = m
+				select {
+				case out <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
 }
 
 // toStoreEvent flattens an engine event into the store's record. The

@@ -240,11 +240,31 @@ func (r *run) walk(ctx, bg context.Context) {
 	}
 	r.rec.event(Event{Type: EventWorkflowStarted, Message: msg, DryRun: r.req.DryRun})
 
+	// Cancel requests from other processes: watched where the State can,
+	// else polled.
 	var poll <-chan time.Time
-	if r.cfg.CancelPollInterval > 0 {
-		tk := time.NewTicker(r.cfg.CancelPollInterval)
-		defer tk.Stop()
-		poll = tk.C
+	var ticker *time.Ticker
+	defer func() {
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	startPolling := func() {
+		if r.cfg.CancelPollInterval > 0 && ticker == nil {
+			ticker = time.NewTicker(r.cfg.CancelPollInterval)
+			poll = ticker.C
+		}
+	}
+	var watched <-chan CancelMode
+	if cw, ok := r.cfg.State.(CancelWatcher); ok {
+		wctx, stopWatch := context.WithCancel(bg)
+		defer stopWatch()
+		if ch, err := cw.WatchCancel(wctx, r.req.ExecutionID); err == nil && ch != nil {
+			watched = ch
+		}
+	}
+	if watched == nil {
+		startPolling()
 	}
 	pollRes := make(chan CancelMode, 1)
 	polling := false
@@ -265,6 +285,13 @@ func (r *run) walk(ctx, bg context.Context) {
 			ctxDone = nil
 			r.requestCancel(CancelGraceful, force)
 		case m := <-r.ex.cancel:
+			r.requestCancel(m, force)
+		case m, ok := <-watched:
+			if !ok {
+				watched = nil
+				startPolling()
+				continue
+			}
 			r.requestCancel(m, force)
 		case m := <-pollRes:
 			polling = false

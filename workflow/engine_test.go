@@ -448,3 +448,46 @@ func TestStateWriteFailureFailsExecution(t *testing.T) {
 	assert.Contains(t, err.Error(), "disk full")
 	assert.Equal(t, StatusFailed, res.Status)
 }
+
+// watchState is a MemState whose cancel requests arrive by a watch (as
+// store/etcd's do), through ch.
+type watchState struct {
+	*MemState
+	ch chan CancelMode
+}
+
+func (w watchState) WatchCancel(context.Context, string) (<-chan CancelMode, error) { return w.ch, nil }
+
+// TestCancelWatched: a State that is a CancelWatcher delivers cancel
+// requests without polling; when its watch ends the engine polls again.
+func TestCancelWatched(t *testing.T) {
+	tests := []struct {
+		name  string
+		poll  time.Duration
+		apply func(w watchState)
+	}{
+		{"by the watch, polling off", -1, func(w watchState) { w.ch <- CancelGraceful }},
+		{"watch closed, polled after", 10 * time.Millisecond, func(w watchState) {
+			close(w.ch)
+			w.RequestCancel(lastExec(), CancelGraceful)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := watchState{MemState: NewMemState(), ch: make(chan CancelMode, 1)}
+			rec := newRecPlugin()
+			cfg := testConfig(t, w, rec)
+			cfg.Parallelism, cfg.CancelPollInterval = 2, tc.poll
+			p := wide(4, func(int) map[string]any { return map[string]any{"sleep": 0.3} })
+			execSeq++
+			ex, err := Start(context.Background(), cfg, Request{DeploymentID: "dep", ExecutionID: lastExec(), Workflow: WorkflowInstall, Plan: p})
+			require.NoError(t, err)
+			time.Sleep(100 * time.Millisecond)
+			tc.apply(w)
+			res, err := ex.Wait()
+			require.ErrorIs(t, err, ErrCancelled)
+			assert.Equal(t, StatusCancelled, res.Status)
+			assert.Equal(t, []string{"n00_1:create", "n01_1:create"}, sortedCopy(rec.ran()))
+		})
+	}
+}

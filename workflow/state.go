@@ -120,6 +120,16 @@ type State interface {
 	// executions, its error.
 	SetExecutionStatus(ctx context.Context, executionID string, status ExecStatus, errMsg string) error
 	// CancelRequested reports whether someone (another process) asked the
-	// execution to stop. The engine polls it.
+	// execution to stop. The engine polls it, unless the State is a
+	// CancelWatcher.
 	CancelRequested(ctx context.Context, executionID string) (CancelMode, error)
+}
+
+// CancelWatcher is a State that pushes cancel requests as they are made
+// (an etcd watch), so that the engine does not poll CancelRequested. The
+// channel carries the requested mode each time it changes and is closed
+// when ctx ends; if it closes earlier (or WatchCancel fails) the engine
+// polls again.
+type CancelWatcher interface {
+	WatchCancel(ctx context.Context, executionID string) (<-chan CancelMode, error)
 }

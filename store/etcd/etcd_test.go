@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,6 +46,69 @@ func TestEtcd(t *testing.T) {
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("LeftoversOfADeadCreate", testLeftovers)
 	t.Run("SchemaNewer", testSchemaNewer)
+	t.Run("WaitEvents", testWaitEvents)
+	t.Run("WatchExecution", testWatchExecution)
+}
+
+// testWaitEvents: a follower blocked in WaitEvents wakes when another
+// client appends, returns at once when events are there already, and
+// honours its context.
+func testWaitEvents(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 0)
+	other, err := OpenURL(ctx, cluster.URL(s.opts.Prefix), store.Options{})
+	require.NoError(t, err)
+	defer other.Close()
+
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, s.WaitEvents(short, "e", 0), context.DeadlineExceeded, "nothing to wait for yet")
+
+	woke := make(chan time.Time, 1)
+	go func() {
+		assert.NoError(t, s.WaitEvents(ctx, "e", 0))
+		woke <- time.Now()
+	}()
+	time.Sleep(100 * time.Millisecond) // the watch is set up
+	sent := time.Now()
+	require.NoError(t, other.AppendEvents(ctx, "e", []*store.Event{{Type: "log", Message: "hi"}}))
+	select {
+	case at := <-woke:
+		t.Logf("woke %v after the append", at.Sub(sent))
+	case <-time.After(5 * time.Second):
+		t.Fatal("WaitEvents did not wake on an append")
+	}
+	require.NoError(t, s.WaitEvents(ctx, "e", 0), "an event after 0 exists: no wait")
+	require.ErrorIs(t, s.WaitEvents(ctx, "nope", 0), store.ErrNotFound)
+}
+
+// testWatchExecution: the record, then a cancel request made by another
+// client, arrive on the channel; it closes when the context ends.
+func testWatchExecution(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := open(t)
+	seed(t, s, 0)
+	ch, err := s.WatchExecution(ctx, "e")
+	require.NoError(t, err)
+	first := <-ch
+	require.False(t, first.CancelRequested)
+	sent := time.Now()
+	_, err = s.RequestCancel(ctx, "e", true)
+	require.NoError(t, err)
+	select {
+	case e := <-ch:
+		require.True(t, e.CancelRequested && e.ForceCancel)
+		t.Logf("cancel seen %v after the request", time.Since(sent))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cancel request did not arrive")
+	}
+	cancel()
+	for range ch {
+	}
+	_, err = s.WatchExecution(context.Background(), "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func open(t *testing.T) *Store {
