@@ -13,7 +13,7 @@ const (
 	ExitUsage     = 2 // wrong command line: unknown flag, missing argument
 	ExitCancelled = 3 // the execution was cancelled
 	ExitNotFound  = 4 // the named blueprint, deployment, execution or secret does not exist
-	ExitBusy      = 5 // the store is held by another gantry process, or a refusal (dependents exist)
+	ExitBusy      = 5 // the store is held by another gantry process, or a refusal (dependents exist, no permission)
 	ExitInternal  = 6 // an unexpected error inside Gantry
 )
 
