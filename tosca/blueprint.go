@@ -356,7 +356,7 @@ func (p *parser) parseWorkflows(sec *ynode) {
 				mapping, _ = p.str(m, what+" mapping")
 			}
 			params = p.parseSchema(v.get("parameters"), what+" parameter", true)
-			p.checkSchemaTypes(params, what+" parameter", nil)
+			p.checkSchemaTypes(params, what+" parameter", nil, false)
 		default:
 			p.add(v.pos, CodeWrongType, fmt.Sprintf("%s must be a mapping string or a dict, found %s", what, v.kind), "write `name: plugin.module.function` or `{mapping: ..., parameters: ...}`")
 			return

@@ -260,7 +260,7 @@ func (p *parser) parseInputs(sec *ynode) {
 		}
 		s.put(ps)
 	})
-	p.checkSchemaTypes(s, "input", nil)
+	p.checkSchemaTypes(s, "input", nil, false)
 	for _, name := range s.order {
 		ps := s.props[name]
 		if ps.def == nil || ps.def.kind == kNull || isFunction(ps.def) {

@@ -94,7 +94,7 @@ func (p *parser) parseOperation(n *ynode, what string, isType bool) *opDef {
 	}
 	if isType {
 		op.schema = p.parseSchema(n.get("inputs"), what+" input", false)
-		p.checkSchemaTypes(op.schema, what+" input", nil)
+		p.checkSchemaTypes(op.schema, what+" input", nil, false)
 		if op.impl == "" {
 			op.noop, op.hasImpl = true, true
 		}

@@ -14,7 +14,19 @@ type propSchema struct {
 	constraints []*constraint
 	pos         Pos
 	key         *ynode // key node used when the default fills in a value
+	// full is def completed with its data type's defaults, when that
+	// leaves no required field missing (fullState fullOK).
+	full      *ynode
+	fullState uint8
 }
+
+// States of propSchema.full.
+const (
+	fullUnknown uint8 = iota
+	fullOK            // full holds the completed default
+	fullPartial       // the default leaves required fields to templates
+	fullBad           // the default itself has problems, reported at the type
+)
 
 // keyNode returns a (shared, read-only) key node for the property name.
 func (s *propSchema) keyNode() *ynode {
@@ -58,7 +70,10 @@ func (s *schema) put(ps *propSchema) {
 	s.props[ps.name] = ps
 }
 
-// inherit returns a schema with parent's entries overridden by s's entries.
+// inherit returns a schema with parent's entries overridden by s's
+// entries. When both declare a property of the same data type with a dict
+// default, the child's default is merged over the parent's (Cloudify's
+// rule), field by field.
 func (s *schema) inherit(parent *schema) *schema {
 	out := &schema{}
 	if parent != nil {
@@ -67,7 +82,37 @@ func (s *schema) inherit(parent *schema) *schema {
 		}
 	}
 	for _, n := range s.order {
-		out.put(s.props[n])
+		ps := s.props[n]
+		if pp := out.props[n]; pp != nil && pp.typ == ps.typ && !primitiveTypes[ps.typ] && ps.typ != "" &&
+			isDict(pp.def) && isDict(ps.def) {
+			merged := *ps
+			merged.def, merged.full, merged.fullState, merged.key = overlay(pp.def, ps.def), nil, 0, nil
+			ps = &merged
+		}
+		out.put(ps)
+	}
+	return out
+}
+
+func isDict(n *ynode) bool { return n != nil && n.kind == kMap }
+
+// overlay returns the mapping base with top's entries over it: base's keys
+// first (top's value where top has one), then top's own keys.
+func overlay(base, top *ynode) *ynode {
+	out := &ynode{kind: kMap, pos: top.pos, keys: make([]*ynode, 0, len(base.keys)+len(top.keys)), vals: make([]*ynode, 0, len(base.keys)+len(top.keys))}
+	for i, k := range base.keys {
+		v := base.vals[i]
+		if tv := top.get(k.keyStr()); tv != nil {
+			k, v = top.keyNode(k.keyStr()), tv
+		}
+		out.keys = append(out.keys, k)
+		out.vals = append(out.vals, v)
+	}
+	for i, k := range top.keys {
+		if base.keyNode(k.keyStr()) == nil {
+			out.keys = append(out.keys, k)
+			out.vals = append(out.vals, top.vals[i])
+		}
 	}
 	return out
 }
@@ -108,8 +153,11 @@ func (p *parser) parseSchema(n *ynode, what string, constraintsOK bool) *schema 
 }
 
 // checkSchemaTypes checks that every type named in a schema exists and that
-// defaults match their type.
-func (p *parser) checkSchemaTypes(s *schema, what string, ctx *funcScope) {
+// defaults match their type. With partial (the property schemas of node,
+// relationship and data types), a data-typed default may lack required
+// fields: they are checked on the value each template ends up with, and
+// the default stays as written so that it merges under template values.
+func (p *parser) checkSchemaTypes(s *schema, what string, ctx *funcScope, partial bool) {
 	for _, n := range s.order {
 		ps := s.props[n]
 		if ps.typ != "" && !primitiveTypes[ps.typ] && p.bp.dataTypes[ps.typ] == nil {
@@ -118,6 +166,16 @@ func (p *parser) checkSchemaTypes(s *schema, what string, ctx *funcScope) {
 			ps.typ = ""
 		}
 		if ps.def != nil && ps.typ != "" {
+			if partial && p.bp.dataTypes[ps.typ] != nil {
+				before := len(p.probs)
+				p.partial = true
+				p.coerce(ps.def, ps.typ, fmt.Sprintf("default of %s '%s'", what, n))
+				p.partial = false
+				if len(p.probs) > before {
+					ps.fullState = fullBad // reported here, not again per template
+				}
+				continue
+			}
 			if v, ok := p.coerce(ps.def, ps.typ, fmt.Sprintf("default of %s '%s'", what, n)); ok {
 				ps.def = v
 			}
@@ -206,6 +264,9 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 		}
 		if key != nil {
 			if ps.typ != "" {
+				if isDict(ps.def) && isDict(val) && p.bp.dataTypes[ps.typ] != nil && ps.fullState != fullBad {
+					val = overlay(ps.def, val) // the type's default under the template's value
+				}
 				var good bool
 				val, good = p.coerce(val, ps.typ, fmt.Sprintf("property '%s' of %s", name, what))
 				ok = ok && good
@@ -215,17 +276,43 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 			continue
 		}
 		if ps.def != nil {
+			def, good := p.completeDefault(ps, at, fmt.Sprintf("property '%s' of %s", name, what))
+			ok = ok && good
 			out.keys = append(out.keys, ps.keyNode())
-			out.vals = append(out.vals, ps.def)
+			out.vals = append(out.vals, def)
 			continue
 		}
-		if ps.required {
+		if ps.required && !p.partial {
 			p.add(at, CodePropertyRequired, fmt.Sprintf("%s is missing the required property '%s'", what, name),
 				fmt.Sprintf("give '%s' a value (it has no default)", name))
 			ok = false
 		}
 	}
 	return out, ok
+}
+
+// completeDefault is the default of a data-typed property filled with its
+// data type's defaults, for a template that gives no value. A default that
+// leaves required fields missing is a problem at the template (at).
+// Defaults of other types are used as they are.
+func (p *parser) completeDefault(ps *propSchema, at Pos, what string) (*ynode, bool) {
+	if p.partial || !isDict(ps.def) || p.bp.dataTypes[ps.typ] == nil || ps.fullState == fullBad {
+		return ps.def, true
+	}
+	if ps.fullState == fullUnknown {
+		quiet := &parser{bp: p.bp, ver: p.ver}
+		if full, ok := quiet.coerce(ps.def, ps.typ, what); ok {
+			ps.full, ps.fullState = full, fullOK
+		} else {
+			ps.fullState = fullPartial
+		}
+	}
+	if ps.fullState == fullOK {
+		return ps.full, true
+	}
+	here := *ps.def
+	here.pos = at
+	return p.coerce(&here, ps.typ, what)
 }
 
 // dataType is a `data_types` entry.
@@ -302,7 +389,7 @@ func (p *parser) parseDataTypes(sec *ynode) {
 	}
 	for _, name := range sortedKeys(p.bp.dataTypes) {
 		dt := p.bp.dataTypes[name]
-		p.checkSchemaTypes(dt.own, fmt.Sprintf("data type '%s' property", name), nil)
+		p.checkSchemaTypes(dt.own, fmt.Sprintf("data type '%s' property", name), nil, true)
 	}
 }
 
@@ -332,7 +419,7 @@ func (p *parser) parseNodeTypes(sec *ynode) {
 		p.resolveNodeType(p.bp.nodeTypes[name], nil)
 	}
 	for _, name := range sortedKeys(p.bp.nodeTypes) {
-		p.checkSchemaTypes(p.bp.nodeTypes[name].ownProps, fmt.Sprintf("node type '%s' property", name), nil)
+		p.checkSchemaTypes(p.bp.nodeTypes[name].ownProps, fmt.Sprintf("node type '%s' property", name), nil, true)
 	}
 }
 
@@ -365,7 +452,7 @@ func (p *parser) parseRelTypes(sec *ynode) {
 		p.resolveRelType(p.bp.relTypes[name], nil)
 	}
 	for _, name := range sortedKeys(p.bp.relTypes) {
-		p.checkSchemaTypes(p.bp.relTypes[name].ownProps, fmt.Sprintf("relationship type '%s' property", name), nil)
+		p.checkSchemaTypes(p.bp.relTypes[name].ownProps, fmt.Sprintf("relationship type '%s' property", name), nil, true)
 	}
 }
 
