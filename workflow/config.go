@@ -14,6 +14,8 @@ const (
 	DefaultFlushInterval      = 50 * time.Millisecond
 	DefaultFlushItems         = 1000
 	DefaultCancelPollInterval = 250 * time.Millisecond
+	DefaultMaxUnrecorded      = 16
+	DefaultMaxRecordDelay     = 250 * time.Millisecond
 )
 
 // Resolver gives a runtime-function evaluator access to live state.
@@ -58,6 +60,14 @@ type Config struct {
 	// buffers before writing to the State (defaults 50 ms and 1000).
 	FlushInterval time.Duration
 	FlushItems    int
+	// MaxUnrecorded and MaxRecordDelay bound the write-behind window of
+	// ended operations (defaults 16 and 250 ms): while that many ended
+	// operations wait for their records to be committed, or the oldest has
+	// waited that long, no new operation starts. After a crash, resume
+	// re-runs what ran at the crash and at most MaxUnrecorded operations
+	// that had ended (see docs/architecture.md, "Write-behind window").
+	MaxUnrecorded  int
+	MaxRecordDelay time.Duration
 	// CancelPollInterval is how often State.CancelRequested is polled
 	// (default 250 ms; negative disables polling).
 	CancelPollInterval time.Duration
@@ -83,6 +93,12 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.FlushItems <= 0 {
 		out.FlushItems = DefaultFlushItems
+	}
+	if out.MaxUnrecorded <= 0 {
+		out.MaxUnrecorded = DefaultMaxUnrecorded
+	}
+	if out.MaxRecordDelay <= 0 {
+		out.MaxRecordDelay = DefaultMaxRecordDelay
 	}
 	if out.MaxOutputLines == 0 {
 		out.MaxOutputLines = DefaultMaxOutputLines

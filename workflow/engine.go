@@ -281,6 +281,7 @@ func (r *run) walk(ctx, bg context.Context) {
 		select {
 		case o := <-r.results:
 			r.handle(o)
+		case <-r.rec.committed: // the write-behind backlog shrank
 		case <-ctxDone:
 			ctxDone = nil
 			r.requestCancel(CancelGraceful, force)
@@ -347,7 +348,7 @@ func (r *run) dispatch() {
 			r.runTask(heap.Pop(&r.ready).(int32))
 			continue
 		}
-		if len(r.readyOps) > 0 && r.running < r.cfg.Parallelism {
+		if len(r.readyOps) > 0 && r.running < r.cfg.Parallelism && !r.rec.backlogFull(r.cfg.MaxUnrecorded, r.cfg.MaxRecordDelay) {
 			r.runTask(heap.Pop(&r.readyOps).(int32))
 			continue
 		}

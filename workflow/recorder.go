@@ -30,6 +30,14 @@ type recorder struct {
 	dirty    []string
 	dirtySet map[string]struct{}
 	err      error
+	// ended holds when each ended operation whose record is not committed
+	// yet ended, oldest first; inFlush how many of them the running flush
+	// commits.
+	ended   []time.Time
+	inFlush int
+
+	// committed is signalled after every successful commit.
+	committed chan struct{}
 
 	kick    chan struct{}
 	stop    chan struct{}
@@ -40,10 +48,11 @@ func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable
 	r := &recorder{
 		st: st, ctx: ctx, base: base, insts: insts, persist: persist,
 		onEvent: cfg.OnEvent, redact: red, max: cfg.FlushItems,
-		dirtySet: map[string]struct{}{},
-		kick:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		stopped:  make(chan struct{}),
+		dirtySet:  map[string]struct{}{},
+		kick:      make(chan struct{}, 1),
+		committed: make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	go r.loop(cfg.FlushInterval)
 	return r
@@ -105,6 +114,29 @@ func (r *recorder) task(t TaskRecord) {
 	}
 }
 
+// opEnded queues the record of an operation that ended for good (with its
+// event, stored in the same batch) and starts a flush at once.
+func (r *recorder) opEnded(t TaskRecord, e Event) {
+	r.task(t)
+	if r.persist {
+		// After the record is queued: a flush cut in between commits the
+		// record and counts it one flush longer, never the reverse.
+		r.mu.Lock()
+		r.ended = append(r.ended, time.Now())
+		r.mu.Unlock()
+	}
+	r.event(e)
+	r.poke()
+}
+
+// backlogFull reports whether ended operations wait for their records
+// beyond the bounds (count or age): the engine then starts no operation.
+func (r *recorder) backlogFull(maxCount int, maxAge time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ended) >= maxCount || (len(r.ended) > 0 && time.Since(r.ended[0]) > maxAge)
+}
+
 // markDirty queues an instance for writing.
 func (r *recorder) markDirty(id string) {
 	if !r.persist {
@@ -126,6 +158,7 @@ func (r *recorder) flush() {
 	}
 	b := &Batch{DeploymentID: r.base.DeploymentID, ExecutionID: r.base.ExecutionID, Events: r.events, Tasks: r.tasks}
 	dirty := r.dirty
+	r.inFlush = len(r.ended)
 	r.events, r.tasks, r.dirty = nil, nil, nil
 	if len(dirty) > 0 {
 		r.dirtySet = map[string]struct{}{}
@@ -159,8 +192,17 @@ func (r *recorder) flush() {
 	r.mu.Lock()
 	if err != nil {
 		r.err = fmt.Errorf("write execution state: %w", err)
+	} else {
+		r.ended = r.ended[r.inFlush:]
 	}
+	r.inFlush = 0
 	r.mu.Unlock()
+	if err == nil {
+		select {
+		case r.committed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // close flushes what is left and stops the loop.

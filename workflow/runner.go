@@ -62,10 +62,9 @@ func (r *run) attemptTask(i int32, attempt int) outcome {
 		return o
 	}
 	if err == nil {
-		r.rec.task(TaskRecord{ID: t.ID, Status: TaskSucceeded, Attempts: attempt + 1, Result: ret})
-		r.rec.event(r.taskEvent(t, EventTaskSucceeded, attempt, fmt.Sprintf("task succeeded %s", t.Operation)))
+		r.rec.opEnded(TaskRecord{ID: t.ID, Status: TaskSucceeded, Attempts: attempt + 1, Result: ret},
+			r.taskEvent(t, EventTaskSucceeded, attempt, fmt.Sprintf("task succeeded %s", t.Operation)))
 		o.kind = outcomeSucceeded
-		r.rec.poke()
 		return o
 	}
 	if r.forceCtx.Err() != nil {
@@ -88,10 +87,9 @@ func (r *run) attemptTask(i int32, attempt int) outcome {
 		return o
 	}
 	if t.IgnoreFailure {
-		r.rec.task(TaskRecord{ID: t.ID, Status: TaskIgnored, Attempts: attempt + 1})
-		r.rec.event(r.taskEvent(t, EventTaskIgnored, attempt, fmt.Sprintf("task failed %s; ignoring the failure", t.Operation), err))
+		r.rec.opEnded(TaskRecord{ID: t.ID, Status: TaskIgnored, Attempts: attempt + 1},
+			r.taskEvent(t, EventTaskIgnored, attempt, fmt.Sprintf("task failed %s; ignoring the failure", t.Operation), err))
 		o.kind = outcomeIgnored
-		r.rec.poke()
 		return o
 	}
 	r.rec.task(TaskRecord{ID: t.ID, Status: TaskFailed, Attempts: attempt + 1})
