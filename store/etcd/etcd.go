@@ -27,6 +27,8 @@ type Store struct {
 	cli  *clientv3.Client
 	opts Options
 
+	cache *recordCache
+
 	mu     sync.Mutex
 	closed bool
 }
@@ -78,7 +80,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open etcd store %v: %w", opts.Endpoints, err)
 	}
-	s := &Store{cli: cli, opts: opts}
+	s := &Store{cli: cli, opts: opts, cache: newRecordCache()}
 	s.view = view{s: s, k: keys{p: opts.Prefix}}
 	ictx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
 	defer cancel()
@@ -146,6 +148,7 @@ func (v *view) Batch(ctx context.Context, fn func(store.Store) error) error {
 		return fn(v)
 	}
 	return v.run(ctx, func(t *tx) error {
+		t.cache, t.k = v.s.cache, v.k
 		return fn(&view{s: v.s, t: t, k: v.k})
 	})
 }

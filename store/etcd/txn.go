@@ -23,6 +23,9 @@ type tx struct {
 	kv   clientv3.KV
 	opts Options
 	rev  int64 // snapshot revision; 0 before the first read
+	// cache, inside a Batch only: see recordCache.
+	cache *recordCache
+	k     keys
 
 	seen   map[string]seenKV // snapshot reads, by key
 	ranges []string          // prefixes read by scans (guarded in the first chunk)
@@ -41,6 +44,8 @@ type seenKV struct {
 	// existsOnly: the caller only relied on the key existing (or not),
 	// so the guard is on its create revision and updates do not conflict.
 	existsOnly bool
+	// cached: taken from the record cache, verified before commit.
+	cached bool
 }
 
 type opKind uint8
@@ -123,6 +128,13 @@ func (t *tx) read(ctx context.Context, key string, existsOnly bool) ([]byte, boo
 		}
 		return s.val, s.ok, nil
 	}
+	if t.cache != nil && t.k.cacheable(key) {
+		if s, hit := t.cache.get(key); hit {
+			s.cached = true
+			t.seen[key] = s
+			return s.val, s.ok, nil
+		}
+	}
 	resp, err := t.kv.Get(ctx, key, t.at()...)
 	if err != nil {
 		return nil, false, wrapErr(err)
@@ -134,6 +146,9 @@ func (t *tx) read(ctx context.Context, key string, existsOnly bool) ([]byte, boo
 		s = seenKV{val: kv.Value, ok: true, modRev: kv.ModRevision, createRev: kv.CreateRevision, existsOnly: existsOnly}
 	}
 	t.seen[key] = s
+	if t.cache != nil && s.ok && t.k.cacheable(key) {
+		t.cache.put(key, s)
+	}
 	return s.val, s.ok, nil
 }
 
@@ -378,6 +393,11 @@ func (t *tx) chunks(guarded func(string) bool) ([]*chunk, error) {
 // all or nothing. Several: see doc.go ("Transactions and etcd's limits").
 // errRetry means nothing was written and the snapshot went stale.
 func (t *tx) commit(ctx context.Context) error {
+	if t.cache != nil {
+		if err := t.verifyCached(ctx); err != nil {
+			return err
+		}
+	}
 	if len(t.ops) == 0 {
 		return nil
 	}
@@ -454,6 +474,13 @@ func (t *tx) commit(ctx context.Context) error {
 			default:
 				written[o.key] = resp.Header.Revision
 				deleted[o.key] = o.kind == opDel
+				if t.cache != nil && t.k.cacheable(o.key) {
+					if o.kind == opDel {
+						t.cache.forget([]string{o.key})
+					} else {
+						t.cache.put(o.key, seenKV{val: o.val, ok: true, modRev: resp.Header.Revision})
+					}
+				}
 			}
 		}
 	}
