@@ -41,6 +41,7 @@ func TestInvalidManifestThenFixedInput(t *testing.T) {
 	assert.Contains(t, e.Error, "kubectl apply -f - -o json")
 	assert.Contains(t, e.Error, "containerPort")
 	assert.Contains(t, e.Error, `invalid type for io.k8s.api.core.v1.ContainerPort.containerPort: got "string", expected "integer"`)
+	assert.Empty(t, w.logsOfType("bad", api.EventTaskRescheduled), "an invalid manifest is not retried")
 	assert.Less(t, took, 20*time.Second, "an invalid manifest is not retried until the timeout")
 	failed := w.logsOfType("bad", api.EventTaskFailed)
 	require.NotEmpty(t, failed)
