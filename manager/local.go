@@ -32,7 +32,13 @@ func OpenLocal(storePath string, cfg Config) (*Manager, error) {
 		}
 		cfg.DataDir = dir
 	}
-	st, err := store.Open(context.Background(), storePath, store.Options{})
+	opts, err := store.OptionsFromEnv(store.Options{
+		EventsPerExecution: cfg.EventsPerExecution, EventsMaxAge: cfg.EventsMaxAge, OpenDamaged: cfg.Maintenance,
+	})
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(context.Background(), storePath, opts)
 	if err != nil {
 		return nil, err
 	}

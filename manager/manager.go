@@ -38,6 +38,15 @@ type Config struct {
 	// ExecOptions.OnEvent sees that run's. It runs in the engine's
 	// goroutine: it must not block.
 	OnEvent func(*api.Event)
+	// EventsPerExecution and EventsMaxAge set OpenLocal's event retention
+	// (0: $GANTRY_EVENTS_PER_EXECUTION / $GANTRY_EVENTS_MAX_AGE, else the
+	// store's defaults; negative: no limit). See store.Options.
+	EventsPerExecution int
+	EventsMaxAge       time.Duration
+	// Maintenance makes OpenLocal open a damaged store rather than fail,
+	// so that CheckStore can describe the damage; everything else then
+	// returns ErrDamaged.
+	Maintenance bool
 	// Version and StorePath are what Info reports.
 	Version   string
 	StorePath string

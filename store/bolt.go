@@ -39,6 +39,10 @@ type Options struct {
 	// fraction of it is free and it is at least AutoCompactMinBytes.
 	// Default DefaultAutoCompactFree; negative: never.
 	AutoCompactFree float64
+	// OpenDamaged makes OpenBolt return a store whose file is damaged
+	// instead of failing: every operation returns its ErrDamaged, but
+	// Check describes the damage (`gantry store check`).
+	OpenDamaged bool
 	// NoSync skips fsync on commit. Commits then survive a crash of the
 	// process (kill -9) but not of the machine. For tests and benchmarks.
 	NoSync bool
@@ -144,6 +148,10 @@ func OpenBolt(path string, opts Options) (*BoltStore, error) {
 		}
 		return s.autoCompact(db)
 	})
+	var fd *fileDamaged
+	if errors.As(err, &fd) && s.opts.OpenDamaged {
+		return s, nil
+	}
 	if err != nil {
 		s.waiters.close()
 		return nil, err

@@ -13,8 +13,12 @@ import (
 
 // damagedError is the one error a damaged store file gives.
 func damagedError(path, what string) error {
-	return fmt.Errorf("%w: %s: %s (restore from backup: stop every gantry using it, move it aside, "+
-		"and copy a backup made with `gantry store backup FILE` to %s)", ErrDamaged, path, what, path)
+	return fmt.Errorf("%w: %s: %s (%s)", ErrDamaged, path, what, RestoreHint(path))
+}
+
+// RestoreHint tells how to restore the damaged store file at path.
+func RestoreHint(path string) string {
+	return "restore from backup: stop every gantry using it, move it aside, and copy a backup made with `gantry store backup FILE` to " + path
 }
 
 // fileDamaged is the ErrDamaged of a file whose structure is broken (as

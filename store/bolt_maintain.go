@@ -244,3 +244,26 @@ func (s *BoltStore) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// Maintainer is a store kept in a local file, which Gantry backs up and
+// compacts itself (BoltStore).
+type Maintainer interface {
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	Compact(ctx context.Context) (*CompactResult, error)
+}
+
+var _ Maintainer = (*BoltStore)(nil)
+
+// AsMaintainer returns st (or the store it wraps) as a Maintainer.
+func AsMaintainer(st Store) (Maintainer, bool) {
+	for {
+		if m, ok := st.(Maintainer); ok {
+			return m, true
+		}
+		w, ok := st.(interface{ Unwrap() Store })
+		if !ok {
+			return nil, false
+		}
+		st = w.Unwrap()
+	}
+}

@@ -20,6 +20,9 @@ var (
 	ErrLocked   = store.ErrLocked
 	ErrInvalid  = store.ErrInvalid
 	ErrTooLarge = store.ErrTooLarge
+	// ErrDamaged: the state store is damaged; the message says how to
+	// restore it.
+	ErrDamaged = store.ErrDamaged
 	// ErrInvalidBlueprint wraps blueprint problems (see ProblemsError).
 	ErrInvalidBlueprint = errors.New("invalid blueprint")
 	// ErrActiveExecution: the deployment already runs an execution.
@@ -39,6 +42,9 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// RestoreHint tells how to restore a damaged store file.
+var RestoreHint = store.RestoreHint
+
 // Code is an error's stable name on the wire (the REST API's "code").
 type Code string
 
@@ -51,6 +57,7 @@ const (
 	CodeLocked           Code = "locked"
 	CodeInvalid          Code = "invalid"
 	CodeTooLarge         Code = "too_large"
+	CodeDamaged          Code = "store_damaged"
 	CodeInvalidBlueprint Code = "invalid_blueprint"
 	CodeActiveExecution  Code = "active_execution"
 	CodeDependents       Code = "dependents"
@@ -82,6 +89,7 @@ var codes = []struct {
 	{ErrLocked, CodeLocked},
 	{ErrInvalid, CodeInvalid},
 	{ErrTooLarge, CodeTooLarge},
+	{ErrDamaged, CodeDamaged},
 }
 
 // CodeOf returns the code of the sentinel err wraps (CodeInternal if none).

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/gantryhq/gantry/store"
@@ -22,6 +23,7 @@ type (
 	Secret           = store.Secret
 	Dependency       = store.Dependency
 	DependencyFilter = store.DependencyFilter
+	CompactResult    = store.CompactResult
 )
 
 // Service is every use case of Gantry's manager. The CLI, the REST server
@@ -113,6 +115,20 @@ type Service interface {
 	// ListAudit returns up to limit (<= 0: all) audit records with
 	// Seq > afterSeq, oldest first (admins only on a server).
 	ListAudit(ctx context.Context, afterSeq uint64, limit int) ([]*AuditRecord, error)
+
+	// CheckStore verifies the state store: the backend's own structure and
+	// the references between records. It returns the problems found (none:
+	// consistent). A store too damaged to open gives its problems, not an
+	// error, when the Service was opened for maintenance.
+	CheckStore(ctx context.Context) ([]string, error)
+	// BackupStore writes a consistent copy of the store, taken online, to
+	// w and returns its size: a bbolt file that can replace the store.
+	// ErrInvalid for a store backed up by its own tools (etcd: `etcdctl
+	// snapshot save`); ErrDamaged for a damaged store.
+	BackupStore(ctx context.Context, w io.Writer) (int64, error)
+	// CompactStore rewrites the store without its free space (see
+	// store/DESIGN.md); ErrInvalid for a store that compacts itself.
+	CompactStore(ctx context.Context) (*CompactResult, error)
 
 	// Close releases what the Service holds (not the server's state).
 	Close() error

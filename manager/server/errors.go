@@ -24,6 +24,7 @@ var statusOf = map[api.Code]int{
 	api.CodeLocked:           http.StatusServiceUnavailable,
 	api.CodeInvalid:          http.StatusBadRequest,
 	api.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	api.CodeDamaged:          http.StatusInternalServerError,
 	api.CodeInvalidBlueprint: http.StatusUnprocessableEntity,
 	api.CodeActiveExecution:  http.StatusConflict,
 	api.CodeDependents:       http.StatusConflict,

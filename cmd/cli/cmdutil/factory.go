@@ -28,6 +28,14 @@ type Factory struct {
 	// Printer shows the events of executions this process follows.
 	Printer *EventPrinter
 
+	// EventsKeep and EventsMaxAge are --events-keep and --events-max-age
+	// (0: the environment's or the default retention).
+	EventsKeep   int
+	EventsMaxAge time.Duration
+	// Maintenance opens a damaged store instead of failing (the `store`
+	// commands), so that its check can describe the damage.
+	Maintenance bool
+
 	rules []tosca.ImportRule
 	svc   api.Service
 }
@@ -39,6 +47,8 @@ func NewFactory(io *IOStreams) *Factory {
 
 // RegisterGlobalFlags adds the flags every command shares.
 func (f *Factory) RegisterGlobalFlags(cmd *cobra.Command) {
+	cmd.PersistentFlags().IntVar(&f.EventsKeep, "events-keep", 0, "keep at most this many events per execution, the newest (default $GANTRY_EVENTS_PER_EXECUTION, else 100000; -1: all)")
+	cmd.PersistentFlags().DurationVar(&f.EventsMaxAge, "events-max-age", 0, "drop events older than this, e.g. 720h (default $GANTRY_EVENTS_MAX_AGE, else 2160h = 90 days; -1ns: never)")
 	cmd.PersistentFlags().StringVar(&f.StorePath, "store", "", "state: a bbolt file or etcd://HOST:PORT[,HOST:PORT...][/PREFIX][?ca=F&cert=F&key=F] (default $GANTRY_STORE, else ~/.gantry/gantry.db)")
 }
 
@@ -76,6 +86,7 @@ func (f *Factory) Local() (*manager.Manager, error) {
 	exe, _ := os.Executable()
 	m, err := manager.OpenLocal(f.StorePath, manager.Config{
 		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
+		EventsPerExecution: f.EventsKeep, EventsMaxAge: f.EventsMaxAge, Maintenance: f.Maintenance,
 	})
 	if err != nil {
 		return nil, StoreError(err)

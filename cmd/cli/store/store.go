@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
+	"github.com/gantryhq/gantry/manager/api"
+)
+
+// NewCmd returns `gantry store`.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "store",
+		Short: "Check, back up and compact the state store",
+	}
+	cmd.AddCommand(newCheckCmd(f), newBackupCmd(f), newCompactCmd(f))
+	return cmd
+}
+
+func newCheckCmd(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	return withJSON(&cobra.Command{
+		Use:   "check",
+		Short: "Verify the store's structure and the references between its records",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.Maintenance = true
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			info, err := f.Info(context.Background())
+			if err != nil {
+				return err
+			}
+			problems, err := svc.CheckStore(context.Background())
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if asJSON {
+				if problems == nil {
+					problems = []string{}
+				}
+				if err := cmdutil.PrintJSON(f.IO.Out, map[string]any{"store": info.Store, "problems": problems}); err != nil {
+					return err
+				}
+			} else {
+				for _, p := range problems {
+					fmt.Fprintln(f.IO.Out, p)
+				}
+			}
+			if len(problems) > 0 {
+				return cmdutil.Exit(cmdutil.ExitFailed, fmt.Errorf("%w: %s: %d problem(s) (%s)", api.ErrDamaged, info.Store, len(problems), api.RestoreHint(info.Store)))
+			}
+			if !asJSON {
+				fmt.Fprintf(f.IO.Out, "store %s: ok\n", info.Store)
+			}
+			return nil
+		},
+	}, &asJSON)
+}
+
+func newBackupCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the store to FILE (0600), while gantry keeps running",
+		Long: `Write a consistent copy of the store to FILE, taken in one read transaction
+while other gantry commands keep using the store. FILE is written 0600 under a
+temporary name and renamed into place, so it is never half written. To restore,
+stop every gantry using the store and copy FILE over it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			info, err := f.Info(context.Background())
+			if err != nil {
+				return err
+			}
+			dst, err := filepath.Abs(args[0])
+			if err != nil {
+				return cmdutil.Exit(cmdutil.ExitUsage, err)
+			}
+			if same(dst, info.Store) {
+				return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("%s is the store itself: back it up to another file", args[0]))
+			}
+			n, err := writeAtomic(dst, func(w *os.File) (int64, error) {
+				return svc.BackupStore(context.Background(), w)
+			})
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			fmt.Fprintf(f.IO.Out, "backup of %s written to %s (%s)\n", info.Store, dst, size(n))
+			return nil
+		},
+	}
+}
+
+func newCompactCmd(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	return withJSON(&cobra.Command{
+		Use:   "compact",
+		Short: "Rewrite the store without its free space (other gantry commands wait meanwhile)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			res, err := svc.CompactStore(context.Background())
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if asJSON {
+				return cmdutil.PrintJSON(f.IO.Out, res)
+			}
+			fmt.Fprintf(f.IO.Out, "store %s compacted: %s -> %s in %s\n", res.Path, size(res.BytesBefore), size(res.BytesAfter), res.Took.Round(time.Millisecond))
+			return nil
+		},
+	}, &asJSON)
+}
+
+func withJSON(cmd *cobra.Command, asJSON *bool) *cobra.Command {
+	cmd.Flags().BoolVar(asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// writeAtomic writes dst through fill: a temporary 0600 file in dst's
+// folder, synced, then renamed into place. On failure nothing is left.
+func writeAtomic(dst string, fill func(*os.File) (int64, error)) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return 0, err
+	}
+	n, err := fill(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return 0, err
+	}
+	return n, nil
+}
+
+// same reports whether two paths name one file.
+func same(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return os.SameFile(fa, fb)
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

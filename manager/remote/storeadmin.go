@@ -1,0 +1,29 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/gantryhq/gantry/manager/api"
+)
+
+// errStoreAdmin: store maintenance runs where the store is.
+func errStoreAdmin(cmd string) error {
+	return fmt.Errorf("gantry store %s works on a local store: run it on the server's machine (with --store pointing at its state): %w", cmd, api.ErrInvalid)
+}
+
+// CheckStore is refused remotely: see errStoreAdmin.
+func (c *Client) CheckStore(context.Context) ([]string, error) {
+	return nil, errStoreAdmin("check")
+}
+
+// BackupStore is refused remotely: see errStoreAdmin.
+func (c *Client) BackupStore(context.Context, io.Writer) (int64, error) {
+	return 0, errStoreAdmin("backup")
+}
+
+// CompactStore is refused remotely: see errStoreAdmin.
+func (c *Client) CompactStore(context.Context) (*api.CompactResult, error) {
+	return nil, errStoreAdmin("compact")
+}
