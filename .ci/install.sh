@@ -9,6 +9,15 @@ command -v setsid >/dev/null && command -v flock >/dev/null || need_apt+=(util-l
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v dot >/dev/null || need_apt+=(graphviz)   # checks the DOT pictures `blueprints graph` draws
+# The test environment's real node (testenv/realnode.sh): Debian's containerd 1.6 and runc,
+# the CNI plugins, debootstrap for the router image, ip/nsenter, ping for the routing tests.
+command -v containerd >/dev/null || need_apt+=(containerd)
+command -v runc >/dev/null || need_apt+=(runc)
+[ -x /usr/lib/cni/bridge ] || need_apt+=(containernetworking-plugins)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v nsenter >/dev/null || need_apt+=(util-linux)
+command -v ping >/dev/null || need_apt+=(iputils-ping)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 update -qq
@@ -18,6 +27,7 @@ if ! command -v staticcheck >/dev/null 2>&1; then
   go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 command -v kubectl >/dev/null || echo "WARNING: kubectl not found; the e2e tests need it in PATH" >&2
-# Kubernetes/etcd/kwok binaries for the e2e test environment, cached by version under
-# ~/.cache/gantry/testenv (cold: ~15 min on 2 cores; cached: instant).
+# Kubernetes/etcd/kwok binaries, the kubelet and the router image for the e2e test
+# environment, cached by version under ~/.cache/gantry/testenv (cold: ~20 min on 2 cores;
+# cached: instant).
 bash "$(dirname "$0")/../testenv/build.sh"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the test environment's binaries (etcd, kube-apiserver, kube-scheduler,
-# kube-controller-manager, kwok) from Go modules into the cache
+# kube-controller-manager, kwok, and the real node's kubelet) from Go modules into the cache
 #   ${GANTRY_TESTENV_CACHE:-~/.cache/gantry/testenv}/<k8s>-<etcd>-<kwok>/bin
-# Binaries already there are kept. Cold on 2 cores: ~15 min and ~4 GB of Go build cache.
+# and the real node's router image (blueprints/quagga-router/image/build.sh) into
+#   ${GANTRY_TESTENV_CACHE:-~/.cache/gantry/testenv}/images/quagga-router-<hash of its sources>.tar
+# What is there already is kept. Cold on 2 cores: ~20 min and ~4 GB of Go build cache.
+# GANTRY_TESTENV_REAL_NODE=0: neither the kubelet nor the image.
 # Gantry's own go.mod is never touched: testenv/kube and testenv/etcd are modules of their own.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -77,5 +80,9 @@ build_one kube-controller-manager "$testenv_src/kube" "$ld" k8s.io/kubernetes/cm
 # dependency set (client-go of its choice), outside any module of ours.
 build_one kwok "$testenv_bin" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
   "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+if realnode_wanted; then
+  build_one kubelet "$testenv_src/kube" "$ld" k8s.io/kubernetes/cmd/kubelet
+  realnode_build_image
+fi
 binaries_present || die "not all binaries were built into $testenv_bin"
 log "all binaries built in $(secs_since "$t_all") s into $testenv_bin"

@@ -2,10 +2,12 @@
 # Fault controls for tests on a running test environment ($GANTRY_TESTENV_DIR):
 #   ctl.sh stop NAME | start NAME | restart NAME | status
 # NAME: sshd, kube-apiserver (or apiserver), etcd, kube-scheduler, kwok,
-# kube-controller-manager. `start` waits until the component is healthy again; a
-# restarted component keeps its port, certificates and data. Starting kube-apiserver also
-# restarts its running clients (kube-scheduler, kwok, kube-controller-manager), so they do
-# not sit in a long retry backoff. The env file is rewritten with the new pids.
+# kube-controller-manager, and the real node's containerd, apibridge, kubelet. `start`
+# waits until the component is healthy again; a restarted component keeps its port,
+# certificates and data. Starting kube-apiserver also restarts its running clients
+# (kube-scheduler, kwok, kube-controller-manager, kubelet), so they do not sit in a long
+# retry backoff (a restarted kubelet keeps the running containers). The env file is
+# rewritten with the new pids.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -40,7 +42,7 @@ do_start() {
 # at once: pods are scheduled and set Running again within a second or two.
 restart_clients() {
   local c clients=()
-  for c in kube-scheduler kube-controller-manager kwok; do
+  for c in kube-scheduler kube-controller-manager kwok kubelet; do
     enabled "$c" && proc_alive "$c" && clients+=("$c")
   done
   [ "${#clients[@]}" -gt 0 ] || return 0

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stops the test environment in $GANTRY_TESTENV_DIR (default /tmp/gantry-testenv): exactly
-# the processes recorded in its pids/ directory (SIGTERM, SIGKILL after 15 s), never by name.
+# the processes recorded in its pids/ directory (SIGTERM, SIGKILL after 15 s), never by name,
+# and everything the real node put on the machine (realnode_down: its pods, namespaces,
+# mounts, cgroups; the kernel sysctls the kubelet changed when no other environment runs).
 # Then removes the state dir (keys, certs, etcd data). Logs are kept, in
 # $GANTRY_TESTENV_DIR.failed-<time>/, when the run failed: `down.sh --keep-logs`,
 # GANTRY_TESTENV_KEEP_LOGS=1, or a `failed` marker left by up.sh.
@@ -21,6 +23,10 @@ if [ ! -d "$D" ]; then
   exit 0
 fi
 [ -f "$D/failed" ] && keep=1
+
+# The real node first, while the API server is still up: its pods, containerd's shims,
+# mounts, namespaces, cgroups and the kernel sysctls (realnode.sh).
+realnode_down
 
 names=()
 for f in "$D"/pids/*.pid; do

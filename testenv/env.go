@@ -44,6 +44,10 @@ type Env struct {
 	SSHKeyPath     string
 	KnownHostsPath string
 
+	// Real is the real node (kubelet + containerd, see RealNode); nil when the
+	// environment was started with GANTRY_TESTENV_REAL_NODE=0. Tests use RequireRealNode.
+	Real *RealNode
+
 	// Vars holds every KEY=VALUE line of the env file (pids, ports, timings ...).
 	Vars map[string]string
 
@@ -144,6 +148,9 @@ func fromVars(path string, vars map[string]string) (*Env, error) {
 		return nil, fmt.Errorf("env file %s: GANTRY_TESTENV_SSH_PORT=%q is not a port", path, port)
 	}
 	e.SSHPort = p
+	if e.Real, err = realNodeFromVars(path, vars); err != nil {
+		return nil, err
+	}
 	if e.KubectlPath == "" {
 		e.KubectlPath = "kubectl"
 	}

@@ -117,3 +117,59 @@ func TestEnvFilePath(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadRealNode(t *testing.T) {
+	real := map[string]string{
+		"GANTRY_TESTENV_REAL_NODE":            "real-node-0",
+		"GANTRY_TESTENV_REAL_NODE_NETNS":      "/run/netns/gantry-ab",
+		"GANTRY_TESTENV_REAL_NODE_PEER_NETNS": "/run/netns/gantry-ab-peer",
+		"GANTRY_TESTENV_REAL_NODE_IP":         "10.201.7.2",
+		"GANTRY_TESTENV_REAL_NODE_HOST_IP":    "10.201.7.1",
+		"GANTRY_TESTENV_REAL_NODE_HOST_IF":    "gtab",
+		"GANTRY_TESTENV_REAL_NODE_PEER_IP":    "172.16.0.1",
+		"GANTRY_TESTENV_REAL_NODE_CGROUP":     "/gantry-ab",
+		"GANTRY_TESTENV_REAL_NODE_CONTAINERD": "/tmp/x/rn/containerd.sock",
+		"GANTRY_TESTENV_REAL_NODE_TAINT":      "gantry.dev/real-node",
+		"GANTRY_TESTENV_ROUTER_IMAGE":         "gantry.local/quagga-router:frr8",
+	}
+	tests := []struct {
+		name    string
+		drop    string // a key left out
+		none    bool   // no real node at all
+		wantErr string
+	}{
+		{name: "complete"},
+		{name: "opted out", none: true},
+		{name: "half written", drop: "GANTRY_TESTENV_REAL_NODE_NETNS", wantErr: "GANTRY_TESTENV_REAL_NODE_NETNS missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := validVars("/tmp/x")
+			if !tt.none {
+				for k, v := range real {
+					if k != tt.drop {
+						vars[k] = v
+					}
+				}
+			}
+			e, err := Load(writeEnvFile(t, vars, ""))
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			if tt.none {
+				assert.Nil(t, e.Real)
+				return
+			}
+			require.NotNil(t, e.Real)
+			assert.Equal(t, RealNode{
+				Name: "real-node-0", Taint: "gantry.dev/real-node",
+				NetNS: "/run/netns/gantry-ab", PeerNetNS: "/run/netns/gantry-ab-peer",
+				IP: "10.201.7.2", HostIP: "10.201.7.1", HostInterface: "gtab", PeerIP: "172.16.0.1",
+				Cgroup: "/gantry-ab", Containerd: "/tmp/x/rn/containerd.sock",
+				RouterImage: "gantry.local/quagga-router:frr8",
+			}, *e.Real)
+		})
+	}
+}

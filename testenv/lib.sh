@@ -12,6 +12,8 @@ testenv_bin=${GANTRY_TESTENV_BIN:-$GANTRY_TESTENV_CACHE/$K8S_VERSION-$ETCD_VERSI
 GANTRY_TESTENV_DIR=${GANTRY_TESTENV_DIR:-/tmp/gantry-testenv}
 
 testenv_binaries=(etcd kube-apiserver kube-scheduler kube-controller-manager kwok)
+# The real node (realnode.sh) needs a kubelet too, unless GANTRY_TESTENV_REAL_NODE=0.
+if [ "${GANTRY_TESTENV_REAL_NODE:-1}" != 0 ]; then testenv_binaries+=(kubelet); fi
 
 log() { printf '[testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -22,10 +24,11 @@ now_ms() { date +%s%3N; }
 # secs_since START_MS prints the seconds elapsed since START_MS with one decimal.
 secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%d' $((d / 1000)) $(((d % 1000) / 100)); }
 
-# binaries_present succeeds when every binary is in the cache.
+# binaries_present succeeds when every binary (and the real node's router image) is cached.
 binaries_present() {
   local b
   for b in "${testenv_binaries[@]}"; do [ -x "$testenv_bin/$b" ] || return 1; done
+  if realnode_wanted; then [ -f "$(realnode_image_tar)" ] || return 1; fi
 }
 
 # ---- state of one environment ------------------------------------------------------------
@@ -37,8 +40,10 @@ binaries_present() {
 #   pki/ ssh/ etcd/ kubeconfig ...
 D=$GANTRY_TESTENV_DIR
 
-# Components in start order; sshd first since it needs nothing else.
-testenv_components=(sshd etcd kube-apiserver kube-scheduler kube-controller-manager kwok)
+# Components in start order; sshd first since it needs nothing else. containerd, apibridge
+# and kubelet make the real node (realnode.sh).
+testenv_components=(sshd etcd kube-apiserver kube-scheduler kube-controller-manager kwok
+  containerd apibridge kubelet)
 
 # load_vars reads $D/vars (ports and paths of this environment) into the shell.
 load_vars() {
@@ -184,6 +189,7 @@ healthy() {
     kube-controller-manager) curl -fsSk -m 2 "https://127.0.0.1:$KCM_PORT/healthz" >/dev/null 2>&1 ;;
     kwok) curl -fsS -m 2 "http://127.0.0.1:$KWOK_PORT/healthz" >/dev/null 2>&1 ;;
     sshd) ssh_banner ;;
+    containerd | apibridge | kubelet) realnode_healthy "$1" ;;
     *) return 1 ;;
   esac
 }
@@ -222,6 +228,7 @@ wait_healthy() {
 enabled() {
   case $1 in
     kube-controller-manager) [ "${KCM:-0}" = 1 ] ;;
+    containerd | apibridge | kubelet) [ "${REAL_NODE:-0}" = 1 ] ;;
     *) return 0 ;;
   esac
 }
@@ -243,10 +250,12 @@ write_env() {
   mv "$D/env.tmp" "$D/env"
 }
 
-# rss_kib prints the summed resident memory (KiB) of all running components.
+# rss_kib [NAME...] prints the summed resident memory (KiB) of the running components
+# (all of them without arguments).
 rss_kib() {
   local name pid total=0 kb
-  for name in "${testenv_components[@]}"; do
+  [ $# -gt 0 ] || set -- "${testenv_components[@]}"
+  for name in "$@"; do
     proc_alive "$name" || continue
     pid=$(cat "$(pidfile "$name")")
     kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
@@ -254,3 +263,6 @@ rss_kib() {
   done
   echo "$total"
 }
+
+# shellcheck source=realnode.sh
+. "$testenv_src/realnode.sh"

@@ -120,7 +120,8 @@ func TestSelfKubectlOverSSHWithoutFlags(t *testing.T) {
 	assert.Equal(t, env.K8sVersion, mustRun(t, c, "", "kubectl version -o json 2>/dev/null | sed -n 's/.*\"gitVersion\": \"\\(v[^\"]*\\)\".*/\\1/p' | tail -n 1"),
 		"the server version is the one built")
 
-	nodes := mustRun(t, c, "", `kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address} {.metadata.labels.role}{"\n"}{end}'`)
+	// The kwok nodes (the real node, if any, is checked by TestSelfRealNode).
+	nodes := mustRun(t, c, "", `kubectl get nodes -o jsonpath='{range .items[?(@.metadata.annotations.kwok\.x-k8s\.io/node=="fake")]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address} {.metadata.labels.role}{"\n"}{end}'`)
 	lines := strings.Split(nodes, "\n")
 	require.Len(t, lines, len(env.Nodes), "one line per node: %q", nodes)
 	for i, l := range lines {
@@ -214,4 +215,72 @@ func TestSelfAPIServerStopStart(t *testing.T) {
 	require.NoError(t, env.StartAPIServer())
 	assert.Equal(t, "v", mustRun(t, c, "", "kubectl get configmap gantry-selftest-survives -o jsonpath='{.data.k}'"),
 		"objects survive an API server restart (etcd keeps them)")
+}
+
+// A pod on the real node that runs for real: the router image (imported, never pulled)
+// on the CNI bridge (not hostNetwork), its output through `kubectl logs`, a command in it
+// through `kubectl exec` (API server -> kubelet -> containerd), a graceful delete.
+const realPod = `apiVersion: v1
+kind: Pod
+metadata: {name: gantry-selftest-real, namespace: default}
+spec:
+  nodeName: %s
+  tolerations: [{operator: Exists}]
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: c
+    image: %s
+    imagePullPolicy: Never
+    command: ["sh", "-c", "trap 'exit 0' TERM; ip -4 -o addr show eth0; echo started; while :; do sleep 0.2; done"]
+`
+
+func TestSelfRealNode(t *testing.T) {
+	env, rn := testenv.RequireRealNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	get := func(args ...string) string {
+		out, err := env.Kubectl(ctx, args...)
+		require.NoError(t, err)
+		return strings.TrimSpace(out)
+	}
+	assert.Equal(t, "True "+rn.IP+" "+rn.Taint+"=true:NoSchedule "+env.K8sVersion,
+		get("get", "node", rn.Name, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address} {.spec.taints[0].key}={.spec.taints[0].value}:{.spec.taints[0].effect} {.status.nodeInfo.kubeletVersion}`))
+	routes, err := rn.Routes(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, routes, "dev eth0", "uplink to the machine")
+	assert.Contains(t, routes, "172.16.0.0/24 dev eth1", "link to the peer")
+	assert.NotContains(t, routes, "default", "the node has no default route of its own")
+	_, err = rn.InNode(ctx, "ping", "-c", "1", "-w", "5", rn.PeerIP)
+	require.NoError(t, err, "the node reaches the peer")
+
+	t.Cleanup(func() {
+		_, _ = env.Kubectl(context.Background(), "delete", "pod", "gantry-selftest-real", "--ignore-not-found", "--wait=true", "--timeout=60s")
+	})
+	cmd := env.KubectlCmd(ctx, "apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(fmt.Sprintf(realPod, rn.Name, rn.RouterImage))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	start := time.Now()
+	for get("get", "pod", "gantry-selftest-real", "-o", "jsonpath={.status.phase}") != "Running" {
+		require.Less(t, time.Since(start), time.Minute, "pod not Running: %s", get("describe", "pod", "gantry-selftest-real"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("pod Running %.1f s after apply", time.Since(start).Seconds())
+	podIP := get("get", "pod", "gantry-selftest-real", "-o", "jsonpath={.status.podIP}")
+	assert.True(t, strings.HasPrefix(podIP, "10.88."), "the CNI bridge gave the pod its address: %q", podIP)
+	var logs string
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(100 * time.Millisecond) {
+		if logs = get("logs", "gantry-selftest-real"); strings.Contains(logs, "started") {
+			break
+		}
+	}
+	assert.Contains(t, logs, podIP, "kubectl logs shows the container's output")
+	assert.Equal(t, "hello", get("exec", "gantry-selftest-real", "--", "echo", "hello"))
+
+	start = time.Now()
+	get("delete", "pod", "gantry-selftest-real", "--wait=true", "--timeout=60s")
+	assert.Less(t, time.Since(start), 10*time.Second, "the container stops on SIGTERM")
+	tasks, err := rn.Ctr(ctx, "tasks", "ls", "-q")
+	require.NoError(t, err)
+	assert.Empty(t, strings.TrimSpace(tasks), "no task left in containerd")
 }

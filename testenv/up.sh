@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts the end-to-end test environment on 127.0.0.1 (see docs/testing.md):
 #   etcd, kube-apiserver, kube-scheduler, kwok (+ kube-controller-manager if
-#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, and a real OpenSSH server whose sessions
-#   have KUBECONFIG set, so `kubectl` works over ssh without flags.
+#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, a real node (kubelet + containerd in a
+#   network namespace of its own, realnode.sh; GANTRY_TESTENV_REAL_NODE=0 leaves it out),
+#   and a real OpenSSH server whose sessions have KUBECONFIG set, so `kubectl` works over
+#   ssh without flags.
 # Builds the binaries first if they are not cached. Ports are picked free at start time.
 # Writes KEY=VALUE lines to $GANTRY_TESTENV_DIR/env (default /tmp/gantry-testenv/env) and
 # prints them. On failure: prints the failing component's log tail, stops what it started,
@@ -33,6 +35,7 @@ if [ -d "$D/pids" ] && [ -n "$(ls -A "$D/pids" 2>/dev/null)" ]; then
 fi
 
 binaries_present || bash "$here/build.sh"
+if realnode_wanted; then realnode_check_tools; fi
 t_start=$(now_ms)
 
 case $D in /|"") die "refusing to use GANTRY_TESTENV_DIR=$D" ;; esac
@@ -88,6 +91,13 @@ SSH_PORT=$SSH_PORT
 KCM=$KCM
 VARS
 chmod 0600 "$D/vars"
+# The real node's namespaces and links are created here (its subnet is picked under a
+# machine-wide lock); from now on a failure must clean up.
+started=1
+if realnode_wanted; then
+  realnode_vars >>"$D/vars"
+  load_vars
+fi
 
 # ---- keys and certificates (ECDSA P-256: generated in milliseconds) ------------------
 (
@@ -109,6 +119,14 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   issue admin "/O=system:masters/CN=gantry-testenv-admin" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  # The real node's kubelet (Node authorizer identity) and the API server's client
+  # certificate for the kubelet's API (logs, exec).
+  issue node "/O=system:nodes/CN=system:node:$realnode_node_name" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  issue kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
   openssl ecparam -name prime256v1 -genkey -noout -out sa.key
@@ -203,7 +221,9 @@ exec "$B/kube-apiserver" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 
   --client-ca-file="$D/pki/ca.crt" \\
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \\
   --service-account-key-file="$D/pki/sa.pub" --service-account-signing-key-file="$D/pki/sa.key" \\
-  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=RBAC \\
+  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=Node,RBAC \\
+  --kubelet-client-certificate="$D/pki/kubelet-client.crt" --kubelet-client-key="$D/pki/kubelet-client.key" \\
+  --kubelet-preferred-address-types=InternalIP,Hostname \\
   --allow-privileged=true \\
   --disable-admission-plugins=ServiceAccount,TaintNodesByCondition \\
   --endpoint-reconciler-type=none --profiling=false
@@ -229,8 +249,9 @@ exec "$B/kwok" --config="$D/kwok.yaml" --kubeconfig="$D/kubeconfig" --manage-all
   --node-lease-duration-seconds=0
 RUN
 
+if [ "${REAL_NODE:-0}" = 1 ]; then realnode_setup; fi
+
 # ---- start ----------------------------------------------------------------------------
-started=1
 # Everything starts at once: kube-apiserver retries etcd, and kube-scheduler and kwok retry
 # the API server, so no one waits for another's health check.
 start_proc sshd
@@ -239,6 +260,16 @@ start_proc kube-apiserver
 start_proc kube-scheduler
 start_proc kwok
 [ "$KCM" = 1 ] && start_proc kube-controller-manager
+import_pid=""
+if [ "${REAL_NODE:-0}" = 1 ]; then
+  # The kubelet exits at once without a container runtime to talk to: containerd first.
+  start_proc containerd
+  start_proc apibridge
+  wait_healthy containerd
+  start_proc kubelet
+  realnode_import_images &
+  import_pid=$!
+fi
 wait_healthy etcd
 log "etcd healthy (+$(secs_since "$t_start") s)"
 wait_healthy kube-apiserver
@@ -273,6 +304,13 @@ log "scheduler and kwok healthy (+$(secs_since "$t_start") s)"
 KUBECONFIG=$D/kubeconfig "$kubectl_bin" wait --for=condition=Ready node --all --timeout=60s >>"$D/logs/nodes.log" 2>&1 || {
   tail -n 20 "$D/logs/nodes.log" >&2; tail -n 20 "$D/logs/kwok.log" >&2; die "nodes did not become Ready"; }
 log "nodes Ready (+$(secs_since "$t_start") s)"
+if [ "${REAL_NODE:-0}" = 1 ]; then
+  wait_healthy apibridge
+  wait_healthy kubelet
+  wait "$import_pid" || die "real node: importing the images failed (see $D/logs/images.log)"
+  realnode_wait_ready || die "real node $realnode_node_name did not become Ready"
+  log "real node $realnode_node_name Ready, images imported (+$(secs_since "$t_start") s)"
+fi
 
 # sshd: banner, then a real login running kubectl with no flags.
 wait_healthy sshd
@@ -286,6 +324,7 @@ log "ssh login + kubectl over ssh OK (+$(secs_since "$t_start") s)"
 {
   echo "GANTRY_TESTENV_STARTUP_SECONDS=$(secs_since "$t_start")"
   echo "GANTRY_TESTENV_RSS_KIB=$(rss_kib)"
+  if [ "${REAL_NODE:-0}" = 1 ]; then echo "GANTRY_TESTENV_REAL_NODE_RSS_KIB=$(rss_kib containerd apibridge kubelet)"; fi
 } >>"$D/vars"
 write_env
 trap - EXIT
