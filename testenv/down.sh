@@ -26,7 +26,7 @@ fi
 
 # The real node first, while the API server is still up: its pods, containerd's shims,
 # mounts, namespaces, cgroups and the kernel sysctls (realnode.sh).
-realnode_down
+realnode_down || log "real node: clean-up incomplete (see above)"
 
 names=()
 for f in "$D"/pids/*.pid; do

@@ -116,31 +116,36 @@ realnode_pick_subnet() {
   echo "$n"
 }
 
-# realnode_net_up ID N: the node and peer namespaces and their links.
+# realnode_net_up ID N: the node and peer namespaces and their links. Each step is
+# checked (callers run it where `set -e` does not apply).
 realnode_net_up() {
-  local id=$1 n=$2 ns=gantry-$1 peer=gantry-$1-peer
-  set -e
-  ip netns add "$ns"
-  ip netns add "$peer"
-  ip link add "gt$id" type veth peer name "gt${id}n"
-  ip link set "gt${id}n" netns "$ns"
-  ip link add "gt${id}a" type veth peer name "gt${id}b"
-  ip link set "gt${id}a" netns "$ns"
-  ip link set "gt${id}b" netns "$peer"
-  ip addr add "10.201.$n.1/24" dev "gt$id"
-  ip link set "gt$id" up
-  realnode_in "$ns" ip link set lo up
-  realnode_in "$ns" ip link set "gt${id}n" name eth0
-  realnode_in "$ns" ip link set "gt${id}a" name eth1
-  realnode_in "$ns" ip addr add "10.201.$n.2/24" dev eth0
-  realnode_in "$ns" ip addr add 172.16.0.2/24 dev eth1
-  realnode_in "$ns" ip link set eth0 up
-  realnode_in "$ns" ip link set eth1 up
-  realnode_in "$peer" ip link set lo up
-  realnode_in "$peer" ip link set "gt${id}b" name eth0
-  realnode_in "$peer" ip addr add "$realnode_gateway/24" dev eth0
-  realnode_in "$peer" ip link set eth0 up
-  realnode_in "$peer" ip route add default via 172.16.0.2
+  local id=$1 n=$2 ns=gantry-$1 peer=gantry-$1-peer step
+  while IFS= read -r step; do
+    [ -n "$step" ] || continue
+    eval "$step" || { log "real node: network setup step failed: $step"; return 1; }
+  done <<STEPS
+ip netns add $ns
+ip netns add $peer
+ip link add gt$id type veth peer name gt${id}n
+ip link set gt${id}n netns $ns
+ip link add gt${id}a type veth peer name gt${id}b
+ip link set gt${id}a netns $ns
+ip link set gt${id}b netns $peer
+ip addr add 10.201.$n.1/24 dev gt$id
+ip link set gt$id up
+realnode_in $ns ip link set lo up
+realnode_in $ns ip link set gt${id}n name eth0
+realnode_in $ns ip link set gt${id}a name eth1
+realnode_in $ns ip addr add 10.201.$n.2/24 dev eth0
+realnode_in $ns ip addr add 172.16.0.2/24 dev eth1
+realnode_in $ns ip link set eth0 up
+realnode_in $ns ip link set eth1 up
+realnode_in $peer ip link set lo up
+realnode_in $peer ip link set gt${id}b name eth0
+realnode_in $peer ip addr add $realnode_gateway/24 dev eth0
+realnode_in $peer ip link set eth0 up
+realnode_in $peer ip route add default via 172.16.0.2
+STEPS
 }
 
 # realnode_in NS CMD...: runs CMD in network namespace NS only (nsenter --net keeps the

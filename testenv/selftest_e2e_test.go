@@ -120,9 +120,14 @@ func TestSelfKubectlOverSSHWithoutFlags(t *testing.T) {
 	assert.Equal(t, env.K8sVersion, mustRun(t, c, "", "kubectl version -o json 2>/dev/null | sed -n 's/.*\"gitVersion\": \"\\(v[^\"]*\\)\".*/\\1/p' | tail -n 1"),
 		"the server version is the one built")
 
-	// The kwok nodes (the real node, if any, is checked by TestSelfRealNode).
-	nodes := mustRun(t, c, "", `kubectl get nodes -o jsonpath='{range .items[?(@.metadata.annotations.kwok\.x-k8s\.io/node=="fake")]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address} {.metadata.labels.role}{"\n"}{end}'`)
-	lines := strings.Split(nodes, "\n")
+	nodes := mustRun(t, c, "", `kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address} {.metadata.labels.role}{"\n"}{end}'`)
+	// The kwok nodes; the real node, if any, is checked by TestSelfRealNode.
+	var lines []string
+	for _, l := range strings.Split(nodes, "\n") {
+		if env.Real == nil || !strings.HasPrefix(l, env.Real.Name+" ") {
+			lines = append(lines, l)
+		}
+	}
 	require.Len(t, lines, len(env.Nodes), "one line per node: %q", nodes)
 	for i, l := range lines {
 		f := strings.Fields(l)
