@@ -14,7 +14,8 @@
 #     inside the pod, and both deployments' outputs,
 #  5. uninstalls both (the cluster only after the router), shows the table
 #     without the routes, checks that nothing is left, and tears down.
-# GANTRY_TESTENV_REAL_NODE=0: the router pod goes to kwok-node-0 (nothing runs).
+# Without the real node (GANTRY_TESTENV_REAL_NODE=1 starts it) the router pod goes to
+# kwok-node-0, where nothing runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=${GANTRY:-./bin/gantry}
@@ -41,10 +42,10 @@ bash testenv/up.sh >/dev/null
 # shellcheck disable=SC1091
 set -a; . "$GANTRY_TESTENV_DIR/env"; set +a
 kubectl get nodes -o wide -L role
-router_node=${GANTRY_TESTENV_REAL_NODE:-kwok-node-0}
+router_node=${GANTRY_TESTENV_REAL_NODE_NAME:-kwok-node-0}
 # node_routes prints the real node's routing table (its network namespace, not the machine's).
 node_routes() {
-  [ -n "${GANTRY_TESTENV_REAL_NODE:-}" ] || { echo "(no real node: GANTRY_TESTENV_REAL_NODE=0)"; return 0; }
+  [ -n "${GANTRY_TESTENV_REAL_NODE_NAME:-}" ] || { echo "    (no real node: GANTRY_TESTENV_REAL_NODE=1 make demo starts one)"; return 0; }
   nsenter --net="$GANTRY_TESTENV_REAL_NODE_NETNS" ip -4 route show | sed 's/^/    /'
 }
 # routes_in_node N: succeeds when N of the ROUTES prefixes are in the node's table.
@@ -79,7 +80,7 @@ echo "nodeSelector: $(kubectl get pod quagga -o jsonpath='{.spec.nodeSelector}')
 echo "env: $(kubectl get pod quagga -o jsonpath='{.spec.containers[0].env}')"
 node=$(kubectl get pod quagga -o jsonpath='{.spec.nodeName}')
 [ "$node" = "$router_node" ] || { echo "the pod runs on $node, not on the router node"; exit 1; }
-if [ -n "${GANTRY_TESTENV_REAL_NODE:-}" ]; then
+if [ -n "${GANTRY_TESTENV_REAL_NODE_NAME:-}" ]; then
   for _ in $(seq 1 100); do routes_in_node 2 && break; sleep 0.1; done
   echo "-- routing table of $router_node after the install (ROUTES: $routes):"
   node_routes
@@ -95,7 +96,7 @@ echo "-- outputs of quagga-router"; "$G" deployments outputs quagga-router
 step "5. uninstall (the cluster is refused while the router depends on it)"
 if "$G" uninstall kubernetes-cluster; then echo "uninstalling the cluster first should have been refused"; exit 1; fi
 "$G" uninstall quagga-router
-if [ -n "${GANTRY_TESTENV_REAL_NODE:-}" ]; then
+if [ -n "${GANTRY_TESTENV_REAL_NODE_NAME:-}" ]; then
   echo "-- routing table of $router_node after the uninstall:"
   node_routes
   routes_in_node 0 || { echo "the routes are still in the node's table"; exit 1; }

@@ -5,7 +5,7 @@
 # and the real node's router image (blueprints/quagga-router/image/build.sh) into
 #   ${GANTRY_TESTENV_CACHE:-~/.cache/gantry/testenv}/images/quagga-router-<hash of its sources>.tar
 # What is there already is kept. Cold on 2 cores: ~20 min and ~4 GB of Go build cache.
-# GANTRY_TESTENV_REAL_NODE=0: neither the kubelet nor the image.
+# The kubelet only with GANTRY_TESTENV_REAL_NODE=1.
 # Gantry's own go.mod is never touched: testenv/kube and testenv/etcd are modules of their own.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -18,8 +18,8 @@ if ! flock -n 9; then
   log "another build holds $testenv_bin/.build.lock; waiting for it"
   flock 9
 fi
-if binaries_present; then
-  log "binaries present in $testenv_bin"
+if binaries_present && [ -f "$(realnode_image_tar)" ]; then
+  log "binaries and router image present in $testenv_bin"
   exit 0
 fi
 
@@ -82,7 +82,8 @@ build_one kwok "$testenv_bin" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KW
   "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 if realnode_wanted; then
   build_one kubelet "$testenv_src/kube" "$ld" k8s.io/kubernetes/cmd/kubelet
-  realnode_build_image
 fi
+# The router image: the real node runs it, and so does the runtime self-test.
+realnode_build_image
 binaries_present || die "not all binaries were built into $testenv_bin"
 log "all binaries built in $(secs_since "$t_all") s into $testenv_bin"

@@ -45,7 +45,7 @@ type Env struct {
 	KnownHostsPath string
 
 	// Real is the real node (kubelet + containerd, see RealNode); nil when the
-	// environment was started with GANTRY_TESTENV_REAL_NODE=0. Tests use RequireRealNode.
+	// environment was started without it. Tests use RequireRealNode.
 	Real *RealNode
 
 	// Vars holds every KEY=VALUE line of the env file (pids, ports, timings ...).

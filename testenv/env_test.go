@@ -120,7 +120,7 @@ func TestEnvFilePath(t *testing.T) {
 
 func TestLoadRealNode(t *testing.T) {
 	real := map[string]string{
-		"GANTRY_TESTENV_REAL_NODE":            "real-node-0",
+		"GANTRY_TESTENV_REAL_NODE_NAME":       "real-node-0",
 		"GANTRY_TESTENV_REAL_NODE_NETNS":      "/run/netns/gantry-ab",
 		"GANTRY_TESTENV_REAL_NODE_PEER_NETNS": "/run/netns/gantry-ab-peer",
 		"GANTRY_TESTENV_REAL_NODE_IP":         "10.201.7.2",

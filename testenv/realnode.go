@@ -12,13 +12,13 @@ import (
 	"testing"
 )
 
-// ErrNoRealNode is wrapped when a test needs the real node and the environment has none
-// (started with GANTRY_TESTENV_REAL_NODE=0).
+// ErrNoRealNode is wrapped when a test needs the real node and the environment has none.
 var ErrNoRealNode = errors.New("the test environment has no real node")
 
 // Env-file keys of the real node (testenv/realnode.sh writes them).
 const (
-	keyRealNode        = "GANTRY_TESTENV_REAL_NODE"
+	keyRealNode        = "GANTRY_TESTENV_REAL_NODE_NAME"
+	keyRealNodeOff     = "GANTRY_TESTENV_REAL_NODE_OFF"
 	keyRealNetNS       = "GANTRY_TESTENV_REAL_NODE_NETNS"
 	keyRealPeerNetNS   = "GANTRY_TESTENV_REAL_NODE_PEER_NETNS"
 	keyRealIP          = "GANTRY_TESTENV_REAL_NODE_IP"
@@ -89,8 +89,10 @@ func realNodeFromVars(path string, vars map[string]string) (*RealNode, error) {
 	return r, nil
 }
 
-// RequireRealNode is RequireExclusive for a test that runs containers on the real node:
-// it fails (CI=true) or skips when the environment was started without one.
+// RequireRealNode is RequireExclusive for a test that runs containers on the real node.
+// An environment started without it (GANTRY_TESTENV_REAL_NODE unset or 0: its env file
+// says GANTRY_TESTENV_REAL_NODE_OFF=1) skips the test, also under CI=true; an env file
+// that has neither is a broken environment: the test fails under CI=true.
 func RequireRealNode(t testing.TB) (*Env, *RealNode) {
 	t.Helper()
 	e := RequireExclusive(t)
@@ -98,8 +100,11 @@ func RequireRealNode(t testing.TB) (*Env, *RealNode) {
 		return nil, nil
 	}
 	if e.Real == nil {
-		unavailable(t, fmt.Errorf("%w (%s has no %s; it was started with GANTRY_TESTENV_REAL_NODE=0)",
-			ErrNoRealNode, e.File, keyRealNode))
+		if e.Vars[keyRealNodeOff] == "1" {
+			t.Skipf("testenv: %v: %s was started without it (start it with GANTRY_TESTENV_REAL_NODE=1 make testenv-up)", ErrNoRealNode, e.Dir)
+			return nil, nil
+		}
+		unavailable(t, fmt.Errorf("%w (%s has neither %s nor %s)", ErrNoRealNode, e.File, keyRealNode, keyRealNodeOff))
 		return nil, nil
 	}
 	return e, e.Real

@@ -27,9 +27,9 @@ realnode_taint=gantry.dev/real-node
 realnode_image_src=("$testenv_src/../blueprints/quagga-router/image/build.sh"
   "$testenv_src/../blueprints/quagga-router/image/start.sh" "$testenv_src/dockerarchive.sh")
 
-# realnode_wanted succeeds when this environment gets a real node (GANTRY_TESTENV_REAL_NODE,
-# default 1; 0 is the opt-out for quick runs).
-realnode_wanted() { [ "${GANTRY_TESTENV_REAL_NODE:-1}" != 0 ]; }
+# realnode_wanted succeeds when this environment gets a real node (GANTRY_TESTENV_REAL_NODE=1;
+# lib.sh sets the default).
+realnode_wanted() { [ "$GANTRY_TESTENV_REAL_NODE" = 1 ]; }
 
 # realnode_image_tar prints the cached router image's path (keyed by its sources).
 realnode_image_tar() {
@@ -38,11 +38,17 @@ realnode_image_tar() {
   echo "$GANTRY_TESTENV_CACHE/images/quagga-router-$key.tar"
 }
 
-# realnode_build_image builds the router image into the cache unless it is there.
+# realnode_build_image builds the router image into the cache unless it is there
+# (debootstrap needs root: without it the build is skipped, except under CI=true).
 realnode_build_image() {
   local tar t0
   tar=$(realnode_image_tar)
   if [ -f "$tar" ]; then log "router image: cached ($tar)"; return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    [ "${CI:-}" != true ] || die "router image: building it needs root"
+    log "router image: skipped (debootstrap needs root)"
+    return 0
+  fi
   t0=$(now_ms)
   log "router image: building from Debian packages (debootstrap, ~2-4 min cold)"
   mkdir -p "$(dirname "$tar")"
@@ -52,17 +58,23 @@ realnode_build_image() {
   log "router image: done in $(secs_since "$t0") s ($(du -h "$tar" | cut -f1))"
 }
 
-# realnode_check_tools fails with the fix when something the real node needs is missing.
-realnode_check_tools() {
+# realnode_check_runtime fails with the fix when something the node's container runtime
+# needs is missing (root, containerd, runc, CNI plugins, the router image).
+realnode_check_runtime() {
   local t
+  [ "$(id -u)" = 0 ] || die "real node: needs root (network namespaces, cgroups, containerd)"
   for t in "${realnode_tools[@]}"; do
     command -v "$t" >/dev/null ||
-      die "real node: $t not found (bash .ci/install.sh installs containerd, runc, containernetworking-plugins; GANTRY_TESTENV_REAL_NODE=0 starts without the real node)"
+      die "real node: $t not found (bash .ci/install.sh installs containerd, runc, containernetworking-plugins)"
   done
   [ -x "$realnode_cni_bin/bridge" ] || die "real node: $realnode_cni_bin/bridge missing (apt-get install containernetworking-plugins)"
-  [ -x "$testenv_bin/kubelet" ] || die "real node: $testenv_bin/kubelet missing (bash testenv/build.sh)"
   [ -f "$(realnode_image_tar)" ] || die "real node: router image $(realnode_image_tar) missing (bash testenv/build.sh)"
-  [ "$(id -u)" = 0 ] || die "real node: needs root (network namespaces, cgroups, containerd); GANTRY_TESTENV_REAL_NODE=0 starts without it"
+}
+
+# realnode_check_tools: realnode_check_runtime and the kubelet.
+realnode_check_tools() {
+  realnode_check_runtime
+  [ -x "$testenv_bin/kubelet" ] || die "real node: $testenv_bin/kubelet missing (GANTRY_TESTENV_REAL_NODE=1 bash testenv/build.sh)"
 }
 
 # realnode_machine_lock runs "$@" holding the machine-wide lock (bounded wait).
@@ -87,7 +99,7 @@ realnode_vars() {
 REAL_NODE=1
 RN_ID=$id
 RN_N=$n
-GANTRY_TESTENV_REAL_NODE=$realnode_node_name
+GANTRY_TESTENV_REAL_NODE_NAME=$realnode_node_name
 GANTRY_TESTENV_REAL_NODE_NETNS=/run/netns/gantry-$id
 GANTRY_TESTENV_REAL_NODE_PEER_NETNS=/run/netns/gantry-$id-peer
 GANTRY_TESTENV_REAL_NODE_IP=10.201.$n.2

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts the end-to-end test environment on 127.0.0.1 (see docs/testing.md):
 #   etcd, kube-apiserver, kube-scheduler, kwok (+ kube-controller-manager if
-#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, a real node (kubelet + containerd in a
-#   network namespace of its own, realnode.sh; GANTRY_TESTENV_REAL_NODE=0 leaves it out),
+#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, with GANTRY_TESTENV_REAL_NODE=1 a real node
+#   (kubelet + containerd in a network namespace of its own, realnode.sh),
 #   and a real OpenSSH server whose sessions have KUBECONFIG set, so `kubectl` works over
 #   ssh without flags.
 # Builds the binaries first if they are not cached. Ports are picked free at start time.
@@ -97,6 +97,8 @@ started=1
 if realnode_wanted; then
   realnode_vars >>"$D/vars"
   load_vars
+else
+  echo "GANTRY_TESTENV_REAL_NODE_OFF=1" >>"$D/vars"
 fi
 
 # ---- keys and certificates (ECDSA P-256: generated in milliseconds) ------------------
@@ -202,6 +204,13 @@ options: {}
 KW
 
 # ---- how each component starts (ctl.sh restarts them the same way) --------------------
+# With the real node: its kubelet is system:node:real-node-0 (Node authorizer), and the API
+# server reaches kubelets on their InternalIP with a client certificate (logs, exec).
+authz=RBAC kubelet_flags=""
+if [ "${REAL_NODE:-0}" = 1 ]; then
+  authz=Node,RBAC
+  kubelet_flags="--kubelet-client-certificate=$D/pki/kubelet-client.crt --kubelet-client-key=$D/pki/kubelet-client.key --kubelet-preferred-address-types=InternalIP,Hostname"
+fi
 B=$testenv_bin
 cat >"$D/run/sshd.sh" <<RUN
 exec "$sshd_bin" -D -e -f "$D/ssh/sshd_config"
@@ -221,9 +230,7 @@ exec "$B/kube-apiserver" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 
   --client-ca-file="$D/pki/ca.crt" \\
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \\
   --service-account-key-file="$D/pki/sa.pub" --service-account-signing-key-file="$D/pki/sa.key" \\
-  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=Node,RBAC \\
-  --kubelet-client-certificate="$D/pki/kubelet-client.crt" --kubelet-client-key="$D/pki/kubelet-client.key" \\
-  --kubelet-preferred-address-types=InternalIP,Hostname \\
+  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=$authz $kubelet_flags \\
   --allow-privileged=true \\
   --disable-admission-plugins=ServiceAccount,TaintNodesByCondition \\
   --endpoint-reconciler-type=none --profiling=false
