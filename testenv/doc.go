@@ -17,8 +17,14 @@
 // ($GANTRY_TESTENV_DIR/env, default /tmp/gantry-testenv/env) is used. When no environment
 // is reachable a test is skipped with instructions, except under CI=true, where it fails.
 //
+// With GANTRY_TESTENV_REAL_NODE=1 the environment also has a real node (kubelet and
+// containerd in a network namespace of their own, realnode.sh): [RequireRealNode] gives it
+// to a test as a [RealNode] (namespaces, addresses, the containerd socket, helpers to run
+// commands in the node's and the peer's namespaces).
+//
 // The shell scripts next to this file own the processes (build.sh, up.sh, down.sh,
-// ctl.sh, e2e.sh); this package only reads the env file, takes the shared/exclusive lock
-// and calls ctl.sh for the fault controls. It depends on the standard library only.
+// ctl.sh, e2e.sh, realnode.sh); this package only reads the env file, takes the
+// shared/exclusive lock, calls ctl.sh for the fault controls and runs nsenter, ip and ctr
+// for the real node. It depends on the standard library only.
 // See docs/testing.md.
 package testenv
