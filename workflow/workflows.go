@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gantryhq/gantry/tosca"
 )
@@ -15,6 +16,9 @@ const (
 	WorkflowExecuteOperation = "execute_operation"
 	WorkflowHeal             = "heal"
 	WorkflowScale            = "scale"
+	WorkflowStart            = "start"
+	WorkflowStop             = "stop"
+	WorkflowRestart          = "restart"
 )
 
 // ErrUnknownWorkflow is returned for a workflow the engine has no builder for.
@@ -97,8 +101,12 @@ func BuildGraph(o BuildOptions) (*Graph, error) {
 		err = b.buildHeal(p)
 	case WorkflowScale:
 		err = b.buildScale(p, o.Scale)
+	case WorkflowStart, WorkflowStop:
+		err = b.buildStartStop(p, o.Workflow)
+	case WorkflowRestart:
+		err = b.buildRestart(p)
 	default:
-		return nil, fmt.Errorf("workflow %q: %w (have install, uninstall, execute_operation, heal, scale)", o.Workflow, ErrUnknownWorkflow)
+		return nil, fmt.Errorf("workflow %q: %w (have %s)", o.Workflow, ErrUnknownWorkflow, strings.Join(Workflows, ", "))
 	}
 	if err == nil {
 		err = p.finish()
@@ -160,91 +168,135 @@ func (b *builder) buildExecuteOperation(p *params) error {
 	if err != nil {
 		return err
 	}
-	byDeps, err := p.boolean("run_by_dependency_order", false)
+	sel, err := b.selection(p, false)
 	if err != nil {
 		return err
 	}
-	filters := map[string]map[string]bool{}
-	for _, name := range []string{"node_ids", "node_instance_ids", "type_names"} {
+	_, err = b.operationOn(p, "operation_kwargs", WorkflowExecuteOperation, operation, kwargs, override, sel, true)
+	return err
+}
+
+// selection is the instances a filtered workflow runs on and the order
+// it runs them in.
+type selection struct {
+	filters map[string]map[string]bool
+	// byDeps orders the instances' subgraphs along their relationships:
+	// targets first, or sources first when reverse.
+	byDeps, reverse bool
+}
+
+// Workflow parameters shared by execute_operation, start, stop, restart.
+const (
+	paramNodeIDs         = "node_ids"
+	paramNodeInstanceIDs = "node_instance_ids"
+	paramTypeNames       = "type_names"
+	paramByDependency    = "run_by_dependency_order"
+)
+
+// selection reads the filter parameters and run_by_dependency_order
+// (whose default differs between workflows).
+func (b *builder) selection(p *params, byDepsDefault bool) (selection, error) {
+	var sel selection
+	var err error
+	if sel.byDeps, err = p.boolean(paramByDependency, byDepsDefault); err != nil {
+		return sel, err
+	}
+	sel.filters = map[string]map[string]bool{}
+	for _, name := range []string{paramNodeIDs, paramNodeInstanceIDs, paramTypeNames} {
 		l, err := p.strings(name)
 		if err != nil {
-			return err
+			return sel, err
 		}
 		if len(l) > 0 {
 			set := map[string]bool{}
 			for _, s := range l {
 				set[s] = true
 			}
-			filters[name] = set
+			sel.filters[name] = set
 		}
 	}
-	for _, id := range sortedKeys(filters["node_ids"]) {
+	for _, id := range sortedKeys(sel.filters[paramNodeIDs]) {
 		if _, ok := b.topo.nodes[id]; !ok {
-			return p.errf("node_ids", "no node %q in the deployment", id)
+			return sel, p.errf(paramNodeIDs, "no node %q in the deployment", id)
 		}
 	}
-	for _, id := range sortedKeys(filters["node_instance_ids"]) {
+	for _, id := range sortedKeys(sel.filters[paramNodeInstanceIDs]) {
 		if _, ok := b.topo.instances[id]; !ok {
-			return p.errf("node_instance_ids", "no node instance %q in the deployment", id)
+			return sel, p.errf(paramNodeInstanceIDs, "no node instance %q in the deployment", id)
 		}
 	}
-	selected := func(ni *tosca.NodeInstance) bool {
-		if f := filters["node_ids"]; f != nil && !f[ni.NodeID] {
-			return false
-		}
-		if f := filters["node_instance_ids"]; f != nil && !f[ni.ID] {
-			return false
-		}
-		if f := filters["type_names"]; f != nil {
-			node := b.topo.nodes[ni.NodeID]
-			match := false
-			for _, t := range node.TypeHierarchy {
-				if f[t] {
-					match = true
-					break
-				}
-			}
-			if !match && !f[node.Type] {
-				return false
-			}
-		}
-		return true
+	return sel, nil
+}
+
+// selected reports whether ni passes the filters (all of them).
+func (b *builder) selected(sel selection, ni *tosca.NodeInstance) bool {
+	if f := sel.filters[paramNodeIDs]; f != nil && !f[ni.NodeID] {
+		return false
 	}
-	prefix := WorkflowExecuteOperation
+	if f := sel.filters[paramNodeInstanceIDs]; f != nil && !f[ni.ID] {
+		return false
+	}
+	if f := sel.filters[paramTypeNames]; f != nil {
+		node := b.topo.nodes[ni.NodeID]
+		for _, t := range node.TypeHierarchy {
+			if f[t] {
+				return true
+			}
+		}
+		return f[node.Type]
+	}
+	return true
+}
+
+// operationOn runs one operation on every selected instance that defines
+// it (NO-OPs cost nothing), with kwargs merged into its inputs. strict
+// makes an instance without the operation an error (execute_operation);
+// otherwise it is skipped. It returns the whole as one subgraph.
+func (b *builder) operationOn(p *params, kwargsParam, prefix, operation string, kwargs map[string]any, override *bool, sel selection, strict bool) (subgraph, error) {
 	sgs := map[string]subgraph{}
+	var all subgraph
 	for _, ni := range b.topo.order {
 		s := b.seq()
-		if selected(ni) {
+		if b.selected(sel, ni) {
 			node := b.topo.nodes[ni.NodeID]
 			op, ok := node.Operations[operation]
-			if !ok {
-				return fmt.Errorf("execute_operation: operation %q is not defined for node instance %s (node %s)", operation, ni.ID, ni.NodeID)
+			if !ok && strict {
+				return all, fmt.Errorf("%s: operation %q is not defined for node instance %s (node %s)", prefix, operation, ni.ID, ni.NodeID)
 			}
-			if !op.IsNoop() {
+			if ok && !op.IsNoop() {
 				for k := range kwargs {
 					if _, dup := op.Inputs[k]; dup && (override == nil || !*override) {
-						return p.errf("operation_kwargs", "input %q of operation %s on node %s is already set; pass allow_kwargs_override: true to override it", k, operation, node.ID)
+						return all, p.errf(kwargsParam, "input %q of operation %s on node %s is already set; pass allow_kwargs_override: true to override it", k, operation, node.ID)
 					}
 				}
 				s.step(&Task{ID: taskID(prefix, ni.ID, operation), Kind: KindOperation, InstanceID: ni.ID, NodeID: ni.NodeID,
 					Operation: operation, op: op, Kwargs: kwargs, AllowKwargsOverride: override != nil && *override})
 			}
 		}
-		if byDeps && s.frontier == nil {
+		if sel.byDeps && s.frontier == nil {
 			s.step(&Task{ID: taskID(prefix, ni.ID, "stub"), Kind: KindNop, InstanceID: ni.ID, NodeID: ni.NodeID})
 		}
-		sgs[ni.ID] = s.done()
+		sg := s.done()
+		sgs[ni.ID] = sg
+		all.entry = append(all.entry, sg.entry...)
+		all.exit = append(all.exit, sg.exit...)
 	}
-	if byDeps {
+	if sel.byDeps {
 		for _, ni := range b.topo.order {
 			for _, r := range ni.Relationships {
-				if tgt, ok := sgs[r.TargetID]; ok && r.TargetID != ni.ID {
+				tgt, ok := sgs[r.TargetID]
+				if !ok || r.TargetID == ni.ID {
+					continue
+				}
+				if sel.reverse {
+					b.after(tgt, sgs[ni.ID])
+				} else {
 					b.after(sgs[ni.ID], tgt)
 				}
 			}
 		}
 	}
-	return nil
+	return all, nil
 }
 
 // containedSubgraph returns root and every instance contained in it,
