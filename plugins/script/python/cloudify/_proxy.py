@@ -1,12 +1,16 @@
 """Gantry's ctx proxy for Cloudify scripts: every attribute is read from, and
-every change written to, the running operation through the `ctx` command on
-PATH (local or over SSH alike). Values travel as JSON (`ctx -j`, `@JSON`)."""
+every change written to, the running operation with the ctx command's own
+protocol (the private unix socket of a local operation, the forwarded port
+of one on an SSH host). Values travel as JSON (`-j`, `@JSON`)."""
 
 import atexit
+import base64
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 
 CTX_COMMAND = os.environ.get("GANTRY_CTX_COMMAND", "ctx")
 
@@ -21,26 +25,80 @@ def _arg(value):
     return "@" + json.dumps(value, default=str)
 
 
-def call(*args):
-    """Run `ctx -j ARGS...` and return its JSON answer (None for nothing)."""
-    out = _run(["-j"] + list(args))
-    return json.loads(out) if out else None
+MAX_ANSWER = 16 << 20
 
 
-def call_text(*args):
-    """Run `ctx ARGS...` and return what it prints (a downloaded file's path)."""
-    return _run(list(args))
+def _send(args):
+    """Send one ctx command to the engine: over the private unix socket of a
+    local operation, or the forwarded TCP port of one on an SSH host; the
+    ctx command itself when neither is set. Returns (ok, output, error)."""
+    sock, port = os.environ.get("GANTRY_CTX_SOCKET"), os.environ.get("GANTRY_CTX_PORT")
+    token = os.environ.get("GANTRY_CTX_TOKEN", "")
+    if sock:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(300)
+        try:
+            s.connect(sock)
+            s.sendall((json.dumps({"token": token, "args": list(args)}) + "\n").encode("utf-8"))
+            answer = json.loads(_read_all(s).decode("utf-8"))
+        finally:
+            s.close()
+        return answer.get("ok", False), answer.get("output", ""), answer.get("error", "")
+    if port:
+        s = socket.create_connection(("127.0.0.1", int(port)), timeout=300)
+        try:
+            lines = [token] + [base64.b64encode(a.encode("utf-8")).decode("ascii") for a in args] + ["."]
+            s.sendall(("\n".join(lines) + "\n").encode("utf-8"))
+            status, _, body = _read_all(s).decode("ascii").partition("\n")
+        finally:
+            s.close()
+        text = base64.b64decode(body.strip()).decode("utf-8", "replace")
+        return status.strip() == "ok", text, text
+    proc = subprocess.run([CTX_COMMAND] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    if err.startswith("ctx: "):
+        err = err[len("ctx: "):]
+    return proc.returncode == 0, proc.stdout.decode("utf-8").rstrip("\n"), err
+
+
+def _read_all(s):
+    chunks, size = [], 0
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise CtxError("answer from gantry over %d bytes" % MAX_ANSWER)
+        chunks.append(chunk)
 
 
 def _run(args):
-    proc = subprocess.run([CTX_COMMAND] + args,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip()
-        if msg.startswith("ctx: "):
-            msg = msg[len("ctx: "):]
-        raise CtxError(msg or "ctx %s failed" % " ".join(args))
-    return proc.stdout.decode("utf-8").strip()
+    ok, output, error = _send(args)
+    if not ok:
+        raise CtxError(error or "ctx %s failed" % " ".join(args))
+    return output
+
+
+def call(*args):
+    """Run `ctx -j ARGS...` and return its JSON answer (None for nothing)."""
+    out = _run(["-j"] + list(args))
+    return json.loads(out) if out.strip() else None
+
+
+def download(args, target_path):
+    """Fetch a resource (args: resource PATH or render-resource PATH VARS)
+    and write it to target_path, or to a new temporary file."""
+    body = base64.b64decode(_run(args))
+    if target_path:
+        with open(target_path, "wb") as f:
+            f.write(body)
+        return target_path
+    name = os.path.basename(args[1])
+    fd, path = tempfile.mkstemp(prefix="gantry-resource-", suffix="-" + name)
+    with os.fdopen(fd, "wb") as f:
+        f.write(body)
+    return path
 
 
 class RuntimeProperties(dict):
@@ -279,17 +337,10 @@ class CloudifyContext(object):
         return call("get-resource", resource_path)
 
     def download_resource(self, resource_path, target_path=None):
-        args = ["download-resource", resource_path]
-        if target_path:
-            args.append(target_path)
-        return call_text(*args)
+        return download(["resource", resource_path], target_path)
 
     def download_resource_and_render(self, resource_path, target_path=None, template_variables=None):
-        args = ["download-resource-and-render", resource_path]
-        if target_path:
-            args.append(target_path)
-        args.append(_arg(template_variables or {}))
-        return call_text(*args)
+        return download(["render-resource", resource_path, _arg(template_variables or {})], target_path)
 
     def returns(self, value):
         call("returns", _arg(value))
