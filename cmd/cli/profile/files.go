@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/gantryhq/gantry/internal/readlimit"
 )
 
 const (
@@ -47,34 +48,10 @@ func WriteSecretFile(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// readBounded reads a regular file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
-
 // ReadTokenFile reads a token: one line, surrounding white space dropped.
 // Errors name the file, never its content.
 func ReadTokenFile(path string) (string, error) {
-	data, err := readBounded(path, MaxTokenBytes)
+	data, err := readlimit.File(path, MaxTokenBytes)
 	if err != nil {
 		return "", fmt.Errorf("token file: %v: %w", err, ErrBadToken)
 	}
@@ -112,7 +89,7 @@ func LooseMode(path string) (os.FileMode, bool) {
 
 // ReadCA reads a PEM bundle of CA certificates.
 func ReadCA(path string) (*x509.CertPool, error) {
-	data, err := readBounded(path, maxCABytes)
+	data, err := readlimit.File(path, maxCABytes)
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %v: %w", err, ErrBadFile)
 	}

@@ -2,12 +2,15 @@ package profile
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+
+	"github.com/gantryhq/gantry/internal/readlimit"
 )
 
 // Local is the reserved name of the embedded store.
@@ -54,20 +57,12 @@ func DefaultPath(getenv func(string) string) (string, error) {
 // Load reads the profiles file at path; a missing file is an empty one.
 func Load(path string) (*File, error) {
 	f := &File{Profiles: map[string]*Profile{}, path: path}
-	fh, err := os.Open(path)
-	if os.IsNotExist(err) {
+	data, err := readlimit.File(path, maxFileBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > maxFileBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes: %w", path, maxFileBytes, ErrBadFile)
+		return nil, fmt.Errorf("%v: %w", err, ErrBadFile)
 	}
 	if err := json.Unmarshal(data, f); err != nil {
 		return nil, fmt.Errorf("%s: %v (fix or delete the file): %w", path, err, ErrBadFile)
