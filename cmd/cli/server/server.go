@@ -37,7 +37,8 @@ func NewCmd(f *cmdutil.Factory, children ...*cobra.Command) *cobra.Command {
 		Long: `Serve Gantry's REST API (/api/v1) over the store (--store, $GANTRY_STORE or
 ~/.gantry/gantry.db). Executions started through it run in this process.
 Every request but /api/v1/health needs a bearer token: make the first admin
-token on this machine with 'gantry server tokens create NAME --role admin'.
+token on this machine with 'gantry server tokens create --name NAME --role admin
+--out FILE --store STORE' (see docs/server.md).
 
 Plain HTTP is for loopback addresses only; any other --listen needs
 --tls-cert and --tls-key. SIGTERM or SIGINT stops it gracefully: running
