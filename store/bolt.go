@@ -39,6 +39,9 @@ type Options struct {
 	// fraction of it is free and it is at least AutoCompactMinBytes.
 	// Default DefaultAutoCompactFree; negative: never.
 	AutoCompactFree float64
+	// SecretKeyFile is the key file Open encrypts secret values with
+	// (default KeyFileFor the store; $GANTRY_SECRET_KEY overrides it).
+	SecretKeyFile string
 	// OpenDamaged makes OpenBolt return a store whose file is damaged
 	// instead of failing: every operation returns its ErrDamaged, but
 	// Check describes the damage (`gantry store check`).

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -13,6 +14,16 @@ import (
 func TestBoltContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "gantry.db"), store.Options{})
+		require.NoError(t, err)
+		return s
+	})
+}
+
+// TestEncryptedContract: the store Open returns (secret values encrypted
+// at rest) keeps the contract.
+func TestEncryptedContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "gantry.db"), store.Options{NoSync: true})
 		require.NoError(t, err)
 		return s
 	})

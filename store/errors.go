@@ -27,6 +27,10 @@ var (
 	// store at all): the message names the file, what is wrong and how to
 	// restore it. Nothing is written to a damaged file.
 	ErrDamaged = errors.New("store is damaged")
+	// ErrSecretKey: the key that encrypts secret values at rest is
+	// missing, malformed, readable by others, or not the one a value was
+	// encrypted with (see docs/security.md, "State file at rest").
+	ErrSecretKey = errors.New("secret key problem")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )

@@ -33,6 +33,22 @@ func RegisterScheme(scheme string, fn OpenFunc) {
 // a URL whose scheme a backend registered (etcd://host:port[,host:port...]
 // once store/etcd is imported). It is what --store and $GANTRY_STORE take.
 func Open(ctx context.Context, target string, opts Options) (Store, error) {
+	st, err := openBackend(ctx, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	keyFile := opts.SecretKeyFile
+	if keyFile == "" {
+		if keyFile, err = KeyFileFor(target); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+	}
+	return EncryptSecrets(st, keyFile), nil
+}
+
+// openBackend opens the backend target names.
+func openBackend(ctx context.Context, target string, opts Options) (Store, error) {
 	scheme, rest, isURL := strings.Cut(target, "://")
 	switch {
 	case target == "":
