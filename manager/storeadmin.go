@@ -40,3 +40,13 @@ func (m *Manager) maintainer(what string) (store.Maintainer, error) {
 	}
 	return mt, nil
 }
+
+// RotateSecretKey re-encrypts the secrets under a new key (see
+// store.EncryptSecrets).
+func (m *Manager) RotateSecretKey(ctx context.Context) (int, error) {
+	rot, ok := store.AsKeyRotator(m.st)
+	if !ok {
+		return 0, fmt.Errorf("rotate the secret key: this store does not encrypt secrets itself: %w", api.ErrInvalid)
+	}
+	return rot.RotateKey(ctx)
+}

@@ -51,6 +51,20 @@ type secretKeys struct {
 
 	mu   sync.Mutex
 	aead cipher.AEAD
+	seen os.FileInfo // the key file aead came from (nil: the environment)
+}
+
+// fresh drops the cached key if the key file was replaced (another
+// process rotated it), so that nothing is sealed under a retired key.
+func (k *secretKeys) fresh() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.aead == nil || k.seen == nil {
+		return
+	}
+	if fi, err := os.Stat(k.file); err != nil || !os.SameFile(fi, k.seen) {
+		k.aead, k.seen = nil, nil
+	}
 }
 
 // get returns the cipher; create makes the key file if it is missing.
@@ -69,6 +83,9 @@ func (k *secretKeys) get(create bool) (cipher.AEAD, error) {
 		return nil, err
 	}
 	k.aead = aead
+	if _, env := os.LookupEnv(EnvSecretKey); !env {
+		k.seen, _ = os.Stat(k.file)
+	}
 	return aead, nil
 }
 
@@ -147,6 +164,12 @@ func createKeyFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new secret key: %w", err)
 	}
+	return createKeyFileText(path, text)
+}
+
+// createKeyFileText writes the key file path holding text, unless one
+// exists: then that one's key is returned.
+func createKeyFileText(path, text string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("secret key file: %w", err)
 	}
@@ -192,19 +215,48 @@ func seal(aead cipher.AEAD, key, value string) (string, error) {
 }
 
 // unseal decrypts a sealed value; plaintext (older records) is returned
-// as is.
+// as is. A value that does not decrypt is tried again once the key file
+// was replaced (a rotation by another process, or one that crashed before
+// its last step).
 func (k *secretKeys) unseal(key, stored string) (string, error) {
-	b64, sealed := strings.CutPrefix(stored, sealedPrefix)
-	if !sealed {
-		return stored, nil
+	aead, err := k.cipherFor(key, stored)
+	if err != nil || aead == nil {
+		return stored, err
+	}
+	plain, err := unsealWith(aead, key, stored)
+	if errors.Is(err, ErrSecretKey) && k.finishRotation() {
+		if aead, gerr := k.get(false); gerr == nil && aead != nil {
+			plain, err = unsealWith(aead, key, stored)
+		}
+	}
+	if errors.Is(err, ErrSecretKey) {
+		return "", fmt.Errorf("secret %q does not decrypt with the key in %s (another store's key, or $%s?): %w",
+			key, k.file, EnvSecretKey, ErrSecretKey)
+	}
+	return plain, err
+}
+
+// cipherFor returns the cipher to open stored with (nil for plaintext).
+func (k *secretKeys) cipherFor(key, stored string) (cipher.AEAD, error) {
+	if !strings.HasPrefix(stored, sealedPrefix) {
+		return nil, nil
 	}
 	aead, err := k.get(false)
 	if err != nil {
-		return "", fmt.Errorf("secret %q: %w", key, err)
+		return nil, fmt.Errorf("secret %q: %w", key, err)
 	}
 	if aead == nil {
-		return "", fmt.Errorf("secret %q is encrypted, but the key file %s is missing (restore it from your backup, or set %s): %w",
+		return nil, fmt.Errorf("secret %q is encrypted, but the key file %s is missing (restore it from your backup, or set %s): %w",
 			key, k.file, EnvSecretKey, ErrSecretKey)
+	}
+	return aead, nil
+}
+
+// unsealWith decrypts a sealed value with aead (plaintext as is).
+func unsealWith(aead cipher.AEAD, key, stored string) (string, error) {
+	b64, sealed := strings.CutPrefix(stored, sealedPrefix)
+	if !sealed {
+		return stored, nil
 	}
 	data, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil || len(data) < aead.NonceSize() {
@@ -212,8 +264,7 @@ func (k *secretKeys) unseal(key, stored string) (string, error) {
 	}
 	plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], []byte(key))
 	if err != nil {
-		return "", fmt.Errorf("secret %q does not decrypt with the key in %s (another store's key, or $%s?): %w",
-			key, k.file, EnvSecretKey, ErrSecretKey)
+		return "", fmt.Errorf("secret %q: %w", key, ErrSecretKey)
 	}
 	return string(plain), nil
 }
@@ -240,6 +291,7 @@ func (c *cryptStore) PutSecret(ctx context.Context, s *Secret, overwrite bool) e
 	if s == nil {
 		return c.Store.PutSecret(ctx, s, overwrite)
 	}
+	c.keys.fresh()
 	aead, err := c.keys.get(true)
 	if err != nil {
 		return fmt.Errorf("secret %q: %w", s.Key, err)
@@ -271,4 +323,103 @@ func (c *cryptStore) Batch(ctx context.Context, fn func(Store) error) error {
 	return c.Store.Batch(ctx, func(inner Store) error {
 		return fn(&cryptStore{Store: inner, keys: c.keys})
 	})
+}
+
+// pendingKey is where RotateKey puts the new key until the secrets are
+// re-encrypted under it.
+func (k *secretKeys) pendingKey() string { return k.file + ".new" }
+
+// finishRotation completes a rotation that crashed between re-encrypting
+// the secrets and renaming the new key into place (or picks up one another
+// process finished): it reports whether the key changed.
+func (k *secretKeys) finishRotation() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, env := os.LookupEnv(EnvSecretKey); env {
+		return false
+	}
+	if _, err := os.Stat(k.pendingKey()); err == nil {
+		if os.Rename(k.pendingKey(), k.file) != nil {
+			return false
+		}
+	}
+	if k.seen != nil {
+		if fi, err := os.Stat(k.file); err == nil && os.SameFile(fi, k.seen) {
+			return false
+		}
+	}
+	k.aead, k.seen = nil, nil
+	return true
+}
+
+// RotateKey re-encrypts every secret under a new key and replaces the key
+// file with it; it returns how many secrets it re-encrypted. The new key
+// is written to KEYFILE.new first, the secrets are re-encrypted in one
+// transaction, then KEYFILE.new is renamed over KEYFILE: after a crash in
+// between, the next read finishes the rename. With $GANTRY_SECRET_KEY set
+// it refuses: see docs/security.md for rotating that key.
+func (c *cryptStore) RotateKey(ctx context.Context) (int, error) {
+	if _, env := os.LookupEnv(EnvSecretKey); env {
+		return 0, fmt.Errorf("the key comes from $%s: rotate it as docs/security.md describes: %w", EnvSecretKey, ErrSecretKey)
+	}
+	c.keys.fresh()
+	old, err := c.keys.get(true)
+	if err != nil {
+		return 0, err
+	}
+	text, err := NewSecretKeyText()
+	if err != nil {
+		return 0, err
+	}
+	raw, _ := decodeKey([]byte(text))
+	next, err := newAEAD(raw)
+	if err != nil {
+		return 0, err
+	}
+	pending := c.keys.pendingKey()
+	_ = os.Remove(pending)
+	if _, err := createKeyFileText(pending, text); err != nil {
+		return 0, err
+	}
+	n := 0
+	err = c.Store.Batch(ctx, func(b Store) error {
+		list, err := b.ListSecrets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, meta := range list {
+			s, err := b.GetSecret(ctx, meta.Key)
+			if err != nil {
+				return err
+			}
+			v, err := unsealWith(old, s.Key, s.Value)
+			if err != nil {
+				return fmt.Errorf("%w (with the key in %s)", err, c.keys.file)
+			}
+			if s.Value, err = seal(next, s.Key, v); err != nil {
+				return err
+			}
+			if err := b.PutSecret(ctx, s, true); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		_ = os.Remove(pending)
+		return 0, fmt.Errorf("rotate the secret key: %w", err)
+	}
+	if !c.keys.finishRotation() {
+		return n, fmt.Errorf("rotate the secret key: secrets are re-encrypted under %s, but it could not replace %s: rename it by hand: %w", pending, c.keys.file, ErrSecretKey)
+	}
+	return n, nil
+}
+
+// AsKeyRotator returns st's secret encryption if it has one.
+func AsKeyRotator(st Store) (interface {
+	RotateKey(ctx context.Context) (int, error)
+}, bool) {
+	c, ok := st.(*cryptStore)
+	return c, ok
 }

@@ -135,3 +135,58 @@ func TestSecretKeyFileChecks(t *testing.T) {
 	require.ErrorIs(t, err, ErrSecretKey)
 	assert.Contains(t, err.Error(), "key file "+path+".key is missing")
 }
+
+// TestRotateKey: every secret is re-encrypted under a new key file; a
+// second store still holding the old key picks the new one up; a crash
+// before the key file's rename is finished by the next read.
+func TestRotateKey(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gantry.db")
+	st := openEncrypted(t, path)
+	other := openEncrypted(t, path)
+	for _, k := range []string{"a", "b"} {
+		require.NoError(t, st.PutSecret(ctx, &Secret{Key: k, Value: "v" + k}, false))
+	}
+	_, err := other.GetSecret(ctx, "a") // caches the old key
+	require.NoError(t, err)
+	oldKey, err := os.ReadFile(path + ".key")
+	require.NoError(t, err)
+	oldRaw := rawSecret(t, st, "a")
+
+	rot, ok := AsKeyRotator(st)
+	require.True(t, ok)
+	n, err := rot.RotateKey(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	newKey, err := os.ReadFile(path + ".key")
+	require.NoError(t, err)
+	assert.NotEqual(t, oldKey, newKey)
+	assert.NotEqual(t, oldRaw, rawSecret(t, st, "a"))
+	fi, err := os.Stat(path + ".key")
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	for _, s := range []Store{st, other} {
+		got, err := s.GetSecret(ctx, "b")
+		require.NoError(t, err)
+		assert.Equal(t, "vb", got.Value)
+	}
+	// The other store writes under the new key, not its cached old one.
+	require.NoError(t, other.PutSecret(ctx, &Secret{Key: "c", Value: "vc"}, false))
+	got, err := openEncrypted(t, path).GetSecret(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, "vc", got.Value)
+
+	// A crash after the secrets were re-encrypted, before the rename: the
+	// new key waits in KEY.new, the next read finishes the rotation.
+	require.NoError(t, os.Rename(path+".key", path+".key.new"))
+	require.NoError(t, os.WriteFile(path+".key", oldKey, 0o600))
+	got, err = openEncrypted(t, path).GetSecret(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, "va", got.Value)
+	_, err = os.Stat(path + ".key.new")
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	t.Setenv(EnvSecretKey, string(newKey))
+	_, err = rot.RotateKey(ctx)
+	require.ErrorIs(t, err, ErrSecretKey)
+}

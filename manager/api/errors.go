@@ -20,6 +20,9 @@ var (
 	ErrLocked   = store.ErrLocked
 	ErrInvalid  = store.ErrInvalid
 	ErrTooLarge = store.ErrTooLarge
+	// ErrSecretKey: the key of secret values at rest is missing, malformed
+	// or not the one a value was encrypted with.
+	ErrSecretKey = store.ErrSecretKey
 	// ErrDamaged: the state store is damaged; the message says how to
 	// restore it.
 	ErrDamaged = store.ErrDamaged
@@ -58,6 +61,7 @@ const (
 	CodeInvalid          Code = "invalid"
 	CodeTooLarge         Code = "too_large"
 	CodeDamaged          Code = "store_damaged"
+	CodeSecretKey        Code = "secret_key"
 	CodeInvalidBlueprint Code = "invalid_blueprint"
 	CodeActiveExecution  Code = "active_execution"
 	CodeDependents       Code = "dependents"
@@ -90,6 +94,7 @@ var codes = []struct {
 	{ErrInvalid, CodeInvalid},
 	{ErrTooLarge, CodeTooLarge},
 	{ErrDamaged, CodeDamaged},
+	{ErrSecretKey, CodeSecretKey},
 }
 
 // CodeOf returns the code of the sentinel err wraps (CodeInternal if none).

@@ -116,6 +116,12 @@ type Service interface {
 	// Seq > afterSeq, oldest first (admins only on a server).
 	ListAudit(ctx context.Context, afterSeq uint64, limit int) ([]*AuditRecord, error)
 
+	// RotateSecretKey re-encrypts every secret value under a new key and
+	// replaces the key file with it; it returns how many secrets it
+	// re-encrypted. ErrSecretKey when the key comes from
+	// $GANTRY_SECRET_KEY (rotated by hand: docs/security.md).
+	RotateSecretKey(ctx context.Context) (int, error)
+
 	// CheckStore verifies the state store: the backend's own structure and
 	// the references between records. It returns the problems found (none:
 	// consistent). A store too damaged to open gives its problems, not an

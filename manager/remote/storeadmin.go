@@ -27,3 +27,8 @@ func (c *Client) BackupStore(context.Context, io.Writer) (int64, error) {
 func (c *Client) CompactStore(context.Context) (*api.CompactResult, error) {
 	return nil, errStoreAdmin("compact")
 }
+
+// RotateSecretKey is refused remotely: the key lives with the server.
+func (c *Client) RotateSecretKey(context.Context) (int, error) {
+	return 0, fmt.Errorf("gantry secrets rotate-key works where the key is: run it on the server's machine: %w", api.ErrInvalid)
+}

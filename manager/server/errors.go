@@ -25,6 +25,7 @@ var statusOf = map[api.Code]int{
 	api.CodeInvalid:          http.StatusBadRequest,
 	api.CodeTooLarge:         http.StatusRequestEntityTooLarge,
 	api.CodeDamaged:          http.StatusInternalServerError,
+	api.CodeSecretKey:        http.StatusInternalServerError,
 	api.CodeInvalidBlueprint: http.StatusUnprocessableEntity,
 	api.CodeActiveExecution:  http.StatusConflict,
 	api.CodeDependents:       http.StatusConflict,

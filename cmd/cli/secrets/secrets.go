@@ -20,7 +20,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Aliases: []string{"secret"},
 		Short:   "Manage secrets (get_secret values, SSH keys)",
 	}
-	cmd.AddCommand(newCreateCmd(f), newGetCmd(f), newListCmd(f), newDeleteCmd(f))
+	cmd.AddCommand(newCreateCmd(f), newGetCmd(f), newListCmd(f), newDeleteCmd(f), newRotateKeyCmd(f))
 	return cmd
 }
 
@@ -151,6 +151,30 @@ func newDeleteCmd(f *cmdutil.Factory) *cobra.Command {
 				return cmdutil.StoreError(err)
 			}
 			fmt.Fprintf(f.IO.Out, "secret %s deleted\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newRotateKeyCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-key",
+		Short: "Re-encrypt every secret under a new key (the key file next to the store)",
+		Long: `Re-encrypt every secret value under a new random key and replace the key file
+(next to the store, e.g. gantry.db.key) with it, in a way that survives a crash.
+Back the new key file up afterwards. With GANTRY_SECRET_KEY set, rotate by hand
+(docs/security.md, "State file at rest").`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			n, err := svc.RotateSecretKey(context.Background())
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			fmt.Fprintf(f.IO.Out, "%d secret(s) re-encrypted under a new key\n", n)
 			return nil
 		},
 	}
