@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -67,7 +68,7 @@ func (c *checker) parts(kind, rest string, n int) []string {
 func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
-		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindInstance, kindInstNode,
+		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
 			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq:
 		default:
 			c.addf("unknown key kind %q under the prefix", kind)
@@ -135,10 +136,18 @@ func (c *checker) checkDeployments() map[string]map[string]bool {
 		var plan tosca.Plan
 		if raw, ok := plans[id]; !ok {
 			c.addf("deployment %q: plan missing", id)
-		} else if err := json.Unmarshal(raw, &plan); err != nil {
-			c.addf("deployment %q: plan undecodable: %v", id, err)
+		} else if err := c.plan(id, raw, &plan); err != nil {
+			c.addf("deployment %q: plan: %v", id, err)
 		} else {
 			nodesOf[id] = store.PlanNodeIDs(&plan)
+		}
+	}
+	for rest := range c.by[kindPlanChunk] {
+		if p := c.parts(kindPlanChunk, rest, 3); p != nil {
+			var m manifest
+			if err := json.Unmarshal(plans[p[0]], &m); err != nil || m.SHA256 != p[1] {
+				c.addf("plan chunk %q of deployment %q: not of its current plan", p[2], p[0])
+			}
 		}
 	}
 	for id := range plans {
@@ -341,4 +350,25 @@ func (c *checker) checkTokensAndAudit() {
 			c.addf("audit record %d: beyond the log's counter %d", seq, last)
 		}
 	}
+}
+
+// plan reassembles a deployment's plan from its manifest and chunks.
+func (c *checker) plan(id string, raw []byte, out *tosca.Plan) error {
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("manifest undecodable: %v", err)
+	}
+	var keys []string
+	p := j(id, m.SHA256) + sep
+	for rest := range c.by[kindPlanChunk] {
+		if strings.HasPrefix(rest, p) {
+			keys = append(keys, rest)
+		}
+	}
+	sort.Strings(keys)
+	var data []byte
+	for _, k := range keys {
+		data = append(data, c.by[kindPlanChunk][k]...)
+	}
+	return decodeBlob("plan", id, &m, data, len(keys), out)
 }

@@ -39,7 +39,7 @@ func (v *view) CreateDeployment(ctx context.Context, d *store.Deployment) error 
 			return err
 		}
 		t.putRaw(v.k.bpDep(rec.BlueprintID, rec.ID), nil)
-		return v.writeDeployment(t, &rec, true)
+		return v.writeDeployment(ctx, t, &rec, true)
 	})
 	if err != nil {
 		return err
@@ -50,11 +50,11 @@ func (v *view) CreateDeployment(ctx context.Context, d *store.Deployment) error 
 
 // writeDeployment buffers the plan (without its node instances), if
 // withPlan, then the record.
-func (v *view) writeDeployment(t *tx, d *store.Deployment, withPlan bool) error {
+func (v *view) writeDeployment(ctx context.Context, t *tx, d *store.Deployment, withPlan bool) error {
 	if withPlan {
 		plan := *d.Plan
 		plan.NodeInstances = nil
-		if err := t.put("plan", v.k.plan(d.ID), &plan); err != nil {
+		if err := v.putBlob(ctx, t, "plan", v.k.plan(d.ID), v.k.planChunks(d.ID), &plan); err != nil {
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func (v *view) getDeployment(ctx context.Context, t *tx, id string, withPlan boo
 	}
 	if withPlan {
 		d.Plan = &tosca.Plan{}
-		ok, err := t.get(ctx, "plan", v.k.plan(id), d.Plan)
+		ok, err := v.getBlob(ctx, t, "plan", v.k.plan(id), v.k.planChunks(id), d.Plan)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +145,7 @@ func (v *view) UpdateDeployment(ctx context.Context, id string, fn func(*store.D
 			return err
 		}
 		out = d
-		return v.writeDeployment(t, d, true)
+		return v.writeDeployment(ctx, t, d, true)
 	})
 	return out, err
 }
@@ -187,6 +187,7 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 		// half-deleted deployment.
 		t.del(v.k.deployment(id))
 		t.del(v.k.plan(id))
+		t.delPrefix(v.k.planChunks(id))
 		t.del(v.k.bpDep(d.BlueprintID, id))
 		for _, kind := range []string{kindInstance, kindInstNode, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent} {
 			t.delPrefix(v.k.under(kind, id))

@@ -43,6 +43,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("BigBatchIsOrderedTransactions", testBigBatch)
 	t.Run("BigDeployment", testBigDeployment)
 	t.Run("BigArchive", testBigArchive)
+	t.Run("BigPlan", testBigPlan)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("LeftoversOfADeadCreate", testLeftovers)
 	t.Run("SchemaNewer", testSchemaNewer)
@@ -255,6 +256,42 @@ func testBigArchive(t *testing.T) {
 	require.True(t, bytes.Equal(noise, back))
 	clean(t, s)
 	require.NoError(t, s.DeleteBlueprint(ctx, "big"))
+	clean(t, s)
+}
+
+// testBigPlan: a plan over etcd's request limit (a 1,000-node blueprint's
+// is 1.5 MB of JSON) is stored as a compressed, chunked blob; an update
+// replaces it and leaves no chunk of the old version behind.
+func testBigPlan(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 0)
+	noise := make([]byte, 1<<20)
+	_, _ = rand.Read(noise)
+	p := plan(1)
+	p.Nodes[0].Properties = map[string]any{"blob": fmt.Sprintf("%x", noise)} // 2 MiB, ~1 MiB compressed
+	require.NoError(t, s.CreateDeployment(ctx, &store.Deployment{ID: "big", BlueprintID: "bp", Plan: p}))
+	got, err := s.GetDeployment(ctx, "big")
+	require.NoError(t, err)
+	require.Equal(t, p.Nodes[0].Properties["blob"], got.Plan.Nodes[0].Properties["blob"])
+	chunks := func() int64 {
+		resp, err := s.cli.Get(ctx, s.k.planChunks("big"), clientv3.WithPrefix(), clientv3.WithCountOnly())
+		require.NoError(t, err)
+		return resp.Count
+	}
+	require.Greater(t, chunks(), int64(1))
+	_, err = s.UpdateDeployment(ctx, "big", func(d *store.Deployment) error {
+		d.Plan.Nodes[0].Properties["blob"] = "small now"
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = s.GetDeployment(ctx, "big")
+	require.NoError(t, err)
+	require.Equal(t, "small now", got.Plan.Nodes[0].Properties["blob"])
+	require.EqualValues(t, 1, chunks(), "the old version's chunks are gone")
+	clean(t, s)
+	require.NoError(t, s.DeleteDeployment(ctx, "big", false))
+	require.EqualValues(t, 0, chunks())
 	clean(t, s)
 }
 

@@ -17,6 +17,7 @@ const (
 	kindBPDeps    = "bpdep/"
 	kindDeploy    = "dep/"
 	kindPlan      = "plan/"
+	kindPlanChunk = "planc/"
 	kindInstance  = "inst/"
 	kindInstNode  = "instnode/"
 	kindExec      = "exec/"
@@ -53,6 +54,9 @@ func (k keys) blueprint(id string) string  { return k.join(kindBlueprint, id) }
 func (k keys) bpDep(bp, dep string) string { return k.join(kindBPDeps, bp, dep) }
 func (k keys) deployment(id string) string { return k.join(kindDeploy, id) }
 func (k keys) plan(id string) string       { return k.join(kindPlan, id) }
+
+// planChunks is the prefix of a plan's blob chunks (blob.go).
+func (k keys) planChunks(id string) string { return k.under(kindPlanChunk, id) }
 func (k keys) execution(id string) string  { return k.join(kindExec, id) }
 func (k keys) secret(key string) string    { return k.join(kindSecret, key) }
 func (k keys) token(id string) string      { return k.join(kindToken, id) }

@@ -1,0 +1,116 @@
+package etcdstore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Values that can outgrow one etcd request (a deployment's plan: 1.5 MB of
+// JSON for 1,000 nodes) are stored as a blob: gzip-compressed JSON cut
+// into chunks of Options.ArchiveChunk bytes under the content's digest,
+// plus a small manifest naming the digest. A write puts the new chunks,
+// then the manifest (the commit point), then deletes the old version's
+// chunks: a reader that goes through the manifest always finds whole
+// chunks of one version. A small blob is one chunk, written with its
+// manifest in one transaction.
+
+// manifest is the value at a blob's key.
+type manifest struct {
+	SHA256 string `json:"sha256"` // of the compressed bytes
+	Size   int    `json:"size"`
+	Chunks int    `json:"chunks"`
+}
+
+// maxBlobJSON bounds a blob's decompressed size (a decompression bomb
+// planted in the store cannot exhaust memory).
+const maxBlobJSON = 256 << 20
+
+// putBlob encodes v as a blob at key, its chunks under chunkPrefix.
+func (v *view) putBlob(ctx context.Context, t *tx, kind, key, chunkPrefix string, val any) error {
+	raw, err := json.Marshal(val)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", kind, key, err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("compress %s %q: %w", kind, key, err)
+	}
+	data := buf.Bytes()
+	sum := sha256.Sum256(data)
+	m := manifest{SHA256: hex.EncodeToString(sum[:]), Size: len(data)}
+	old, err := v.blobManifest(ctx, t, kind, key)
+	if err != nil {
+		return err
+	}
+	n := v.s.opts.ArchiveChunk
+	for i := 0; i*n < len(data) || i == 0; i++ {
+		t.putRaw(chunkPrefix+m.SHA256+sep+fmt.Sprintf("%06d", i), data[i*n:min(len(data), (i+1)*n)])
+		m.Chunks++
+	}
+	if err := t.put(kind, key, &m); err != nil {
+		return err
+	}
+	if old != nil && old.SHA256 != m.SHA256 {
+		for i := range old.Chunks {
+			t.del(chunkPrefix + old.SHA256 + sep + fmt.Sprintf("%06d", i))
+		}
+	}
+	return nil
+}
+
+func (v *view) blobManifest(ctx context.Context, t *tx, kind, key string) (*manifest, error) {
+	var m manifest
+	ok, err := t.get(ctx, kind, key, &m)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// getBlob decodes the blob at key into out; false if there is none.
+func (v *view) getBlob(ctx context.Context, t *tx, kind, key, chunkPrefix string, out any) (bool, error) {
+	m, err := v.blobManifest(ctx, t, kind, key)
+	if err != nil || m == nil {
+		return false, err
+	}
+	chunks, err := t.scan(ctx, chunkPrefix+m.SHA256+sep, false)
+	if err != nil {
+		return true, err
+	}
+	var buf bytes.Buffer
+	for _, c := range chunks {
+		buf.Write(c.val)
+	}
+	return true, decodeBlob(kind, key, m, buf.Bytes(), len(chunks), out)
+}
+
+// decodeBlob checks the chunks against the manifest and decodes them.
+func decodeBlob(kind, key string, m *manifest, data []byte, chunks int, out any) error {
+	sum := sha256.Sum256(data)
+	if chunks != m.Chunks || len(data) != m.Size || hex.EncodeToString(sum[:]) != m.SHA256 {
+		return fmt.Errorf("%s %q: incomplete or damaged (%d of %d chunks, %d of %d bytes)", kind, key, chunks, m.Chunks, len(data), m.Size)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", kind, key, err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, maxBlobJSON+1))
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", kind, key, err)
+	}
+	if len(raw) > maxBlobJSON {
+		return fmt.Errorf("%s %q: more than %d bytes decompressed", kind, key, maxBlobJSON)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode %s %q: %w", kind, key, err)
+	}
+	return nil
+}
