@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -158,6 +159,10 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.WaitDelay = time.Second
+	// The parent-death signal follows the thread that forks: keep this
+	// goroutine on it until the script has ended (sysproc_linux.go).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		return nil, plugins.NonRecoverable(fmt.Errorf("start script %s: %w", rel, err))
 	}

@@ -304,7 +304,9 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 	f := newOp(t, "stubborn.sh", "bash -c 'trap \"\" TERM; sleep 300' &\necho $! > \"$PIDFILE\"\nwait\n", map[string]any{"PIDFILE": pidFile})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		require.Eventually(t, func() bool { _, err := os.Stat(pidFile); return err == nil }, 5*time.Second, 10*time.Millisecond)
+		// The file exists (empty) before echo writes into it: wait for the pid.
+		require.Eventually(t, func() bool { b, err := os.ReadFile(pidFile); return err == nil && strings.TrimSpace(string(b)) != "" },
+			5*time.Second, 10*time.Millisecond)
 		cancel()
 	}()
 	_, err := newPlugin(t).Run(ctx, f.oc)

@@ -7,9 +7,10 @@ import "syscall"
 const guardDeathSignal = syscall.SIGUSR1
 
 // sysProcAttr puts the guard at the head of a new process group and asks
-// the kernel to signal it when its parent dies. (The signal follows the
-// thread that forked; Go ends threads only under goroutines that exit while
-// locked to them, which gantry does not do.)
+// the kernel to signal it when its parent dies. The signal follows the
+// thread that forked, not the process: Run keeps its goroutine locked to
+// that thread until the script has ended, so the thread cannot go away
+// (Go ends a thread only under a goroutine that exits while locked to it).
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: guardDeathSignal}
 }
