@@ -2,7 +2,6 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +9,6 @@ import (
 
 	"github.com/gantryhq/gantry/store"
 )
-
-// ErrDataDirUnsafe is returned when the data folder could be changed by
-// another local user: it is not a folder of the current user (a symbolic
-// link, or owned by someone else).
-var ErrDataDirUnsafe = errors.New("data folder is not private")
 
 // The data folder (Config.DataDir) holds what executions run: the extracted
 // blueprint files (resources/) and the records of running scripts (run/).
@@ -44,11 +38,11 @@ func (m *Manager) privateDataDir() (string, error) {
 		return "", fmt.Errorf("data folder %s: %w", dir, err)
 	}
 	if !fi.IsDir() {
-		return "", fmt.Errorf("%w: %s is a %s, not a folder; remove it or choose another data folder", ErrDataDirUnsafe, dir, fileKind(fi))
+		return "", fmt.Errorf("%w: %w: %s is a %s, not a folder; remove it or choose another data folder", ErrDataDirUnsafe, ErrInvalid, dir, fileKind(fi))
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return "", fmt.Errorf("%w: %s belongs to uid %d, not to you (uid %d): another user could plant scripts there; keep the store in a folder of your own",
-			ErrDataDirUnsafe, dir, st.Uid, os.Geteuid())
+		return "", fmt.Errorf("%w: %w: %s belongs to uid %d, not to you (uid %d): another user could plant scripts there; keep the store in a folder of your own",
+			ErrDataDirUnsafe, ErrInvalid, dir, st.Uid, os.Geteuid())
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
