@@ -24,6 +24,8 @@ func TestHelloOnEtcd(t *testing.T) {
 	info, err := m.Info(ctx)
 	require.NoError(t, err)
 	require.Equal(t, c.URL("hello"), info.Store)
+	_, watches := store.AsWatcher(m.Store())
+	require.True(t, watches, "cancel requests and events come by watches")
 
 	_, err = m.UploadBlueprint(ctx, "hello", copyDir(t, "../blueprints/hello"))
 	require.NoError(t, err)

@@ -143,7 +143,7 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 // execution whose process died is still noticed (reaped) on the next
 // read; else a poll every followInterval.
 func (m *Manager) waitEvents(ctx context.Context, executionID string, afterSeq uint64) error {
-	if w, ok := m.st.(store.Watcher); ok {
+	if w, ok := store.AsWatcher(m.st); ok {
 		wctx, cancel := context.WithTimeout(ctx, followRecheck)
 		defer cancel()
 		err := w.WaitEvents(wctx, executionID, afterSeq)

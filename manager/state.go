@@ -111,7 +111,7 @@ func requestedCancel(e *store.Execution) workflow.CancelMode {
 // WatchCancel pushes cancel requests when the store can watch (etcd);
 // otherwise it returns no channel and the engine polls CancelRequested.
 func (s *storeState) WatchCancel(ctx context.Context, executionID string) (<-chan workflow.CancelMode, error) {
-	w, ok := s.st.(store.Watcher)
+	w, ok := store.AsWatcher(s.st)
 	if !ok {
 		return nil, nil
 	}

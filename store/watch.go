@@ -20,3 +20,20 @@ type Watcher interface {
 	// execution does not exist.
 	WatchExecution(ctx context.Context, id string) (<-chan *Execution, error)
 }
+
+// AsWatcher returns the Watcher of s, looking through wrappers that have
+// an Unwrap() Store method (the encryption of secrets Open puts over
+// every backend).
+func AsWatcher(s Store) (Watcher, bool) {
+	for s != nil {
+		if w, ok := s.(Watcher); ok {
+			return w, true
+		}
+		u, ok := s.(interface{ Unwrap() Store })
+		if !ok {
+			return nil, false
+		}
+		s = u.Unwrap()
+	}
+	return nil, false
+}

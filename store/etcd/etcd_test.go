@@ -36,7 +36,9 @@ func TestEtcd(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) store.Store {
 			s, err := store.Open(context.Background(), cluster.URL(fmt.Sprintf("contract-%d", prefixes.Add(1))), store.Options{})
 			require.NoError(t, err)
-			require.IsType(t, &Store{}, s)
+			w, ok := store.AsWatcher(s)
+			require.True(t, ok, "an etcd store watches, through Open's wrapper")
+			require.IsType(t, &Store{}, w)
 			return s
 		})
 	})
