@@ -59,6 +59,9 @@ func fileKind(fi os.FileInfo) string {
 	return "file (" + fi.Mode().Type().String() + ")"
 }
 
+// planPurpose names the copies made to plan a deployment.
+const planPurpose = "plan"
+
 // extractBlueprint extracts a stored blueprint's files into a new private
 // folder for one use (an execution, a plan) named after purpose, and
 // returns it with the function that removes it.
@@ -71,7 +74,17 @@ func (m *Manager) extractBlueprint(ctx context.Context, bp *store.Blueprint, pur
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
 	}
-	dir, err := os.MkdirTemp(parent, safeName(bp.ID)+"-"+safeName(purpose)+"-")
+	prefix := safeName(bp.ID) + "-" + safeName(purpose) + "-"
+	// Copies an execution's dead gantry left: this process has claimed the
+	// execution, so nobody else uses them. (safeName leaves no glob
+	// metacharacters; plans may run in several processes at once.)
+	if purpose != planPurpose {
+		stale, _ := filepath.Glob(filepath.Join(parent, prefix+"*"))
+		for _, d := range stale {
+			_ = os.RemoveAll(d)
+		}
+	}
+	dir, err := os.MkdirTemp(parent, prefix)
 	if err != nil {
 		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
 	}

@@ -44,7 +44,7 @@ func (m *Manager) CreateDeployment(ctx context.Context, req api.CreateDeployment
 
 // planFor parses the stored blueprint and expands a plan with inputs.
 func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[string]any, seed int64) (*tosca.Plan, error) {
-	dir, remove, err := m.extractBlueprint(ctx, bp, "plan")
+	dir, remove, err := m.extractBlueprint(ctx, bp, planPurpose)
 	if err != nil {
 		return nil, err
 	}

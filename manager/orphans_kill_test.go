@@ -79,6 +79,9 @@ func TestKilledGantryLeavesNoScripts(t *testing.T) {
 	e, err := st.GetExecution(context.Background(), execs[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, store.ExecutionTerminated, e.Status)
+	entries, err := os.ReadDir(filepath.Join(filepath.Dir(g.store), "data", "resources"))
+	require.NoError(t, err)
+	require.Empty(t, entries, "the killed run's copy of the blueprint was removed by the resume")
 }
 
 // zombie reports whether pid is a zombie (dead, not yet reaped).
