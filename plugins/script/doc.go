@@ -7,7 +7,12 @@
 // shebang line). Operation inputs become environment variables (strings as
 // they are, other values JSON-encoded). stdout and stderr are streamed line
 // by line into the execution's events. The script runs in its own process
-// group; a timeout or a forced cancel kills the whole group.
+// group; a timeout or a forced cancel kills the whole group. The group is
+// led by a small sh guard that the kernel signals when gantry dies (kill -9
+// included), and that then stops the group (guard.go): scripts never
+// outlive their gantry. With Config.ProcessDir set, every running group is
+// recorded there, and Reap kills what a dead gantry left before a resume
+// (reap.go).
 //
 // Scripts reach the operation context through a `ctx` command on their
 // PATH. `ctx` is the gantry binary itself (invoked as "ctx", or as

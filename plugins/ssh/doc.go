@@ -17,12 +17,16 @@
 //     is always refused (ErrHostKeyMismatch / ErrHostKeyUnknown, with a message
 //     saying what to do).
 //   - Run / Stream / RunScript: every argument quoted for the remote POSIX shell
-//     (Quote, Join), stdin, environment, a timeout per command; timeout and
+//     (Quote, Join), stdin, environment (sent on stdin, never on the remote
+//     command line, see prologue.go), a timeout per command; timeout and
 //     context cancellation signal the remote process group (TERM, then KILL)
-//     and close the session. Errors are classified: ErrConnect (retryable),
+//     and close the session. A command whose SSH connection drops (gantry
+//     killed, network lost) is ended on the host by a watcher in its process
+//     group within about 3 s. Errors are classified: ErrConnect (retryable),
 //     *ExitError (non-zero exit), ErrTimeout, context.Canceled.
 //   - masking: Command.Secrets are replaced with ****** in output and errors
 //     (internal/secretmask: whole values, their lines and JSON leaves).
 //
-// The remote login shell must be a POSIX shell (sh, bash, dash, ash, zsh, ksh).
+// The remote login shell must be a POSIX shell (sh, bash, dash, ash, zsh, ksh);
+// commands with an environment need base64(1) on the host.
 package ssh
