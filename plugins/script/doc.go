@@ -33,9 +33,18 @@
 //	ctx returns VALUE
 //	ctx retry-operation MSG [AFTER_SECONDS]
 //	ctx abort-operation MSG                 (fails the operation, no retries)
-//	ctx deployment id
-//	ctx execution-id
+//	ctx deployment id | blueprint id | execution-id | workflow-id | type | inputs
 //	ctx operation name|retry-number|max-retries
+//	ctx instance host-ip | delete-runtime-property KEY
+//	ctx get-resource PATH
+//	ctx download-resource[-and-render] PATH [TARGET] [@VARS]
+//	                                        (written on the script's machine)
+//
+// `ctx -j ...` prints every value as JSON; an argument "@JSON" is a JSON
+// value. How a script runs (interpreter, argv, environment, the process
+// input) is decided by BuildInvocation, for this runner and the SSH one.
+// Python scripts get the embedded cloudify package (python/cloudify) on
+// PYTHONPATH; it speaks the same protocol as the ctx command.
 //
 // Strings are printed as they are, other values as JSON, missing values
 // as nothing (exit status 0). Errors go to stderr with exit status 1.
