@@ -379,10 +379,17 @@ realnode_wait_ready() {
 # its namespaces (shims), mounts under $D, namespaces and links, cgroups, the kubelet's
 # log links, shim sockets; the sysctls when this was the last environment.
 realnode_down() {
-  local R=$D/rn c m i pids socks=() f ns
+  local R=$D/rn c m i pids socks=() podns=() f ns
   RN_ID=$(realnode_id)
   [ -d "$R" ] || [ -e "/run/netns/gantry-$RN_ID" ] || return 0
   stop_procs kubelet
+  # Pods not on the host network have a namespace of their own, which containerd's CRI
+  # plugin mounts at /var/run/netns/cni-UUID (a fixed directory) and records in its
+  # metadata: read the names before containerd goes.
+  f=$R/containerd/root/io.containerd.metadata.v1.bolt/meta.db
+  if [ -f "$f" ]; then
+    mapfile -t podns < <(grep -aoE '/var/run/netns/cni-[0-9a-f-]{36}' "$f" | sort -u)
+  fi
   # Shim sockets live in /run/containerd/s, named by a hash: read them before they go.
   for f in "$R"/containerd/state/io.containerd.runtime.v2.task/*/*/address; do
     [ -f "$f" ] && socks+=("$(sed 's|^unix://||' "$f")")
@@ -431,6 +438,11 @@ realnode_down() {
   done
   for f in "${socks[@]}"; do
     case $f in /run/containerd/s/*) rm -f "$f" ;; esac
+  done
+  for f in "${podns[@]}"; do
+    [ -e "$f" ] || continue
+    umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null || true
+    rm -f "$f"
   done
   realnode_machine_lock realnode_sysctl_release
 }
