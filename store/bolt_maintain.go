@@ -254,15 +254,19 @@ type Maintainer interface {
 
 var _ Maintainer = (*BoltStore)(nil)
 
-// AsMaintainer returns st (or the store it wraps) as a Maintainer.
+// AsMaintainer returns st's backend as a Maintainer.
 func AsMaintainer(st Store) (Maintainer, bool) {
+	m, ok := Backend(st).(Maintainer)
+	return m, ok
+}
+
+// Backend returns the backend under the layers Open puts over it (the
+// encryption of secret values): a *BoltStore, an etcd store.
+func Backend(st Store) Store {
 	for {
-		if m, ok := st.(Maintainer); ok {
-			return m, true
-		}
 		w, ok := st.(interface{ Unwrap() Store })
 		if !ok {
-			return nil, false
+			return st
 		}
 		st = w.Unwrap()
 	}
