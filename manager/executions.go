@@ -330,7 +330,7 @@ func setStatus(e *store.Execution, status store.ExecutionStatus, errMsg string) 
 
 func (m *Manager) engineConfig(opts ExecOptions) workflow.Config {
 	cfg := workflow.Config{
-		State:             &storeState{st: m.st},
+		State:             &storeState{st: m.st, commits: &m.commits},
 		Plugins:           m.registry,
 		Parallelism:       m.cfg.Parallelism,
 		TaskRetries:       m.cfg.TaskRetries,

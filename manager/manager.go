@@ -66,6 +66,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[string]*Running    // by execution id, in this process
+	commits commits                // wakes followers of running executions
 	plans   map[string]*tosca.Plan // deployment plans read for host lookups
 }
 

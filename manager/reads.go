@@ -107,6 +107,9 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 	}
 	var ended *store.Execution
 	for {
+		// Taken before the read, so that a commit between the read and
+		// the wait still wakes it.
+		wake := m.nextCommit(executionID)
 		evs, err := m.st.Events(ctx, executionID, afterSeq, followPage)
 		if err != nil {
 			return nil, err
@@ -132,17 +135,30 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 			ended = e
 			continue
 		}
-		if err := m.waitEvents(ctx, executionID, afterSeq); err != nil {
+		if err := m.waitEvents(ctx, executionID, afterSeq, wake); err != nil {
 			return nil, err
 		}
 	}
 }
 
+// nextCommit is closed at the next commit of an execution this process
+// runs; nil (never) for others.
+func (m *Manager) nextCommit(executionID string) <-chan struct{} {
+	m.mu.Lock()
+	_, mine := m.running[executionID]
+	m.mu.Unlock()
+	if !mine {
+		return nil
+	}
+	return m.commits.next(executionID)
+}
+
 // waitEvents waits for the execution's next event or change: a watch
 // where the store has them (etcd), bounded by followRecheck so that an
 // execution whose process died is still noticed (reaped) on the next
-// read; else a poll every followInterval.
-func (m *Manager) waitEvents(ctx context.Context, executionID string, afterSeq uint64) error {
+// read; else a poll every followInterval, cut short by the commits of an
+// execution this process runs.
+func (m *Manager) waitEvents(ctx context.Context, executionID string, afterSeq uint64, wake <-chan struct{}) error {
 	if w, ok := store.AsWatcher(m.st); ok {
 		wctx, cancel := context.WithTimeout(ctx, followRecheck)
 		defer cancel()
@@ -155,6 +171,8 @@ func (m *Manager) waitEvents(ctx context.Context, executionID string, afterSeq u
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-wake: // run by this process: stored now
+		return nil
 	case <-time.After(followInterval):
 		return nil
 	}

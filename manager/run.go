@@ -38,6 +38,7 @@ func (r *Running) follow(ctx context.Context, m *Manager, after afterFunc) {
 	m.mu.Lock()
 	delete(m.running, r.exec.ID)
 	m.mu.Unlock()
+	m.commits.committed(r.exec.ID) // and forget it
 	r.res = res
 	// The record first: a deletion after uninstall takes it with it.
 	r.final = m.finalRecord(ctx, r.exec, res)

@@ -13,6 +13,16 @@ import (
 // one store transaction.
 type storeState struct {
 	st store.Store
+	// commits, when set, hears of every commit (see commits).
+	commits *commits
+}
+
+// notify tells the execution's followers that it changed.
+func (s *storeState) notify(executionID string, err error) error {
+	if err == nil && s.commits != nil {
+		s.commits.committed(executionID)
+	}
+	return err
 }
 
 var (
@@ -45,6 +55,10 @@ func (s *storeState) TaskRecords(ctx context.Context, executionID string) ([]wor
 }
 
 func (s *storeState) Commit(ctx context.Context, b *workflow.Batch) error {
+	return s.notify(b.ExecutionID, s.commit(ctx, b))
+}
+
+func (s *storeState) commit(ctx context.Context, b *workflow.Batch) error {
 	return s.st.Batch(ctx, func(tx store.Store) error {
 		for _, rec := range b.Instances {
 			rec := rec
@@ -87,7 +101,7 @@ func (s *storeState) SetExecutionStatus(ctx context.Context, executionID string,
 		setStatus(e, store.ExecutionStatus(status), errMsg)
 		return nil
 	})
-	return err
+	return s.notify(executionID, err)
 }
 
 func (s *storeState) CancelRequested(ctx context.Context, executionID string) (workflow.CancelMode, error) {

@@ -1,0 +1,38 @@
+package manager
+
+import "sync"
+
+// commits wakes the followers of executions this process runs each time
+// the engine commits a batch of them or changes their status, so that
+// FollowEvents over a store without watches (bbolt) sees an event as soon
+// as it is stored rather than at its next poll. Followers in other
+// processes still poll.
+type commits struct {
+	mu sync.Mutex
+	ch map[string]chan struct{} // by execution id; closed on the next commit
+}
+
+// next returns a channel closed at the execution's next commit.
+func (c *commits) next(executionID string) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = map[string]chan struct{}{}
+	}
+	ch := c.ch[executionID]
+	if ch == nil {
+		ch = make(chan struct{})
+		c.ch[executionID] = ch
+	}
+	return ch
+}
+
+// committed wakes the execution's followers.
+func (c *commits) committed(executionID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.ch[executionID]; ch != nil {
+		close(ch)
+		delete(c.ch, executionID)
+	}
+}
