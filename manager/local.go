@@ -34,6 +34,7 @@ func OpenLocal(storePath string, cfg Config) (*Manager, error) {
 	}
 	opts, err := store.OptionsFromEnv(store.Options{
 		EventsPerExecution: cfg.EventsPerExecution, EventsMaxAge: cfg.EventsMaxAge, OpenDamaged: cfg.Maintenance,
+		KeepOpen: cfg.KeepStoreOpen,
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ type Config struct {
 	// so that CheckStore can describe the damage; everything else then
 	// returns ErrDamaged.
 	Maintenance bool
+	// KeepStoreOpen: OpenLocal keeps a store file open between
+	// operations while no other process waits for it (`gantry server`).
+	KeepStoreOpen bool
 	// Version and StorePath are what Info reports.
 	Version   string
 	StorePath string

@@ -46,6 +46,12 @@ type Options struct {
 	// instead of failing: every operation returns its ErrDamaged, but
 	// Check describes the damage (`gantry store check`).
 	OpenDamaged bool
+	// KeepOpen keeps the file open between operations for as long as no
+	// other process waits for it (the waiters side file): a long-running
+	// process (`gantry server`) then pays for opening it only when it
+	// takes the file back. Others wait as without it: the handle closes
+	// as soon as its operations end once someone waits.
+	KeepOpen bool
 	// NoSync skips fsync on commit. Commits then survive a crash of the
 	// process (kill -9) but not of the machine. For tests and benchmarks.
 	NoSync bool
@@ -176,9 +182,47 @@ func (s *BoltStore) Close() error {
 	for s.refs > 0 || s.opening {
 		s.cond.Wait()
 	}
+	s.closeIdle()
 	s.waiters.close()
 	return nil
 }
+
+// closeIdle closes a handle KeepOpen kept with no user; s.mu is held.
+func (s *BoltStore) closeIdle() {
+	if s.db != nil && s.refs == 0 && s.holds == 0 {
+		_ = s.db.Close()
+		s.db, s.exclusive = nil, false
+		s.cond.Broadcast()
+	}
+}
+
+// kept reports whether an idle handle may stay open (KeepOpen, and no
+// other process waits for the file); s.mu is held.
+func (s *BoltStore) kept() bool {
+	return s.opts.KeepOpen && !s.closed && !s.exclusive && !s.waiters.waiting()
+}
+
+// watchKept closes the kept handle db as soon as another process waits
+// for the file (or a caller of this process needs it closed).
+func (s *BoltStore) watchKept(db *bolt.DB) {
+	for {
+		time.Sleep(keptPoll)
+		s.mu.Lock()
+		if s.db != db {
+			s.mu.Unlock()
+			return
+		}
+		if s.refs == 0 && s.holds == 0 && !s.kept() {
+			s.closeIdle()
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// keptPoll is how often a kept handle checks for waiting processes.
+const keptPoll = 2 * time.Millisecond
 
 // Hold keeps the file open (and locked against other processes) while fn
 // runs, so that the operations fn makes, from any goroutine, do not pay for
@@ -274,12 +318,13 @@ func (s *BoltStore) acquireMode(ctx context.Context, exclusive bool) (*bolt.DB, 
 			s.mu.Unlock()
 			return nil, err
 		}
-		if !exclusive && s.db != nil && !s.exclusive && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare) {
+		if !exclusive && s.db != nil && !s.exclusive && (s.holds > 0 || time.Since(s.openedAt) < s.opts.MaxShare || s.kept()) {
 			s.refs++
 			db := s.db
 			s.mu.Unlock()
 			return db, nil
 		}
+		s.closeIdle() // a kept handle that may not be joined
 		if s.db == nil && !s.opening {
 			break
 		}
@@ -305,6 +350,9 @@ func (s *BoltStore) acquireMode(ctx context.Context, exclusive bool) (*bolt.DB, 
 		return nil, err
 	}
 	s.db, s.openedAt, s.refs = db, time.Now(), 1
+	if s.opts.KeepOpen {
+		go s.watchKept(db)
+	}
 	return db, nil
 }
 
@@ -313,7 +361,7 @@ func (s *BoltStore) release(db *bolt.DB) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refs--
-	if s.refs > 0 || s.holds > 0 || s.db != db {
+	if s.refs > 0 || s.holds > 0 || s.db != db || s.kept() {
 		return
 	}
 	// Closed under the lock: a new handle must not be opened (and block on

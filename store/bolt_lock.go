@@ -143,6 +143,18 @@ func (w *waitersFile) yield(max time.Duration) {
 	}
 }
 
+// waiting reports whether another process waits for the store.
+func (w *waitersFile) waiting() bool {
+	if w.f == nil {
+		return false
+	}
+	if err := syscall.Flock(w.fd(), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true
+	}
+	_ = syscall.Flock(w.fd(), syscall.LOCK_UN)
+	return false
+}
+
 func (w *waitersFile) close() {
 	if w.f != nil {
 		_ = w.f.Close()

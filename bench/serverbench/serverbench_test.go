@@ -51,7 +51,8 @@ type env struct {
 func newEnv(b *testing.B, serve bool) *env {
 	b.Helper()
 	dir := b.TempDir()
-	st, err := store.OpenBolt(filepath.Join(dir, "gantry.db"), store.Options{})
+	// A server keeps its store open (as `gantry server` does).
+	st, err := store.OpenBolt(filepath.Join(dir, "gantry.db"), store.Options{KeepOpen: serve})
 	if err != nil {
 		b.Fatal(err)
 	}

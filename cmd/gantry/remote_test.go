@@ -89,7 +89,7 @@ func adminToken(path string) (string, error) {
 	}
 	f := cmdutil.NewFactory(cmdutil.SystemStreams())
 	f.StorePath = path
-	m, err := f.Local()
+	m, err := f.Local(false)
 	if err != nil {
 		return "", err
 	}

@@ -71,7 +71,7 @@ func (f *Factory) Service() (api.Service, error) {
 		}
 		return f.svc, nil
 	}
-	m, err := f.Local()
+	m, err := f.Local(false)
 	if err != nil {
 		return nil, err
 	}
@@ -81,12 +81,15 @@ func (f *Factory) Service() (api.Service, error) {
 
 // Local opens the in-process manager over the store (--store), whatever
 // server a profile or GANTRY_URL names: for `gantry server`, which serves
-// that store. The caller closes it unless it became the Service.
-func (f *Factory) Local() (*manager.Manager, error) {
+// that store; keepOpen keeps a store file open while no other process
+// waits for it (a long-running server). The caller closes it unless it
+// became the Service.
+func (f *Factory) Local(keepOpen bool) (*manager.Manager, error) {
 	exe, _ := os.Executable()
 	m, err := manager.OpenLocal(f.StorePath, manager.Config{
 		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
 		EventsPerExecution: f.EventsKeep, EventsMaxAge: f.EventsMaxAge, Maintenance: f.Maintenance,
+		KeepStoreOpen: keepOpen,
 	})
 	if err != nil {
 		return nil, StoreError(err)

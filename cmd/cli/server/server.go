@@ -84,7 +84,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	if err != nil {
 		return err
 	}
-	m, err := f.Local()
+	m, err := f.Local(true)
 	if err != nil {
 		return err
 	}
