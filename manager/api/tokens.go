@@ -37,5 +37,5 @@ type CreateTokenRequest struct {
 // itself ("gtk_<id>_<secret>"). Nothing can show the token again.
 type CreatedToken struct {
 	Token  *Token `json:"token"`
-	Bearer string `json:"bearer"`
+	Bearer string `json:"bearer,omitempty"`
 }

@@ -19,12 +19,12 @@ const LocalName = "local"
 // `gantry server tokens create` on the server's machine): an admin.
 var Local = Principal{Name: LocalName, Role: RoleAdmin}
 
-// String names the principal for messages: `token "ci" (gtk_<id>)`.
+// String names the principal for messages: `token "ci" (id <id>)`.
 func (p Principal) String() string {
 	if p.TokenID == "" {
 		return p.Name
 	}
-	return fmt.Sprintf("token %q (%s%s)", p.Name, tokenPrefix, p.TokenID)
+	return fmt.Sprintf("token %q (id %s)", p.Name, p.TokenID)
 }
 
 type ctxKey struct{}
