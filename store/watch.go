@@ -25,15 +25,6 @@ type Watcher interface {
 // an Unwrap() Store method (the encryption of secrets Open puts over
 // every backend).
 func AsWatcher(s Store) (Watcher, bool) {
-	for s != nil {
-		if w, ok := s.(Watcher); ok {
-			return w, true
-		}
-		u, ok := s.(interface{ Unwrap() Store })
-		if !ok {
-			return nil, false
-		}
-		s = u.Unwrap()
-	}
-	return nil, false
+	w, ok := Backend(s).(Watcher)
+	return w, ok
 }
