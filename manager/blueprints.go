@@ -54,7 +54,7 @@ func (m *Manager) UploadBlueprint(ctx context.Context, id, path string) (*store.
 	if err != nil {
 		return nil, err
 	}
-	bp, problems := tosca.Parse(main, tosca.Options{ImportRules: m.cfg.ImportRules})
+	bp, problems := tosca.Parse(main, m.parseOptions())
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
 	}

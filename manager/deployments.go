@@ -50,7 +50,7 @@ func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[s
 	}
 	defer remove()
 	main := filepath.Join(dir, bp.MainFile)
-	parsed, problems := tosca.Parse(main, tosca.Options{ImportRules: m.cfg.ImportRules})
+	parsed, problems := tosca.Parse(main, m.parseOptions())
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
 	}

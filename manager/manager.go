@@ -112,7 +112,7 @@ func New(cfg Config) (*Manager, error) {
 	// cloudify_agent operations to the `agent` plugin. Gantry installs no
 	// agents (it reaches hosts over SSH), so those operations succeed
 	// without doing anything.
-	if err := m.registry.Register("agent", plugins.Func(noAgent)); err != nil {
+	if err := m.registry.Register(tosca.PluginAgent, plugins.Func(noAgent)); err != nil {
 		return nil, err
 	}
 	for name, p := range cfg.ExtraPlugins {

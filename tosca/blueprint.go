@@ -20,6 +20,12 @@ type Options struct {
 	// may have (0: InstanceLimit's default). Parse checks it with the
 	// counts known before inputs, Prepare with the evaluated ones.
 	MaxInstances int
+	// Runtime, when set, makes what it cannot run a problem: operations
+	// mapped to plugins or operations it lacks, workflows it does not
+	// build, `plugin:NAME` imports without a runtime (see checkRunnable).
+	// Commands and the manager pass GantryRuntime; without it Parse checks
+	// the language only (as the conformance tests compare with Cloudify).
+	Runtime *Runtime
 }
 
 func (o Options) maxFileSize() int64 {
@@ -139,7 +145,7 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 	}
 	l := &loader{opts: opts, mainDir: filepath.Dir(abs), dispDir: filepath.Dir(path), files: map[string]*source{}}
 	bp := &Blueprint{Dir: l.mainDir, MainFile: filepath.Base(abs), dispDir: l.dispDir, maxInstances: InstanceLimit(opts.MaxInstances)}
-	p := &parser{bp: bp, builtins: map[string]bool{}, fileOK: map[string]bool{}}
+	p := &parser{bp: bp, opts: opts, builtins: map[string]bool{}, fileOK: map[string]bool{}}
 
 	// The main file first, alone, to learn the version.
 	data, ok := l.readFile(abs, path, Pos{})
@@ -302,6 +308,9 @@ func (p *parser) build(secs map[string]*ynode, main *source) {
 		bp.bpLabels = p.parseLabels(l, "blueprint_labels")
 	}
 	p.validateFunctions()
+	if rt := p.opts.Runtime; rt != nil {
+		p.checkRunnable(rt)
+	}
 	if len(p.probs) == 0 {
 		p.checkInstanceTotal(bp.maxInstances,
 			func(t *template) int64 { return literalCount(t.defI) },
@@ -374,6 +383,10 @@ func (p *parser) parseWorkflows(sec *ynode) {
 			wf.Parameters["script_path"] = &PropertyDef{Type: "string", Default: m.op.ScriptPath, HasDefault: true, Required: true}
 		}
 		p.bp.workflows[name] = wf
+		if p.wfPos == nil {
+			p.wfPos = map[string]Pos{}
+		}
+		p.wfPos[name] = v.pos
 	})
 }
 

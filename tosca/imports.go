@@ -372,5 +372,18 @@ func (l *loader) loadBuiltinPlugin(name string, at Pos) *source {
 		l.add(at, CodeImportNotFound, fmt.Sprintf("plugin:%s is not a Gantry built-in plugin", name), hint)
 		return nil
 	}
+	if rt := l.opts.Runtime; rt != nil {
+		if _, ok := rt.Plugins[name]; !ok {
+			var runs []string
+			for _, n := range names {
+				if _, ok := rt.Plugins[n]; ok {
+					runs = append(runs, n)
+				}
+			}
+			l.add(at, CodePluginNotRunnable, fmt.Sprintf("plugin:%s is not offered: Gantry has no runtime for it yet", name),
+				"built-in plugins that run: "+strings.Join(runs, ", "))
+			return nil
+		}
+	}
 	return l.loadBuiltin("plugins/"+name+".yaml", at)
 }

@@ -16,6 +16,9 @@ type parser struct {
 	// partial is set while a type's default of a data-typed property is
 	// checked: such a default may leave required fields to the template.
 	partial bool
+	// wfPos is where each workflow is declared (for checkRunnable).
+	wfPos map[string]Pos
+	opts  Options
 }
 
 func (p *parser) add(pos Pos, code, msg, hint string) {

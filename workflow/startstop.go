@@ -1,9 +1,11 @@
 package workflow
 
+import "github.com/gantryhq/gantry/tosca"
+
 // Workflows lists the workflows the engine builds, in the order they are
-// documented. tosca's built-in types declare no other default workflow.
-var Workflows = []string{WorkflowInstall, WorkflowUninstall, WorkflowExecuteOperation, WorkflowHeal, WorkflowScale,
-	WorkflowStart, WorkflowStop, WorkflowRestart}
+// documented: tosca.GantryRuntime's list, the one validation offers.
+// tosca's built-in types declare no other default workflow.
+var Workflows = tosca.GantryRuntime().Workflows
 
 // Parameters of start, stop and restart.
 const (

@@ -9,16 +9,18 @@ import (
 	"github.com/gantryhq/gantry/tosca"
 )
 
-// Built-in workflow names.
+// Built-in workflow names: the language's (tosca). BuildGraph builds
+// exactly tosca.GantryRuntime().Workflows; a workflow added here is added
+// there, so that validation offers what the engine runs.
 const (
-	WorkflowInstall          = "install"
-	WorkflowUninstall        = "uninstall"
-	WorkflowExecuteOperation = "execute_operation"
-	WorkflowHeal             = "heal"
-	WorkflowScale            = "scale"
-	WorkflowStart            = "start"
-	WorkflowStop             = "stop"
-	WorkflowRestart          = "restart"
+	WorkflowInstall          = tosca.WorkflowInstall
+	WorkflowUninstall        = tosca.WorkflowUninstall
+	WorkflowExecuteOperation = tosca.WorkflowExecuteOperation
+	WorkflowHeal             = tosca.WorkflowHeal
+	WorkflowScale            = tosca.WorkflowScale
+	WorkflowStart            = tosca.WorkflowStart
+	WorkflowStop             = tosca.WorkflowStop
+	WorkflowRestart          = tosca.WorkflowRestart
 )
 
 // ErrUnknownWorkflow is returned for a workflow the engine has no builder for.

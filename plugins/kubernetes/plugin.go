@@ -7,19 +7,20 @@ import (
 
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/plugins/ssh"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // Name is the plugin name blueprints map operations to ("kubernetes.*").
-const Name = "kubernetes"
+const Name = tosca.PluginKubernetes
 
 // Operation names (the part after "kubernetes.").
 const (
-	OpConnectMaster     = "master.connect"
-	OpCheckMaster       = "master.check"
-	OpLabelNode         = "node.label"
-	OpUnlabelNode       = "node.unlabel"
-	OpStartMicroservice = "microservice.start"
-	OpStopMicroservice  = "microservice.stop"
+	OpConnectMaster     = tosca.OpConnectMaster
+	OpCheckMaster       = tosca.OpCheckMaster
+	OpLabelNode         = tosca.OpLabelNode
+	OpUnlabelNode       = tosca.OpUnlabelNode
+	OpStartMicroservice = tosca.OpMicroserviceStart
+	OpStopMicroservice  = tosca.OpMicroserviceStop
 )
 
 // DefaultTimeout bounds an operation whose node has no timeout property.

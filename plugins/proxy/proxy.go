@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // Name is the plugin name blueprints map operations to ("proxy.deployment.*").
-const Name = "proxy"
+const Name = tosca.PluginProxy
 
 // Operation names (the part after "proxy.").
 const (
-	OpWait    = "deployment.wait"
-	OpInherit = "deployment.inherit"
-	OpCleanup = "deployment.cleanup"
+	OpWait    = tosca.OpProxyWait
+	OpInherit = tosca.OpProxyInherit
+	OpCleanup = tosca.OpProxyCleanup
 )
 
 // Runtime properties the proxy writes.

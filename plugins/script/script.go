@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // Name is the plugin name operations use.
-const Name = "script"
+const Name = tosca.PluginScript
 
 // DefaultTimeout bounds a script without an operation timeout.
 const DefaultTimeout = time.Hour

@@ -76,7 +76,7 @@ func (f *BlueprintFlags) Parse(path string) (*tosca.Blueprint, tosca.Problems, e
 	if err != nil {
 		return nil, nil, err
 	}
-	bp, problems := tosca.Parse(path, tosca.Options{ImportRules: rules})
+	bp, problems := tosca.Parse(path, tosca.Options{ImportRules: rules, Runtime: tosca.GantryRuntime()})
 	return bp, problems, nil
 }
 

@@ -1,0 +1,78 @@
+package tosca
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// With Options.Runtime, what the engine cannot run is a positioned
+// problem at validation, not an install failure: operations mapped to
+// plugins or operations it lacks, custom workflows, `plugin:NAME` without
+// a runtime. Built-in workflows it does not build are not offered.
+func TestDeclaredIsRunnable(t *testing.T) {
+	body := hdr + `  - plugin:ssh
+  - plugin:kubernetes
+plugins:
+  mock: {executor: central_deployment_agent, source: mock}
+workflows:
+  backup: run.sh
+node_templates:
+  a:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: mock.tasks.create
+        configure: kubernetes.master.nope
+        start: {implementation: run.sh, executor: central_deployment_agent}
+`
+	path := writeFiles(t, map[string]string{"blueprint.yaml": body, "run.sh": "true\n"})
+
+	// The language alone (what the conformance tests compare with Cloudify).
+	_, probs := Parse(path, Options{})
+	require.Empty(t, probs)
+
+	_, probs = Parse(path, Options{Runtime: GantryRuntime()})
+	type want struct {
+		line int
+		code string
+	}
+	var got []want
+	for _, p := range probs {
+		got = append(got, want{p.Line, p.Code})
+		assert.NotEmpty(t, p.Hint, p.String())
+	}
+	assert.Equal(t, []want{{4, CodePluginNotRunnable}, {9, CodeWorkflowNotRunnable}, {15, CodeOpNotRunnable}, {16, CodeOpNotRunnable}}, got, "%v", probs)
+	assert.Equal(t, "plugin:ssh is not offered: Gantry has no runtime for it yet", probs[0].Message)
+	assert.Equal(t, "built-in plugins that run: kubernetes, proxy", probs[0].Hint)
+	assert.Contains(t, probs[1].Message, "workflow 'backup' maps to 'script.script_runner.tasks.execute_workflow', which Gantry cannot run")
+	assert.Contains(t, probs[2].Message, "operation 'cloudify.interfaces.lifecycle.create' maps to plugin 'mock', which Gantry cannot run")
+	assert.Contains(t, probs[3].Message, "'kubernetes.master.nope', which the kubernetes plugin does not have")
+	assert.Contains(t, probs[3].Hint, OpConnectMaster)
+
+	// A runtime with the mock plugin, without the rest: only the built-in
+	// workflows the engine builds are offered.
+	ok := writeFiles(t, map[string]string{"blueprint.yaml": hdr + `plugins:
+  mock: {executor: central_deployment_agent, source: mock}
+node_templates:
+  a:
+    type: cloudify.nodes.Compute
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: mock.tasks.create
+`})
+	bp, probs := Parse(ok, Options{Runtime: GantryRuntime().WithPlugin("mock")})
+	require.Empty(t, probs)
+	plan, probs := bp.Prepare(nil)
+	require.Empty(t, probs)
+	var names []string
+	for n := range plan.Workflows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	wantNames := append([]string(nil), GantryRuntime().Workflows...)
+	sort.Strings(wantNames)
+	assert.Equal(t, wantNames, names)
+}
