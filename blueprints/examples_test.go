@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -85,4 +86,16 @@ func TestQuaggaStartScriptWritesZebraConf(t *testing.T) {
 	if err == nil {
 		require.Empty(t, string(got))
 	}
+}
+
+// The pod names the image that image/build.sh builds (and the test environment loads).
+func TestQuaggaPodUsesTheBuiltImage(t *testing.T) {
+	script, err := os.ReadFile("quagga-router/image/build.sh")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^IMAGE=(\S+)$`).FindSubmatch(script)
+	require.NotNil(t, m, "build.sh sets IMAGE=")
+	pod, err := os.ReadFile("quagga-router/resources/kubernetes/pod.yaml")
+	require.NoError(t, err)
+	require.Contains(t, string(pod), "image: "+string(m[1])+"\n")
+	require.Contains(t, string(pod), "imagePullPolicy: IfNotPresent", "the image is loaded, never pulled")
 }

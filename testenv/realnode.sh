@@ -20,7 +20,8 @@ realnode_tools=(containerd ctr runc containerd-shim-runc-v2 nsenter ip)
 realnode_cni_bin=/usr/lib/cni
 realnode_node_name=real-node-0
 realnode_pause_image=gantry.local/pause:1
-realnode_router_image=gantry.local/quagga-router:frr8
+# The router image's reference: build.sh names it (and the scenario's pod.yaml uses it).
+realnode_router_image=$(sed -n 's/^IMAGE=//p' "$testenv_src/../blueprints/quagga-router/image/build.sh")
 realnode_gateway=172.16.0.1
 realnode_taint=gantry.dev/real-node
 # The router image is cached by the hash of what builds it.

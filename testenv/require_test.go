@@ -171,3 +171,25 @@ func closedPort(t *testing.T) int {
 	require.NoError(t, l.Close())
 	return p
 }
+
+func TestNoRealNodeSkipsOnlyWhenOptedOut(t *testing.T) {
+	tests := []struct {
+		name      string
+		vars      map[string]string
+		wantSkip  bool
+		wantFatal bool
+	}{
+		{"started without it", map[string]string{keyRealNodeOff: "1"}, true, false},
+		{"env file says nothing", map[string]string{}, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CI", "true")
+			r := &recorder{TB: t}
+			noRealNode(r, &Env{File: "/x/env", Dir: "/x", Vars: tc.vars})
+			assert.Equal(t, tc.wantSkip, r.skipped != "", "skipped: %q", r.skipped)
+			assert.Equal(t, tc.wantFatal, r.fatal != "", "fatal: %q", r.fatal)
+			assert.Contains(t, r.skipped+r.fatal, ErrNoRealNode.Error())
+		})
+	}
+}
