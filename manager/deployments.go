@@ -93,9 +93,16 @@ func (m *Manager) deploymentWithInstances(ctx context.Context, id string) (*stor
 }
 
 // DeleteDeployment removes a deployment and everything it owns. It refuses
-// (ErrActiveExecution, ErrDependents) while an execution runs or while other
-// deployments depend on it, unless force.
+// (ErrActiveExecution, ErrDependents, ErrInUse) while an execution runs,
+// while other deployments depend on it, or while any of its node instances
+// is live (neither uninitialized nor deleted), unless force.
 func (m *Manager) DeleteDeployment(ctx context.Context, id string, force bool) error {
+	return m.deleteDeployment(ctx, id, force, true)
+}
+
+// deleteDeployment is DeleteDeployment; checkLive false skips the live
+// instances check (after an uninstall that succeeded, which is its fix).
+func (m *Manager) deleteDeployment(ctx context.Context, id string, force, checkLive bool) error {
 	if _, err := m.st.GetDeployment(ctx, id); err != nil {
 		return err
 	}
@@ -106,8 +113,38 @@ func (m *Manager) DeleteDeployment(ctx context.Context, id string, force bool) e
 		if err := m.checkNoDependents(ctx, id); err != nil {
 			return err
 		}
+		if checkLive {
+			if err := m.checkNoLiveInstances(ctx, id); err != nil {
+				return err
+			}
+		}
 	}
 	return m.st.DeleteDeployment(ctx, id, force)
+}
+
+// checkNoLiveInstances refuses (ErrInUse) when a node instance of the
+// deployment is in any state but uninitialized or deleted: deleting it would
+// forget resources that still exist. Cloudify refuses the same way.
+func (m *Manager) checkNoLiveInstances(ctx context.Context, id string) error {
+	insts, err := m.st.ListNodeInstances(ctx, id, "")
+	if err != nil {
+		return err
+	}
+	live := 0
+	var example *store.NodeInstance
+	for _, ni := range insts {
+		if ni.State != store.StateUninitialized && ni.State != store.StateDeleted {
+			if live == 0 {
+				example = ni
+			}
+			live++
+		}
+	}
+	if live == 0 {
+		return nil
+	}
+	return fmt.Errorf("deployment %s: %w: %d of its %d node instances are live (e.g. %s is %s); run `gantry uninstall %s` first, or pass --force to forget them",
+		id, ErrInUse, live, len(insts), example.ID, example.State, id)
 }
 
 func (m *Manager) checkNoActive(ctx context.Context, id string) error {

@@ -12,6 +12,7 @@ var (
 	ErrInvalidBlueprint = api.ErrInvalidBlueprint
 	ErrActiveExecution  = api.ErrActiveExecution
 	ErrDependents       = api.ErrDependents
+	ErrInUse            = api.ErrInUse
 	ErrNotResumable     = api.ErrNotResumable
 	ErrBadParameter     = api.ErrBadParameter
 	ErrInvalid          = api.ErrInvalid

@@ -85,7 +85,7 @@ func (m *Manager) Uninstall(ctx context.Context, req api.UninstallRequest) (api.
 		if req.Options.DryRun {
 			return nil
 		}
-		if err := m.DeleteDeployment(ctx, d.ID, req.Force); err != nil {
+		if err := m.deleteDeployment(ctx, d.ID, req.Force, false); err != nil {
 			return fmt.Errorf("uninstalled; deleting deployment %s: %w", d.ID, err)
 		}
 		if req.KeepBlueprint {

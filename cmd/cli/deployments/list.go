@@ -94,8 +94,9 @@ func newDeleteCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "delete DEPLOYMENT_ID",
 		Short: "Delete a deployment and its history",
 		Long: `Delete a deployment with its node instances, executions and events. Refused while
-an execution runs or while another deployment depends on it (through a
-DeploymentProxy), unless --force.`,
+an execution runs, while another deployment depends on it (through a
+DeploymentProxy or get_capability), or while any of its node instances is live
+(neither uninitialized nor deleted: run ` + "`gantry uninstall`" + ` first), unless --force.`,
 		Args: cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := f.Service()
@@ -109,6 +110,6 @@ DeploymentProxy), unless --force.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete even with dependents or a running execution")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete even with dependents, live node instances or a running execution")
 	return cmd
 }
