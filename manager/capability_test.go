@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/workflow"
 )
 
@@ -72,4 +73,29 @@ func TestGetCapabilityAcrossDeployments(t *testing.T) {
 	out, err := m.Outputs(ctx, "consumer")
 	require.NoError(t, err)
 	require.Equal(t, "postgres://10.1.2.3:5432", out["db"])
+
+	// The consumer depends on the provider now, as through a DeploymentProxy:
+	// the provider is neither uninstalled nor deleted under it.
+	deps, err := m.Store().ListDependencies(ctx, store.DependencyFilter{TargetDeploymentID: "provider"})
+	require.NoError(t, err)
+	require.Len(t, deps, 1)
+	require.Equal(t, "consumer", deps[0].SourceDeploymentID)
+	_, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: "provider", Workflow: "uninstall"})
+	require.ErrorIs(t, err, ErrDependents)
+	require.ErrorContains(t, err, "consumer (get_capability provider.endpoint)")
+	_, err = m.Uninstall(ctx, api.UninstallRequest{DeploymentID: "provider"})
+	require.ErrorIs(t, err, ErrDependents)
+	require.ErrorIs(t, m.DeleteDeployment(ctx, "provider", false), ErrDependents)
+
+	// Deleting the consumer (here by uninstall) removes the dependency.
+	r, err := m.Uninstall(ctx, api.UninstallRequest{DeploymentID: "consumer"})
+	require.NoError(t, err)
+	e, err := r.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	deps, err = m.Store().ListDependencies(ctx, store.DependencyFilter{TargetDeploymentID: "provider"})
+	require.NoError(t, err)
+	require.Empty(t, deps)
+	_, res = run(t, m, "provider", "uninstall", nil)
+	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
 }

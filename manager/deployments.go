@@ -161,7 +161,8 @@ func (m *Manager) checkNoActive(ctx context.Context, id string) error {
 	return nil
 }
 
-// checkNoDependents refuses when live proxies of other deployments point here.
+// checkNoDependents refuses when live proxies of other deployments, or their
+// get_capability functions, point here.
 func (m *Manager) checkNoDependents(ctx context.Context, id string) error {
 	deps, err := m.st.ListDependencies(ctx, store.DependencyFilter{TargetDeploymentID: id})
 	if err != nil {
@@ -172,7 +173,11 @@ func (m *Manager) checkNoDependents(ctx context.Context, id string) error {
 	}
 	var who []string
 	for _, d := range deps {
-		who = append(who, d.SourceDeploymentID+" (node instance "+d.Creator+")")
+		via := "node instance " + d.Creator
+		if c, ok := strings.CutPrefix(d.Creator, capabilityCreator); ok {
+			via = "get_capability " + c
+		}
+		who = append(who, d.SourceDeploymentID+" ("+via+")")
 	}
 	return fmt.Errorf("deployment %s: %w: %s; uninstall those first, or pass --force", id, ErrDependents, strings.Join(who, ", "))
 }

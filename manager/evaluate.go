@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/gantryhq/gantry/plugins/proxy"
 	"github.com/gantryhq/gantry/store"
@@ -13,15 +14,48 @@ import (
 	"github.com/gantryhq/gantry/workflow"
 )
 
-// evaluate is the engine's runtime-function hook: tosca.EvaluateRuntime
-// over the engine's live runtime properties.
-func (m *Manager) evaluate(ctx context.Context, p *tosca.Plan, v any, scope workflow.EvalScope) (any, error) {
-	r := &resolver{
-		ctx: ctx, m: m,
-		props:  scope.Resolver.RuntimeProperties,
-		secret: scope.Resolver.Secret,
+// evaluator is the engine's runtime-function hook for an execution of
+// deployment consumer: tosca.EvaluateRuntime over the engine's live runtime
+// properties. A get_capability of another deployment records a dependency
+// of consumer on it (once per execution), as a DeploymentProxy does, so the
+// provider is not uninstalled or deleted under its consumer.
+func (m *Manager) evaluator(consumer string) workflow.EvalFunc {
+	deps := &capabilityDeps{recorded: map[string]bool{}}
+	return func(ctx context.Context, p *tosca.Plan, v any, scope workflow.EvalScope) (any, error) {
+		r := &resolver{
+			ctx: ctx, m: m,
+			props:    scope.Resolver.RuntimeProperties,
+			secret:   scope.Resolver.Secret,
+			consumer: consumer, deps: deps,
+		}
+		return tosca.EvaluateRuntime(p, v, tosca.EvalContext{Self: scope.Self, Source: scope.Source, Target: scope.Target}, r)
 	}
-	return tosca.EvaluateRuntime(p, v, tosca.EvalContext{Self: scope.Self, Source: scope.Source, Target: scope.Target}, r)
+}
+
+// capabilityCreator prefixes the creator of a dependency that get_capability
+// records: capabilityCreator + provider + "." + capability name.
+const capabilityCreator = "get_capability:"
+
+// capabilityDeps remembers the dependencies an execution recorded.
+type capabilityDeps struct {
+	mu       sync.Mutex
+	recorded map[string]bool // creators
+}
+
+// record stores the dependency of consumer on provider through capability
+// name, unless this execution did already.
+func (d *capabilityDeps) record(ctx context.Context, st store.Store, consumer, provider, name string) error {
+	creator := capabilityCreator + provider + "." + name
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.recorded[creator] {
+		return nil
+	}
+	if err := st.PutDependency(ctx, &store.Dependency{SourceDeploymentID: consumer, TargetDeploymentID: provider, Creator: creator}); err != nil {
+		return fmt.Errorf("get_capability %s.%s: recording the dependency of %s: %w", provider, name, consumer, err)
+	}
+	d.recorded[creator] = true
+	return nil
 }
 
 // secret is the plugins' secret lookup.
@@ -40,6 +74,10 @@ type resolver struct {
 	props  func(instanceID string) (map[string]any, error)
 	secret func(ctx context.Context, key string) (string, error)
 	depth  int
+	// consumer is the deployment whose execution evaluates (empty when
+	// outputs are read); deps records its get_capability dependencies.
+	consumer string
+	deps     *capabilityDeps
 }
 
 func (r *resolver) Attribute(instanceID string, path []any) (any, bool, error) {
@@ -66,6 +104,11 @@ func (r *resolver) Capability(deploymentID, name string, path []any) (any, error
 	v, ok := caps[name]
 	if !ok {
 		return nil, fmt.Errorf("get_capability: deployment %s has no capability %q", deploymentID, name)
+	}
+	if r.deps != nil && r.consumer != "" && r.consumer != deploymentID {
+		if err := r.deps.record(r.ctx, r.m.st, r.consumer, deploymentID, name); err != nil {
+			return nil, err
+		}
 	}
 	out, ok := walk(v, path)
 	if !ok {

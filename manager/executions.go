@@ -134,7 +134,7 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 	}
 	var ex *workflow.Execution
 	if err == nil {
-		cfg := m.engineConfig(opts)
+		cfg := m.engineConfig(req.DeploymentID, opts)
 		if ex, err = workflow.Start(ctx, cfg, req); err != nil {
 			remove()
 		}
@@ -328,14 +328,14 @@ func setStatus(e *store.Execution, status store.ExecutionStatus, errMsg string) 
 	}
 }
 
-func (m *Manager) engineConfig(opts ExecOptions) workflow.Config {
+func (m *Manager) engineConfig(deploymentID string, opts ExecOptions) workflow.Config {
 	cfg := workflow.Config{
 		State:             &storeState{st: m.st, commits: &m.commits},
 		Plugins:           m.registry,
 		Parallelism:       m.cfg.Parallelism,
 		TaskRetries:       m.cfg.TaskRetries,
 		TaskRetryInterval: m.cfg.TaskRetryInterval,
-		Evaluate:          m.evaluate,
+		Evaluate:          m.evaluator(deploymentID),
 		Secrets:           m.secret,
 		OnEvent:           m.eventSink(opts.OnEvent),
 	}
