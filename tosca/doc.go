@@ -14,6 +14,12 @@
 // blueprint.go (Parse, top-level merge), schema.go, types.go, operations.go,
 // templates.go, groups.go, inputs.go (the elements), functions.go
 // (function validation), prepare.go (Prepare), runtime.go
-// (EvaluateRuntime), inputargs.go (ParseInputs), generate.go (generated
-// blueprints for benchmarks), model.go (the Plan).
+// (EvaluateRuntime), inputargs.go (ParseInputs: `-i` text kept as given),
+// instances.go (the limit on node instances), runnable.go (what a Runtime
+// cannot run; builtin.go holds GantryRuntime, the one list of plugins and
+// workflows the engine runs), generate.go (generated blueprints for
+// benchmarks), model.go (the Plan).
+//
+// Every file read is a regular file read with a bound (internal/readlimit);
+// imports and scripts stay in the blueprint's folder (or an import rule's).
 package tosca

@@ -429,6 +429,7 @@ func firstPart(s string) string {
 // scriptOutside reports whether impl names a file path outside the
 // blueprint folder: absolute, climbing out with "..", or a symbolic link
 // that leads out.
+// The answer is cached per implementation string.
 func (p *parser) scriptOutside(impl string) bool {
 	if strings.Contains(impl, "://") || p.bp.Dir == "" {
 		return false
@@ -437,7 +438,15 @@ func (p *parser) scriptOutside(impl string) bool {
 	if filepath.IsAbs(path) || !filepath.IsLocal(path) {
 		return true
 	}
-	return !within(p.bp.Dir, filepath.Join(p.bp.Dir, path))
+	if out, ok := p.outside[impl]; ok {
+		return out
+	}
+	out := !within(p.bp.Dir, filepath.Join(p.bp.Dir, path))
+	if p.outside == nil {
+		p.outside = map[string]bool{}
+	}
+	p.outside[impl] = out
+	return out
 }
 
 // scriptExists reports whether impl names a file relative to the blueprint

@@ -12,6 +12,7 @@ type parser struct {
 	probs     Problems
 	builtins  map[string]bool  // display names of built-in files
 	fileOK    map[string]bool  // cache of script-path existence checks
+	outside   map[string]bool  // cache of scriptOutside
 	propState map[string]uint8 // get_property cycle check: 1 visiting, 2 done
 	// partial is set while a type's default of a data-typed property is
 	// checked: such a default may leave required fields to the template.

@@ -276,7 +276,7 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 			continue
 		}
 		if ps.def != nil {
-			def, good := p.completeDefault(ps, at, fmt.Sprintf("property '%s' of %s", name, what))
+			def, good := p.completeDefault(ps, at, what)
 			ok = ok && good
 			out.keys = append(out.keys, ps.keyNode())
 			out.vals = append(out.vals, def)
@@ -292,13 +292,14 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 }
 
 // completeDefault is the default of a data-typed property filled with its
-// data type's defaults, for a template that gives no value. A default that
+// data type's defaults, for a template (owner) that gives no value. A default that
 // leaves required fields missing is a problem at the template (at).
 // Defaults of other types are used as they are.
-func (p *parser) completeDefault(ps *propSchema, at Pos, what string) (*ynode, bool) {
+func (p *parser) completeDefault(ps *propSchema, at Pos, owner string) (*ynode, bool) {
 	if p.partial || !isDict(ps.def) || p.bp.dataTypes[ps.typ] == nil || ps.fullState == fullBad {
 		return ps.def, true
 	}
+	what := fmt.Sprintf("property '%s' of %s", ps.name, owner)
 	if ps.fullState == fullUnknown {
 		quiet := &parser{bp: p.bp, ver: p.ver}
 		if full, ok := quiet.coerce(ps.def, ps.typ, what); ok {
