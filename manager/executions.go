@@ -70,15 +70,28 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		}
 		delete(params, "force")
 	}
-	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun}
+	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
+	var rollback afterFunc
 	if wf == workflowScale {
-		ch, apply, err := m.prepareScale(ctx, d, params, opts.DryRun)
-		if err != nil {
+		var ch *workflow.ScaleChange
+		if ch, after, rollback, err = m.prepareScale(ctx, d, params, opts.DryRun); err != nil {
 			return nil, err
 		}
-		req.Scale, after = ch, apply
+		req.Scale = ch
 	}
-	e := &store.Execution{ID: newID(), DeploymentID: deploymentID, WorkflowID: wf, Parameters: params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
+	r, err := m.createAndStart(ctx, req, opts, after, rollback)
+	if err != nil && rollback != nil {
+		if rerr := rollback(context.WithoutCancel(ctx)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return r, err
+}
+
+// createAndStart records the execution of req and starts it; rollback (if
+// any) runs when the workflow fails or is cancelled.
+func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts ExecOptions, after, rollback afterFunc) (*Running, error) {
+	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -86,7 +99,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		return nil, err
 	}
 	req.ExecutionID = e.ID
-	return m.start(ctx, e, req, opts, after)
+	return m.start(ctx, e, req, opts, after, rollback)
 }
 
 // settleRace handles two gantry processes that started an execution of
@@ -126,7 +139,7 @@ func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
 
 // start runs a stored execution in a fresh private copy of its blueprint's
 // files (datadir.go), removed when the run ends.
-func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after afterFunc) (*Running, error) {
+func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after, rollback afterFunc) (*Running, error) {
 	remove := func() {}
 	bp, err := m.st.GetBlueprint(ctx, req.BlueprintID)
 	if err == nil {
@@ -151,7 +164,7 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 	m.running[e.ID] = r
 	m.mu.Unlock()
 	// The run outlives the caller's context (a server's request).
-	go r.follow(context.WithoutCancel(ctx), m, after)
+	go r.follow(context.WithoutCancel(ctx), m, after, rollback)
 	return r, nil
 }
 
@@ -205,8 +218,9 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		m.failClaimed(ctx, e.ID, err.Error())
 		return nil, err
 	}
-	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true}
-	return asRun(m.start(ctx, e, req, opts, nil))
+	// The parameters were checked when the execution started.
+	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true, AllowCustomParameters: true}
+	return asRun(m.start(ctx, e, req, opts, nil, nil))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine
@@ -388,19 +402,24 @@ func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom b
 }
 
 // prepareScale plans the modification a scale execution runs, stores the
-// added instances, and returns what to apply to the deployment after success.
-func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (*workflow.ScaleChange, afterFunc, error) {
+// added instances, and returns what to apply to the deployment after
+// success and what rolls the modification back after a failure or a
+// cancel (the added instances removed; the plan was never touched).
+func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (ch *workflow.ScaleChange, apply, rollback afterFunc, err error) {
 	name, _ := params["scalable_entity_name"].(string)
 	if name == "" {
-		return nil, nil, errors.New("scale: parameter scalable_entity_name is required (a node or scaling group name)")
+		return nil, nil, nil, errors.New("scale: parameter scalable_entity_name is required (a node or scaling group name)")
 	}
 	delta, err := intParam(params["delta"], 1)
 	if err != nil {
-		return nil, nil, fmt.Errorf("scale: parameter delta: %w", err)
+		return nil, nil, nil, fmt.Errorf("scale: parameter delta: %w", err)
+	}
+	if err := workflow.CheckScaleParams(params); err != nil {
+		return nil, nil, nil, err
 	}
 	mod, err := plan.Modify(d.Plan, []plan.Change{{Name: name, Delta: delta}}, plan.Options{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("scale %s by %d: %w", name, delta, err)
+		return nil, nil, nil, fmt.Errorf("scale %s by %d: %w", name, delta, err)
 	}
 	byID := make(map[string]*tosca.NodeInstance, len(mod.NodeInstances))
 	for _, ni := range mod.NodeInstances {
@@ -410,7 +429,7 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 	for _, ni := range d.Plan.NodeInstances {
 		oldByID[ni.ID] = ni
 	}
-	ch := &workflow.ScaleChange{Added: mod.Added, Removed: mod.Removed}
+	ch = &workflow.ScaleChange{Added: mod.Added, Removed: mod.Removed}
 	for _, ni := range mod.Extended {
 		ch.Related = append(ch.Related, byID[ni.ID])
 	}
@@ -420,18 +439,26 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 		}
 	}
 	if dryRun {
-		return ch, nil, nil
+		return ch, nil, nil, nil
 	}
 	if len(mod.Added) > 0 {
 		recs := make([]*store.NodeInstance, len(mod.Added))
+		added := make([]string, len(mod.Added))
 		for i, ni := range mod.Added {
 			recs[i] = &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID}
+			added[i] = ni.ID
 		}
 		if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
-			return nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
+			return nil, nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
+		}
+		rollback = func(ctx context.Context) error {
+			if err := m.st.DeleteNodeInstances(ctx, d.ID, added); err != nil {
+				return fmt.Errorf("scale: rolling back, removing the added instances: %w", err)
+			}
+			return nil
 		}
 	}
-	apply := func(ctx context.Context) error {
+	apply = func(ctx context.Context) error {
 		if len(mod.Removed) > 0 {
 			ids := make([]string, len(mod.Removed))
 			for i, ni := range mod.Removed {
@@ -467,7 +494,7 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 		m.mu.Unlock()
 		return err
 	}
-	return ch, apply, nil
+	return ch, apply, rollback, nil
 }
 
 func intParam(v any, def int) (int, error) {

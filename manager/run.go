@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
@@ -27,11 +28,12 @@ type Running struct {
 
 var _ api.Run = (*Running)(nil)
 
-// afterFunc runs after a workflow that succeeded; its error is the Run's.
+// afterFunc runs after a workflow that succeeded (or, as a rollback, after
+// one that failed or was cancelled); its error is the Run's.
 type afterFunc func(ctx context.Context) error
 
 // follow waits for the engine, then settles the run.
-func (r *Running) follow(ctx context.Context, m *Manager, after afterFunc) {
+func (r *Running) follow(ctx context.Context, m *Manager, after, rollback afterFunc) {
 	defer close(r.done)
 	res, err := r.engine.Wait()
 	r.cleanup()
@@ -45,8 +47,13 @@ func (r *Running) follow(ctx context.Context, m *Manager, after afterFunc) {
 	switch {
 	case res == nil:
 		r.err = err
+		if rollback != nil {
+			r.err = errors.Join(err, rollback(ctx))
+		}
 	case err == nil && after != nil && res.Status == workflow.StatusTerminated:
 		r.err = after(ctx)
+	case rollback != nil && res.Status != workflow.StatusTerminated:
+		r.err = rollback(ctx)
 	}
 }
 

@@ -180,3 +180,57 @@ func TestHealReinstallsTheInstance(t *testing.T) {
 	}
 	require.Equal(t, store.StateStarted, instancesOf(t, m, "heal", "web")[0].State)
 }
+
+// A failed scale is rolled back: the added instance leaves the store, the
+// plan keeps its count, and the next scale +1 adds exactly one (it used to
+// leave an instance in creating and overshoot to 3).
+func TestFailedScaleRollsBack(t *testing.T) {
+	ctx := context.Background()
+	m, logFile := installLogged(t, "sfail")
+	require.Len(t, instancesOf(t, m, "sfail", "web"), 1)
+	// Operations fail while the log is a folder.
+	require.NoError(t, os.Remove(logFile))
+	require.NoError(t, os.Mkdir(logFile, 0o755))
+	retries := 0
+	scale := func(params map[string]any) *api.Execution {
+		r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "sfail", Workflow: "scale", Parameters: params, Options: api.ExecOptions{TaskRetries: &retries}})
+		require.NoError(t, err)
+		e, err := r.Wait(ctx)
+		require.NoError(t, err, "the rollback succeeds")
+		return e
+	}
+	e := scale(map[string]any{"scalable_entity_name": "web", "delta": 1})
+	require.Equal(t, store.ExecutionFailed, e.Status)
+	require.Len(t, instancesOf(t, m, "sfail", "web"), 1, "the added instance is rolled back")
+	d, err := m.Store().GetDeployment(ctx, "sfail")
+	require.NoError(t, err)
+	for _, n := range d.Plan.Nodes {
+		if n.ID == "web" {
+			require.Equal(t, 1, n.PlannedInstances, "the plan is untouched")
+		}
+	}
+
+	require.NoError(t, os.Remove(logFile))
+	e = scale(map[string]any{"scalable_entity_name": "web", "delta": 1})
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	webs := instancesOf(t, m, "sfail", "web")
+	require.Len(t, webs, 2, "no overshoot")
+	for _, w := range webs {
+		require.Equal(t, store.StateStarted, w.State, w.ID)
+	}
+
+	// scale_compute is refused before anything is stored, not ignored;
+	// custom parameters reach the engine when allowed.
+	_, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: "sfail", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "scale_compute": true}})
+	require.ErrorIs(t, err, ErrBadParameter)
+	require.ErrorContains(t, err, "scale_compute")
+	require.Len(t, instancesOf(t, m, "sfail", "web"), 2)
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "sfail", Workflow: "scale",
+		Parameters: map[string]any{"scalable_entity_name": "web", "delta": -1, "note": "x"},
+		Options:    api.ExecOptions{AllowCustomParameters: true}})
+	require.NoError(t, err)
+	e, err = r.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	require.Len(t, instancesOf(t, m, "sfail", "web"), 1)
+}

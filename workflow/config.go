@@ -133,4 +133,8 @@ type Request struct {
 	DryRun bool
 	// Resume skips the tasks the execution's task records mark completed.
 	Resume bool
+	// AllowCustomParameters accepts parameters the workflow does not
+	// declare (Cloudify's --allow-custom-parameters) instead of refusing
+	// them with ErrBadParameter.
+	AllowCustomParameters bool
 }

@@ -140,7 +140,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 		return nil, err
 	}
 	r.insts = insts
-	g, err := BuildGraph(BuildOptions{Plan: req.Plan, Workflow: req.Workflow, Params: req.Params, States: insts.states(), Scale: req.Scale})
+	g, err := BuildGraph(BuildOptions{Plan: req.Plan, Workflow: req.Workflow, Params: req.Params, States: insts.states(), Scale: req.Scale, AllowCustomParameters: req.AllowCustomParameters})
 	if err != nil {
 		return nil, err
 	}

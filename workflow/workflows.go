@@ -82,6 +82,8 @@ type BuildOptions struct {
 	States map[string]string
 	// Scale is required by the scale workflow.
 	Scale *ScaleChange
+	// AllowCustomParameters accepts undeclared parameters.
+	AllowCustomParameters bool
 }
 
 // BuildGraph builds the task graph of a workflow.
@@ -110,7 +112,7 @@ func BuildGraph(o BuildOptions) (*Graph, error) {
 	default:
 		return nil, fmt.Errorf("workflow %q: %w (have %s)", o.Workflow, ErrUnknownWorkflow, strings.Join(Workflows, ", "))
 	}
-	if err == nil {
+	if err == nil && !o.AllowCustomParameters {
 		err = p.finish()
 	}
 	if err == nil {
@@ -401,6 +403,25 @@ func (b *builder) buildHeal(p *params) error {
 	return nil
 }
 
+// CheckScaleParams refuses (ErrBadParameter) the scale parameters the
+// engine cannot run, before anything is stored for the scale.
+func CheckScaleParams(params map[string]any) error {
+	return checkScaleCompute(newParams(WorkflowScale, params))
+}
+
+// checkScaleCompute refuses scale_compute: true, which Gantry does not
+// implement (rather than ignoring it).
+func checkScaleCompute(p *params) error {
+	compute, err := p.boolean("scale_compute", false)
+	if err != nil {
+		return err
+	}
+	if compute {
+		return p.errf("scale_compute", "true is not supported: Gantry does not scale a contained node's Compute host; scale the Compute node (or a scaling group holding both) instead")
+	}
+	return nil
+}
+
 func (b *builder) buildScale(p *params, ch *ScaleChange) error {
 	if _, err := p.str("scalable_entity_name", ""); err != nil {
 		return err
@@ -408,7 +429,7 @@ func (b *builder) buildScale(p *params, ch *ScaleChange) error {
 	if _, err := p.integer("delta", 1); err != nil {
 		return err
 	}
-	if _, err := p.boolean("scale_compute", false); err != nil {
+	if err := checkScaleCompute(p); err != nil {
 		return err
 	}
 	ignore, err := p.boolean("ignore_failure", false)
