@@ -234,3 +234,37 @@ func TestFailedScaleRollsBack(t *testing.T) {
 	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
 	require.Len(t, instancesOf(t, m, "sfail", "web"), 1)
 }
+
+const slowScaleBlueprint = `tosca_definitions_version: cloudify_dsl_1_3
+imports: [http://www.getcloudify.org/spec/cloudify/4.3.3/types.yaml]
+node_templates:
+  web:
+    type: cloudify.nodes.Root
+    capabilities:
+      scalable:
+        properties: {default_instances: 0}
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: {implementation: slow.sh, executor: central_deployment_agent}
+`
+
+// A cancelled scale is rolled back like a failed one.
+func TestCancelledScaleRollsBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(slowScaleBlueprint), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "slow.sh"), []byte("#!/bin/sh\nexec sleep 30\n"), 0o755))
+	m := newManager(t)
+	_, err := m.UploadBlueprint(ctx, "slow", dir)
+	require.NoError(t, err)
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "slow", BlueprintID: "slow"})
+	require.NoError(t, err)
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "slow", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "delta": 2}})
+	require.NoError(t, err)
+	require.Len(t, instancesOf(t, m, "slow", "web"), 2, "added instances are stored while the scale runs")
+	r.Cancel(true)
+	e, err := r.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionCancelled, e.Status, e.Error)
+	require.Empty(t, instancesOf(t, m, "slow", "web"), "the added instances are rolled back")
+}
