@@ -33,7 +33,11 @@ func (c *Client) Resume(ctx context.Context, executionID string, opts api.ExecOp
 }
 
 func (c *Client) Uninstall(ctx context.Context, req api.UninstallRequest) (api.Run, error) {
-	return c.start(ctx, request{method: http.MethodPost, path: server.PathOf(server.PathUninstall, req.DeploymentID), json: req}, req.Options)
+	e, err := one[api.Execution](ctx, c, request{method: http.MethodPost, path: server.PathOf(server.PathUninstall, req.DeploymentID), json: req})
+	if err != nil {
+		return nil, err
+	}
+	return c.follow(ctx, e, req.Options, true), nil
 }
 
 func (c *Client) start(ctx context.Context, r request, opts api.ExecOptions) (api.Run, error) {
@@ -41,7 +45,7 @@ func (c *Client) start(ctx context.Context, r request, opts api.ExecOptions) (ap
 	if err != nil {
 		return nil, err
 	}
-	return c.follow(ctx, e, opts), nil
+	return c.follow(ctx, e, opts, false), nil
 }
 
 // FollowEvents streams the execution's events from the server.
@@ -171,7 +175,11 @@ type run struct {
 // follow streams the execution's events to opts.OnEvent until it ends,
 // then fetches the outcome. It outlives ctx's cancellation (Ctrl-C cancels
 // on the server through Cancel, and the run still reports the end).
-func (c *Client) follow(ctx context.Context, e *api.Execution, opts api.ExecOptions) *run {
+//
+// deletes says a success deletes the deployment with its executions (an
+// uninstall as a whole): the record may be gone before it is read, and
+// that, with the deployment gone too, is the success.
+func (c *Client) follow(ctx context.Context, e *api.Execution, opts api.ExecOptions, deletes bool) *run {
 	r := &run{c: c, exec: e, done: make(chan struct{})}
 	ctx = context.WithoutCancel(ctx)
 	go func() {
@@ -182,13 +190,27 @@ func (c *Client) follow(ctx context.Context, e *api.Execution, opts api.ExecOpti
 			}
 			return nil
 		})
+		if err == nil {
+			r.final, r.err = c.wait(ctx, e.ID)
+			err = r.err
+		}
 		if err != nil {
 			r.final, r.err = e, err
-			return
+			if deletes && errors.Is(err, api.ErrNotFound) && c.deploymentGone(ctx, e.DeploymentID) {
+				done := *e
+				done.Status, done.Error = api.ExecutionTerminated, ""
+				r.final, r.err = &done, nil
+			}
 		}
-		r.final, r.err = c.wait(ctx, e.ID)
 	}()
 	return r
+}
+
+// deploymentGone reports whether the server says the deployment does not
+// exist (any other answer, an error included, is not that).
+func (c *Client) deploymentGone(ctx context.Context, id string) bool {
+	_, err := c.GetDeployment(ctx, id)
+	return errors.Is(err, api.ErrNotFound)
 }
 
 // wait long-polls GET .../wait until the execution's outcome is known.

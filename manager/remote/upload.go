@@ -98,6 +98,6 @@ func (c *Client) Install(ctx context.Context, req api.InstallRequest) (*api.Inst
 		return nil, fmt.Errorf("install: no execution in the answer: %w", ErrBadResponse)
 	}
 	started := out.InstallStarted
-	started.Run = c.follow(ctx, out.Execution, req.Options)
+	started.Run = c.follow(ctx, out.Execution, req.Options, false)
 	return started, nil
 }
