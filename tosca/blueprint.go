@@ -12,6 +12,14 @@ type Options struct {
 	// ImportRules map http(s) import URLs to local folders; they are tried
 	// in order before the built-in mapping of Cloudify's types URLs.
 	ImportRules []ImportRule
+	// ResourcesDir is a manager-style resources folder (ResourcesDir/
+	// cloudify/types/types[_1_N].yaml, ResourcesDir/spec/): imports of
+	// cloudify/types/types.yaml read it instead of Gantry's built-in types.
+	ResourcesDir string
+	// PluginsDir is a plugin catalog laid out as PluginsDir/NAME/VERSION/
+	// plugin[_1_N].yaml: `plugin:NAME` imports that are not Gantry plugins
+	// read it (see imports_plugin.go).
+	PluginsDir string
 	// MaxFileSize is the largest file accepted, in bytes (0: DefaultMaxFileSize).
 	MaxFileSize int64
 	// MaxFiles bounds the number of files a blueprint may import (0: 1000).
