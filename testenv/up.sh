@@ -177,12 +177,13 @@ KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
 AllowUsers $user
-# kubectl works in every session without flags, as on a cluster's master.
-SetEnv KUBECONFIG=$D/kubeconfig
-# bash sources ~/.bashrc for every command sshd runs (shell level < 2); this
-# machine's root .bashrc runs pyenv init (~150 ms), which a cluster's master
-# would not: SHLVL=1 keeps that out of every kubectl call we time.
-SetEnv SHLVL=1
+# KUBECONFIG: kubectl works in every session without flags, as on a cluster's master.
+# SHLVL=1: bash sources ~/.bashrc for every command sshd runs (shell level < 2); this
+# machine's root .bashrc runs pyenv init, whose rehash takes a lock that every shell on the
+# machine shares (seconds to a minute per login under load), which a cluster's master would
+# not: SHLVL=1 keeps that out of every kubectl call. One SetEnv line: sshd keeps only the
+# first SetEnv directive and ignores later ones (checked below with sshd -T).
+SetEnv KUBECONFIG=$D/kubeconfig SHLVL=1
 Subsystem sftp internal-sftp
 # Many test binaries connect at once: no random drops of unauthenticated connections
 # (default 10:30:100) and room for many sessions on one connection (default 10).
@@ -194,6 +195,8 @@ CFG
 if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd && chmod 0755 /run/sshd; fi
 "$sshd_bin" -t -f "$D/ssh/sshd_config" 2>"$D/logs/sshd-config.log" ||
   die "sshd rejects its config: $(cat "$D/logs/sshd-config.log")"
+"$sshd_bin" -T -f "$D/ssh/sshd_config" 2>/dev/null | grep -q '^setenv SHLVL=1$' ||
+  die "sshd does not set SHLVL=1 in sessions (sshd -T -f $D/ssh/sshd_config): every login would source root's .bashrc"
 
 cat >"$D/kwok.yaml" <<'KW'
 # Empty on purpose: kwok uses its built-in stages (node ready, pod running, pod delete)
