@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -12,23 +11,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager"
+	"github.com/gantryhq/gantry/manager/api"
 )
+
+// fiftyBudget bounds the install and, separately, the uninstall of the 50
+// microservices. Healthy installs took 18 s at load 4 and 58-61 s at load
+// 25-30 on the 2-core machine (docs/testing.md, "Reliability"); when every
+// SSH login ran root's .bashrc (pyenv rehash, a lock shared by every shell
+// on the machine) a login waited up to a minute, kubectl calls timed out
+// and the install took over 3 min.
+const fiftyBudget = 150 * time.Second
 
 // TestFiftyMicroservicesOverOnePooledConnection installs a Microservice
 // with 50 instances at parallelism 50: 50 pods, each named after its
 // instance, all Running; every kubectl call of the install (the master
 // check, 50 applies, the readiness checks) went over one SSH connection,
-// with several sessions at once. Then uninstall deletes all 50.
+// with several sessions at once. Then uninstall deletes all 50. Neither
+// retries anything (a slow login shell made kubectl calls time out and
+// operations retry) and each stays within fiftyBudget.
 func TestFiftyMicroservicesOverOnePooledConnection(t *testing.T) {
-	// Known regression, found in the last CI rehearsal of session 2: 50
-	// microservices at parallelism 50 over one pooled SSH connection now
-	// take over 3 minutes (a kubectl call hits the 20 s operation timeout);
-	// the router scenario and the other microservice tests pass. Not the
-	// remote watcher (disabling it did not help). Opt back in with
-	// GANTRY_E2E_FIFTY=1 while it is fixed.
-	if os.Getenv("GANTRY_E2E_FIFTY") != "1" {
-		t.Skip("known regression: 50 parallel microservices over one SSH connection are slow (see the comment); GANTRY_E2E_FIFTY=1 runs it")
-	}
 	const n = 50
 	env := testenvRequire(t)
 	label := uniqueName("scale")
@@ -69,6 +70,10 @@ func TestFiftyMicroservicesOverOnePooledConnection(t *testing.T) {
 	uninstallTook := time.Since(start)
 	assert.Empty(t, podsWithLabel(t, env, selector))
 	assert.EqualValues(t, 1, w.m.SSHStats().Dials, "uninstall reused the connection")
+	assert.Empty(t, w.logsOfType("fleet", api.EventTaskRescheduled), "no operation was retried")
+	assert.Empty(t, w.logsOfType("fleet", api.EventTaskFailed), "no operation attempt failed")
+	assert.Less(t, installTook, fiftyBudget, "install of %d microservices", n)
+	assert.Less(t, uninstallTook, fiftyBudget, "uninstall of %d microservices", n)
 	t.Logf("%d instances: install %s (execution %s), uninstall %s; pool %+v",
 		n, installTook.Round(time.Millisecond), e.ID, uninstallTook.Round(time.Millisecond), w.m.SSHStats())
 }
