@@ -143,7 +143,7 @@ var topKeys = keys{
 	"metadata": v1_0, "inputs": v1_0, "plugins": v1_0, "node_types": v1_0, "relationships": v1_0,
 	"data_types": v1_2, "node_templates": v1_0, "outputs": v1_0, "workflows": v1_0, "policy_types": v1_0,
 	"policy_triggers": v1_0, "groups": v1_0, "policies": v1_3, "capabilities": v1_3,
-	"labels": v1_4, "blueprint_labels": v1_4,
+	"labels": v1_4, "blueprint_labels": v1_4, "deployment_settings": v1_4, "resource_tags": v1_4,
 }
 
 func parse(path string, opts Options) (*Blueprint, Problems) {
@@ -185,6 +185,7 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 	if bp.Version == "" {
 		p.ver = v1_3 // keep checking the rest as if 1.3
 	}
+	l.ver = p.ver
 	l.pre = map[string]preDecoded{abs: {mainRoot, yprobs}}
 	main := l.load(abs, path, l.mainDir, false, data, Pos{})
 	p.probs = append(p.probs, l.probs...)
@@ -215,9 +216,12 @@ func (p *parser) mergeFiles(main *source, order []*source) map[string]*ynode {
 		p.strict(s.root, "a blueprint", topKeys)
 		if s != main && !s.builtin {
 			if vn := s.root.get("tosca_definitions_version"); vn != nil && p.bp.Version != "" {
+				// Cloudify 7: an import may be older than the main file, never newer.
 				if v, _ := vn.str(); v != p.bp.Version {
-					p.add(vn.pos, CodeVersionMismatch, fmt.Sprintf("imported file has tosca_definitions_version '%s', the main blueprint '%s'", v, p.bp.Version),
-						"use the same version in every file, or remove it from imported files")
+					if iv, ok := parseVersion(v); !ok || p.ver.less(iv) {
+						p.add(vn.pos, CodeVersionMismatch, fmt.Sprintf("imported file has tosca_definitions_version '%s', newer than the main blueprint's '%s'", v, p.bp.Version),
+							"an imported file may use the main blueprint's version or an older one: raise the main file's tosca_definitions_version")
+					}
 				}
 			}
 		}
@@ -312,6 +316,7 @@ func (p *parser) build(secs map[string]*ynode, main *source) {
 	if l := secs["labels"]; l != nil {
 		bp.labels = p.parseLabels(l, "labels")
 	}
+	p.checkDeploymentSettings(secs["deployment_settings"])
 	if l := secs["blueprint_labels"]; l != nil {
 		bp.bpLabels = p.parseLabels(l, "blueprint_labels")
 	}
@@ -357,7 +362,7 @@ func (p *parser) parsePlugins(sec *ynode) {
 	})
 }
 
-var workflowKeys = keys{"mapping": v1_0, "parameters": v1_0, "description": v1_0}
+var workflowKeys = keys{"mapping": v1_0, "parameters": v1_0, "description": v1_0, "is_cascading": v1_0, "availability_rules": v1_4}
 
 func (p *parser) parseWorkflows(sec *ynode) {
 	p.entries(sec, "workflows", func(name string, k, v *ynode) {
@@ -374,6 +379,9 @@ func (p *parser) parseWorkflows(sec *ynode) {
 			}
 			params = p.parseSchema(v.get("parameters"), what+" parameter", true)
 			p.checkSchemaTypes(params, what+" parameter", nil, false)
+			p.gateInputTypes(params, what+" parameter")
+			p.boolean(v.get("is_cascading"), what+" is_cascading", false)
+			p.checkAvailabilityRules(v.get("availability_rules"), what)
 		default:
 			p.add(v.pos, CodeWrongType, fmt.Sprintf("%s must be a mapping string or a dict, found %s", what, v.kind), "write `name: plugin.module.function` or `{mapping: ..., parameters: ...}`")
 			return

@@ -83,6 +83,9 @@ type loader struct {
 	// ruleRoot maps a file read through an import rule to the rule's
 	// folder: its own relative imports stay in that folder.
 	ruleRoot map[string]string
+	// ver is the main file's DSL version: it picks the types and plugin
+	// files a manager serves (imports_modern.go).
+	ver dslVersion
 }
 
 type preDecoded struct {
@@ -199,7 +202,7 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 		} else {
 			seen := map[string]bool{}
 			for _, it := range imps.items {
-				imp, ok := it.str()
+				imp, ok := importString(it)
 				if !ok {
 					l.add(it.pos, CodeWrongType, fmt.Sprintf("an import must be a string, found %s", it.kind), "")
 					continue
@@ -226,8 +229,11 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 		l.add(at, CodeImportInvalid, "empty import", "remove the empty entry")
 		return nil
 	}
+	if _, rest := splitNamespace(imp); rest != imp {
+		imp = strings.TrimSpace(rest)
+	}
 	if name, ok := strings.CutPrefix(imp, "plugin:"); ok {
-		return l.loadBuiltinPlugin(name, at)
+		return l.loadPlugin(name, at)
 	}
 	u, err := url.Parse(imp)
 	scheme := ""
@@ -306,6 +312,9 @@ func (l *loader) loadRelative(p string, from *source, at Pos) *source {
 		if st, err := os.Stat(t); err == nil && !st.IsDir() {
 			return l.loadInFolder(p, t, from, at)
 		}
+	}
+	if s, ok := l.loadResource(p, at); ok {
+		return s
 	}
 	return l.loadInFolder(p, tries[0], from, at)
 }

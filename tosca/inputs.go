@@ -234,7 +234,7 @@ func plainEqual(a, b any) bool {
 }
 
 var inputKeys = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2, "constraints": v1_0,
-	"display_label": v1_0, "hidden": v1_0}
+	"display_label": v1_0, "hidden": v1_0, "item_type": v1_4, "display": v1_5}
 
 func (p *parser) parseInputs(sec *ynode) {
 	s := &schema{}
@@ -256,11 +256,13 @@ func (p *parser) parseInputs(sec *ynode) {
 				ps.constraints = p.parseConstraints(c)
 			}
 			p.str(v.get("display_label"), what+" display_label")
+			p.checkItemType(v, ps.typ, what)
 			p.boolean(v.get("hidden"), what+" hidden", false)
 		}
 		s.put(ps)
 	})
 	p.checkSchemaTypes(s, "input", nil, false)
+	p.gateInputTypes(s, "input")
 	for _, name := range s.order {
 		ps := s.props[name]
 		if ps.def == nil || ps.def.kind == kNull || isFunction(ps.def) {

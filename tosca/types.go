@@ -117,9 +117,12 @@ func overlay(base, top *ynode) *ynode {
 	return out
 }
 
-var primitiveTypes = map[string]bool{"string": true, "integer": true, "float": true, "boolean": true, "list": true, "dict": true}
+var primitiveTypes = map[string]bool{"string": true, "integer": true, "float": true, "boolean": true, "list": true, "dict": true,
+	// Cloudify 7 (dsl_modern.go)
+	"regex": true, "textarea": true, "blueprint_id": true, "deployment_id": true, "node_id": true, "node_type": true,
+	"node_instance": true, "scaling_group": true, "secret_key": true, "capability_value": true, "operation_name": true}
 
-var propSchemaKeys = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2, "constraints": v1_0}
+var propSchemaKeys = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2, "constraints": v1_0, "item_type": v1_4}
 
 // parseSchema parses `{name: {description, type, default, required}}`.
 func (p *parser) parseSchema(n *ynode, what string, constraintsOK bool) *schema {
@@ -147,6 +150,7 @@ func (p *parser) parseSchema(n *ynode, what string, constraintsOK bool) *schema 
 		if c := v.get("constraints"); c != nil {
 			ps.constraints = p.parseConstraints(c)
 		}
+		p.checkItemType(v, ps.typ, fmt.Sprintf("%s '%s'", what, name))
 		s.put(ps)
 	})
 	return s
@@ -221,6 +225,9 @@ func (p *parser) coerce(v *ynode, typ, what string) (*ynode, bool) {
 			return bad()
 		}
 		return v, true
+	}
+	if isModernPrimitive(typ) {
+		return p.coerceModern(v, typ, what)
 	}
 	dt := p.bp.dataTypes[typ]
 	if dt == nil {

@@ -18,7 +18,7 @@ var (
 )
 
 // SupportedVersions are the accepted tosca_definitions_version values.
-var SupportedVersions = []string{"cloudify_dsl_1_0", "cloudify_dsl_1_1", "cloudify_dsl_1_2", "cloudify_dsl_1_3", "cloudify_dsl_1_4"}
+var SupportedVersions = []string{"cloudify_dsl_1_0", "cloudify_dsl_1_1", "cloudify_dsl_1_2", "cloudify_dsl_1_3", "cloudify_dsl_1_4", "cloudify_dsl_1_5"}
 
 func (v dslVersion) String() string {
 	s := fmt.Sprintf("cloudify_dsl_%d_%d", v.major, v.minor)
@@ -60,7 +60,7 @@ func parseVersion(s string) (dslVersion, bool) {
 		nums[i] = n
 	}
 	v := dslVersion{nums[0], nums[1], nums[2]}
-	if v.major != 1 || v.minor > 4 {
+	if v.major != 1 || v.minor > 5 {
 		return v, false
 	}
 	return v, true
