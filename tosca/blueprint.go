@@ -136,6 +136,7 @@ var mergeable = map[string]dslVersion{
 	"node_types": v1_0, "plugins": v1_0, "workflows": v1_0, "relationships": v1_0, "policy_types": v1_0,
 	"groups": v1_0, "policy_triggers": v1_0, "data_types": v1_0,
 	"inputs": v1_3, "outputs": v1_3, "node_templates": v1_3, "policies": v1_3, "capabilities": v1_3,
+	"labels": v1_4, "blueprint_labels": v1_4, "resource_tags": v1_4,
 }
 
 var topKeys = keys{
@@ -265,6 +266,9 @@ func (p *parser) mergeFiles(main *source, order []*source) map[string]*ynode {
 			for j, ek := range v.keys {
 				en := ek.keyStr()
 				if old := merged.keyNode(en); old != nil {
+					if unionSections[name] {
+						continue // a label or tag key set in several files: Cloudify keeps one
+					}
 					p.add(ek.pos, CodeImportConflict, fmt.Sprintf("could not merge %s '%s': it is also defined at %s:%d", name, en, old.pos.File, old.pos.Line),
 						"rename one of them; names must be unique across imported files")
 					continue
@@ -332,7 +336,8 @@ func (p *parser) build(secs map[string]*ynode, main *source) {
 }
 
 var pluginKeys = keys{"executor": v1_0, "source": v1_0, "install": v1_0, "install_arguments": v1_1, "package_name": v1_2,
-	"package_version": v1_2, "supported_platform": v1_2, "distribution": v1_2, "distribution_version": v1_2, "distribution_release": v1_2}
+	"package_version": v1_2, "supported_platform": v1_2, "distribution": v1_2, "distribution_version": v1_2, "distribution_release": v1_2,
+	"properties": v1_5, "properties_description": v1_5}
 
 func (p *parser) parsePlugins(sec *ynode) {
 	p.entries(sec, "plugins", func(name string, k, v *ynode) {

@@ -15,7 +15,7 @@ type constraint struct {
 }
 
 var constraintOps = []string{"equal", "greater_than", "greater_or_equal", "less_than", "less_or_equal", "in_range",
-	"valid_values", "length", "min_length", "max_length", "pattern"}
+	"valid_values", "length", "min_length", "max_length", "pattern", "filter_id", "labels", "tenants", "name_pattern", "deployment_id"}
 
 func (p *parser) parseConstraints(n *ynode) []*constraint {
 	if n.kind == kNull {
@@ -69,6 +69,10 @@ func (p *parser) parseConstraints(n *ynode) []*constraint {
 				continue
 			}
 			c.re = re
+		case "filter_id", "labels", "tenants", "name_pattern", "deployment_id":
+			if !p.checkDataConstraint(c) {
+				continue
+			}
 		default:
 			p.add(c.pos, CodeUnknownKey, fmt.Sprintf("'%s' is not a constraint operator", c.op), orDefault(suggest(c.op, constraintOps), "operators: "+allowedList(constraintOps)))
 			continue
@@ -234,7 +238,7 @@ func plainEqual(a, b any) bool {
 }
 
 var inputKeys = keys{"description": v1_0, "type": v1_0, "default": v1_0, "required": v1_2, "constraints": v1_0,
-	"display_label": v1_0, "hidden": v1_0, "item_type": v1_4, "display": v1_5}
+	"display_label": v1_0, "hidden": v1_0, "item_type": v1_4, "display": v1_4}
 
 func (p *parser) parseInputs(sec *ynode) {
 	s := &schema{}
@@ -256,7 +260,7 @@ func (p *parser) parseInputs(sec *ynode) {
 				ps.constraints = p.parseConstraints(c)
 			}
 			p.str(v.get("display_label"), what+" display_label")
-			p.checkItemType(v, ps.typ, what)
+			ps.itemType = p.checkItemType(v, ps.typ, what)
 			p.boolean(v.get("hidden"), what+" hidden", false)
 		}
 		s.put(ps)
@@ -270,7 +274,7 @@ func (p *parser) parseInputs(sec *ynode) {
 		}
 		v := ps.def.plain()
 		for _, c := range ps.constraints {
-			if msg := c.check(v); msg != "" {
+			if msg := c.checkFor(ps, v); msg != "" {
 				p.add(ps.def.pos, CodeInputConstraint, fmt.Sprintf("default of input '%s' %s", name, msg), "")
 			}
 		}
@@ -314,7 +318,7 @@ func (p *parser) checkInputValue(ps *propSchema, v any, at Pos) (any, bool) {
 	}
 	if ok && v != nil {
 		for _, c := range ps.constraints {
-			if msg := c.check(v); msg != "" {
+			if msg := c.checkFor(ps, v); msg != "" {
 				p.add(at, CodeInputConstraint, fmt.Sprintf("input '%s' %s", ps.name, msg), "")
 				ok = false
 			}

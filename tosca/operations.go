@@ -346,6 +346,8 @@ type mappedOp struct {
 	inputs *ynode
 	pos    Pos
 	short  string // operation name without the interface
+	// executorGiven: the operation names its executor (else the plugin's)
+	executorGiven bool
 }
 
 // mapOp maps an implementation to (plugin, operation) (spec 3.1).
@@ -404,6 +406,11 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 		in.keys = append(in.keys, &ynode{kind: kString, val: "script_path", pos: e.pos})
 		in.vals = append(in.vals, &ynode{kind: kString, val: e.impl, pos: e.pos})
 		m.inputs = in
+	case kind == "workflow" && isInlineOrURLMapping(e.impl):
+		if !p.inlineWorkflow(e, m, what) {
+			return m
+		}
+		plugin = p.bp.plugins[PluginScript]
 	default:
 		hint := fmt.Sprintf("declare a plugin whose name prefixes it, or put the script at %s", filepath.Join(p.bp.dispDir, filepath.FromSlash(e.impl)))
 		if s := suggest(firstPart(e.impl), sortedKeys(p.bp.plugins)); s != "" {
@@ -413,6 +420,7 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 		return m
 	}
 	m.op.Executor = e.executor
+	m.executorGiven = e.executor != ""
 	if m.op.Executor == "" && plugin != nil {
 		m.op.Executor = plugin.Executor
 	}

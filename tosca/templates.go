@@ -348,6 +348,7 @@ func (p *parser) useOps(t *template, set *opSet, what func() string) {
 	for _, n := range set.active() {
 		m := set.ops[n]
 		t.plugins[m.op.Plugin] = true
+		p.centralScriptWithoutHost(t, m)
 		if t.hostID == "" && m.op.Executor == ExecutorHost {
 			p.add(m.pos, CodeHostAgentNoHost, fmt.Sprintf("%s: operation '%s' runs on a host (executor host_agent) but node '%s' is not contained in a cloudify.nodes.Compute", what(), n, t.name),
 				"add `executor: central_deployment_agent` to the operation, or contain the node in a Compute host")

@@ -9,6 +9,7 @@ type propSchema struct {
 	name        string
 	desc        string
 	typ         string
+	itemType    string // item_type of a list (DSL 1_4)
 	def         *ynode
 	required    bool
 	constraints []*constraint
@@ -150,7 +151,7 @@ func (p *parser) parseSchema(n *ynode, what string, constraintsOK bool) *schema 
 		if c := v.get("constraints"); c != nil {
 			ps.constraints = p.parseConstraints(c)
 		}
-		p.checkItemType(v, ps.typ, fmt.Sprintf("%s '%s'", what, name))
+		ps.itemType = p.checkItemType(v, ps.typ, fmt.Sprintf("%s '%s'", what, name))
 		s.put(ps)
 	})
 	return s
@@ -285,6 +286,11 @@ func (p *parser) mergeProps(s *schema, given *ynode, at Pos, what string, ctx *f
 		if ps.def != nil {
 			def, good := p.completeDefault(ps, at, what)
 			ok = ok && good
+			out.keys = append(out.keys, ps.keyNode())
+			out.vals = append(out.vals, def)
+			continue
+		}
+		if def, ok := p.implicitDataDefault(ps, what); ok {
 			out.keys = append(out.keys, ps.keyNode())
 			out.vals = append(out.vals, def)
 			continue
