@@ -6,10 +6,15 @@ FUZZTIME ?= 10s
 # Tools `make deps` installs with `go install` (staticcheck) live here.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: build deps test unit e2e fuzz bench lint demo testenv-up testenv-down clean
+.PHONY: build deps test unit e2e fuzz bench lint demo testenv-up testenv-down clean console-assets
 
-build:
+build: console-assets
 	$(GO) build -o $(BIN) ./cmd/gantry
+
+## console-assets: the web console's graph layout library, from npm (manager/console/
+## package-lock.json), into the embedded asset set; see docs/console.md.
+console-assets:
+	@bash manager/console/assets.sh
 
 ## deps: what the tests and the demo need on this machine (openssh-server, graphviz,
 ## staticcheck, the Kubernetes test binaries); installs only what is missing.
@@ -57,4 +62,4 @@ demo: deps build
 	@bash blueprints/demo.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin manager/console/node_modules manager/console/web/vendor/dagre.*

@@ -27,4 +27,10 @@ var (
 	// ErrNotAnID: a whole token where its id was asked for (a token never
 	// belongs on a command line; the error does not repeat it).
 	ErrNotAnID = fmt.Errorf("give the token's id (gantry server tokens list), not the token: %w", api.ErrInvalid)
+	// ErrNoSession: a console session cookie that names no live session
+	// (unknown, signed out, idle too long or too old): sign in again.
+	ErrNoSession = fmt.Errorf("no console session (signed out or expired): sign in again: %w", api.ErrUnauthenticated)
+	// ErrCSRF: a write made with a session cookie without the session's
+	// CSRF token in its header.
+	ErrCSRF = fmt.Errorf("missing or wrong CSRF token (header %s) on a write made with a session cookie: %w", CSRFHeader, api.ErrForbidden)
 )

@@ -81,6 +81,11 @@ type Config struct {
 	Version string
 	// Log receives request failures (default: discarded).
 	Log *slog.Logger
+	// Console serves the web console's assets at / (optional; see
+	// session.go for how its cookie sessions reach the API).
+	Console http.Handler
+	// Sessions holds the console's sessions (default: auth.NewSessions).
+	Sessions *auth.Sessions
 }
 
 // Server is the REST API. Build it with New; it is an http.Handler.
@@ -106,18 +111,23 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.Sessions == nil {
+		cfg.Sessions = auth.NewSessions(auth.SessionOptions{})
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), runs: newRuns()}
 	for _, rt := range routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, fmt.Errorf("no route %s %s: %w", r.Method, r.URL.Path, api.ErrNotFound))
-	})
+	s.mountConsole()
 	return s, nil
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r, ok := s.withSession(w, r); ok {
+		s.mux.ServeHTTP(w, r)
+	}
+}
 
 // wrap authenticates, authorizes, runs and audits one route. The
 // principal travels in the request's context (auth.NewContext), where the

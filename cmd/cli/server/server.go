@@ -15,6 +15,7 @@ import (
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
 	"github.com/gantryhq/gantry/manager/auth"
+	"github.com/gantryhq/gantry/manager/console"
 	mserver "github.com/gantryhq/gantry/manager/server"
 )
 
@@ -99,7 +100,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	}
 	a := auth.New(m.Store())
 	log := slog.New(slog.NewTextHandler(f.IO.ErrOut, nil))
-	srv, err := mserver.New(mserver.Config{Service: m, Auth: a, Audit: a, Version: f.Version, Log: log})
+	srv, err := mserver.New(mserver.Config{Service: m, Auth: a, Audit: a, Version: f.Version, Log: log, Console: console.Handler()})
 	if err != nil {
 		return err
 	}
