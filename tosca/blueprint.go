@@ -197,6 +197,12 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 		if s.builtin {
 			p.builtins[s.display] = true
 		}
+		if s.resource {
+			if p.typesFiles == nil {
+				p.typesFiles = map[string]bool{}
+			}
+			p.typesFiles[s.display] = true
+		}
 		if s != main {
 			bp.Files = append(bp.Files, s.display)
 		}

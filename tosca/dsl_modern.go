@@ -187,16 +187,13 @@ func isInlineOrURLMapping(impl string) bool {
 
 // inlineWorkflow maps an inline or URL workflow to the script plugin. It
 // validates and plans; it does not run in Gantry (declared, not
-// runnable): with a Runtime it is a problem.
+// runnable): with a Runtime, checkRunnable refuses it (it has no script
+// in the blueprint's folder).
 func (p *parser) inlineWorkflow(e *effOp, m *mappedOp, what string) bool {
 	if p.bp.plugins[PluginScript] == nil {
 		p.add(e.pos, CodeOpScriptPlugin, fmt.Sprintf("%s is inline code or a URL, run by the 'script' plugin, but no 'script' plugin is declared", what),
 			"import cloudify/types/types.yaml, which declares the script plugin")
 		return false
-	}
-	if p.opts.Runtime != nil {
-		p.add(e.pos, CodeWorkflowNotRunnable, fmt.Sprintf("%s: Gantry does not run inline Python or URL workflow mappings", what),
-			"put the workflow in a script file of the blueprint's folder and name it in `mapping`")
 	}
 	m.op.Plugin, m.op.Operation = PluginScript, OpScriptRunWorkflow
 	return true

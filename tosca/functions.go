@@ -18,10 +18,16 @@ const (
 )
 
 var functionNames = map[string]bool{FnGetInput: true, FnGetProperty: true, FnGetAttribute: true, FnGetSecret: true,
-	FnGetCapability: true, FnConcat: true, FnMerge: true}
+	FnGetCapability: true, FnConcat: true, FnMerge: true,
+	// Cloudify 6.x (functions_modern.go)
+	FnStringFind: true, FnStringReplace: true, FnStringSplit: true, FnStringLower: true, FnStringUpper: true,
+	FnGetSys: true, FnGetLabel: true, FnGetAttributesList: true, FnGetAttributesDict: true,
+	FnGetGroupCapability: true, FnGetEnvironmentCapability: true, FnGetConsumers: true}
 
 // runtimeFunctions are evaluated while workflows run, not at Prepare.
-var runtimeFunctions = map[string]bool{FnGetAttribute: true, FnGetSecret: true, FnGetCapability: true}
+var runtimeFunctions = map[string]bool{FnGetAttribute: true, FnGetSecret: true, FnGetCapability: true,
+	FnGetAttributesList: true, FnGetAttributesDict: true, FnGetSys: true, FnGetLabel: true,
+	FnGetGroupCapability: true, FnGetEnvironmentCapability: true, FnGetConsumers: true}
 
 // isFunction reports whether n is an intrinsic function call: a mapping with
 // exactly one key that is a function name.
@@ -229,6 +235,8 @@ func (p *parser) checkFunction(n *ynode, sc *funcScope) {
 				p.add(it.pos, CodeFuncArgs, fmt.Sprintf("%s: every argument must be a dict, found %s", what, it.kind), "")
 			}
 		}
+	default:
+		p.checkModernFunction(n, sc)
 	}
 }
 

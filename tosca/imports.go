@@ -67,8 +67,10 @@ type source struct {
 	display string // name used in problems
 	dir     string // directory for relative imports ("" for built-ins)
 	builtin bool
-	root    *ynode
-	imports []*source
+	// resource: read from Options.ResourcesDir (a manager's types file)
+	resource bool
+	root     *ynode
+	imports  []*source
 }
 
 type loader struct {

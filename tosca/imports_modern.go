@@ -80,7 +80,11 @@ func (l *loader) loadResource(p string, at Pos) (*source, bool) {
 					l.ruleRoot = map[string]string{}
 				}
 				l.ruleRoot[f] = abs
-				return l.loadPath(f, at), true
+				s := l.loadPath(f, at)
+				if s != nil {
+					s.resource = true
+				}
+				return s, true
 			}
 		}
 	}
@@ -179,7 +183,7 @@ func (l *loader) loadCatalogPlugin(pi pluginImport, s string, at Pos) *source {
 			}
 			continue
 		}
-		if pi.hasSpec && !pi.spec.contains(raw, v) {
+		if !pi.spec.contains(raw, v) { // an empty spec: every final release
 			continue
 		}
 		if bestRaw == "" || v.compare(best) > 0 {

@@ -355,8 +355,8 @@ func (e *evaluator) evalFn(n *ynode, sc *funcScope) any {
 			}
 		}
 		return out
-	default: // runtime functions: evaluate parse-time functions in the arguments
-		return map[string]any{name: e.eval(argN, sc)}
+	default: // Cloudify 6.x functions; runtime functions: evaluate parse-time functions in the arguments
+		return e.evalModernFn(name, argN, sc)
 	}
 }
 

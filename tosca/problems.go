@@ -163,6 +163,7 @@ const (
 	CodeFuncProperty        = "function-unknown-property"
 	CodeFuncCycle           = "function-cycle"
 	CodeFuncEval            = "function-evaluation"
+	CodeFuncUnsupported     = "function-unsupported"
 	CodeNameInvalid         = "name-invalid"
 	CodeInternal            = "internal-error"
 )

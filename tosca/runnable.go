@@ -18,7 +18,7 @@ func (p *parser) checkRunnable(rt *Runtime) {
 			continue
 		}
 		at := p.wfPos[name]
-		if p.builtins[at.File] {
+		if p.builtins[at.File] || p.typesFiles[at.File] {
 			delete(b.workflows, name)
 			continue
 		}

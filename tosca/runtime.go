@@ -247,6 +247,9 @@ func (rt *runtimeEval) call(name string, arg any, depth int) (any, error) {
 		}
 		return out, nil
 	}
+	if res, ok, err := rt.callModern(name, arg, depth); ok {
+		return res, err
+	}
 	return nil, fmt.Errorf("unknown function %s: %w", name, ErrFunction)
 }
 

@@ -7,13 +7,17 @@ import (
 
 // parser holds the state of one Parse call.
 type parser struct {
-	bp        *Blueprint
-	ver       dslVersion
-	probs     Problems
-	builtins  map[string]bool  // display names of built-in files
-	fileOK    map[string]bool  // cache of script-path existence checks
-	outside   map[string]bool  // cache of scriptOutside
-	propState map[string]uint8 // get_property cycle check: 1 visiting, 2 done
+	bp       *Blueprint
+	ver      dslVersion
+	probs    Problems
+	builtins map[string]bool // display names of built-in files
+	// typesFiles are the display names of files read from
+	// Options.ResourcesDir: like built-ins, their workflows Gantry cannot
+	// run are left out rather than refused (checkRunnable).
+	typesFiles map[string]bool
+	fileOK     map[string]bool  // cache of script-path existence checks
+	outside    map[string]bool  // cache of scriptOutside
+	propState  map[string]uint8 // get_property cycle check: 1 visiting, 2 done
 	// partial is set while a type's default of a data-typed property is
 	// checked: such a default may leave required fields to the template.
 	partial bool
