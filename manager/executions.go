@@ -59,6 +59,9 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err != nil {
 		return nil, err
 	}
+	if err := workflow.CheckCustomParams(d.Plan, wf, params, opts.AllowCustomParameters); err != nil {
+		return nil, err
+	}
 	if err := m.checkNoActive(ctx, deploymentID); err != nil {
 		return nil, err
 	}

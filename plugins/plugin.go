@@ -126,6 +126,10 @@ type Context struct {
 
 	Logger  Logger
 	Secrets SecretLookup
+
+	// Graph is set for the script of a custom workflow only: the engine's
+	// workflow context (Node, Instance and Runtime are then nil).
+	Graph WorkflowGraph
 }
 
 // IsRelationship reports whether the operation is a relationship operation.

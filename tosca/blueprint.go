@@ -373,6 +373,9 @@ func (p *parser) parsePlugins(sec *ynode) {
 	})
 }
 
+// paramScriptPath is the parameter holding a script workflow's script.
+const paramScriptPath = "script_path"
+
 var workflowKeys = keys{"mapping": v1_0, "parameters": v1_0, "description": v1_0, "is_cascading": v1_0, "availability_rules": v1_4}
 
 func (p *parser) parseWorkflows(sec *ynode) {
@@ -407,7 +410,7 @@ func (p *parser) parseWorkflows(sec *ynode) {
 			wf.Parameters[n] = params.props[n].def2()
 		}
 		if m.op.ScriptPath != "" {
-			wf.Parameters["script_path"] = &PropertyDef{Type: "string", Default: m.op.ScriptPath, HasDefault: true, Required: true}
+			wf.Parameters[paramScriptPath] = &PropertyDef{Type: "string", Default: m.op.ScriptPath, HasDefault: true, Required: true}
 		}
 		p.bp.workflows[name] = wf
 		if p.wfPos == nil {

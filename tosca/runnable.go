@@ -2,6 +2,7 @@ package tosca
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -22,8 +23,12 @@ func (p *parser) checkRunnable(rt *Runtime) {
 			delete(b.workflows, name)
 			continue
 		}
+		if wf.Plugin == PluginScript && wf.Operation == OpScriptRunWorkflow {
+			p.checkScriptWorkflow(name, wf, at)
+			continue
+		}
 		p.add(at, CodeWorkflowNotRunnable, fmt.Sprintf("workflow '%s' maps to %s, which Gantry cannot run", name, mappingText(wf.Plugin, wf.Operation)),
-			"Gantry runs the workflows "+strings.Join(rt.Workflows, ", ")+"; custom workflows are not supported yet: remove it")
+			"Gantry runs the workflows "+strings.Join(rt.Workflows, ", ")+" and custom workflows written as scripts: `mapping: scripts/my_workflow.py` (or .sh) with the script in the blueprint's folder")
 	}
 	seen := map[*opSet]bool{}
 	check := func(s *opSet) {
@@ -61,4 +66,26 @@ func mappingText(plugin, op string) string {
 		return "'" + op + "'"
 	}
 	return "'" + plugin + "." + op + "'"
+}
+
+// checkScriptWorkflow checks a custom workflow in Cloudify's
+// script.execute_workflow form: its script_path parameter must default to
+// a script of the blueprint's folder (the engine runs that script).
+func (p *parser) checkScriptWorkflow(name string, wf *Workflow, at Pos) {
+	sp := wf.Parameters[paramScriptPath]
+	var script string
+	if sp != nil {
+		script, _ = sp.Default.(string)
+	}
+	switch {
+	case script == "":
+		p.add(at, CodeWorkflowNotRunnable, fmt.Sprintf("workflow '%s' maps to %s without a script", name, mappingText(wf.Plugin, wf.Operation)),
+			"give it a `script_path` parameter whose default is the script's path in the blueprint's folder, or write `mapping: scripts/my_workflow.py`")
+	case p.scriptOutside(script):
+		p.add(at, CodeOpScriptOutside, fmt.Sprintf("workflow '%s': the script '%s' is outside the blueprint's folder", name, script),
+			"Gantry stores and runs only the files of the blueprint's folder: copy the script into it and name it relative to the main file")
+	case !p.scriptExists(script):
+		p.add(at, CodeWorkflowNotRunnable, fmt.Sprintf("workflow '%s': its script '%s' is not in the blueprint's folder", name, script),
+			fmt.Sprintf("put the script at %s", filepath.Join(p.bp.dispDir, filepath.FromSlash(script))))
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 // With Options.Runtime, what the engine cannot run is a positioned
 // problem at validation, not an install failure: operations mapped to
-// plugins or operations it lacks, custom workflows, `plugin:NAME` without
+// plugins or operations it lacks, workflows mapped to a plugin, `plugin:NAME` without
 // a runtime. Built-in workflows it does not build are not offered.
 func TestDeclaredIsRunnable(t *testing.T) {
 	body := hdr + `  - plugin:ssh
@@ -18,7 +18,7 @@ func TestDeclaredIsRunnable(t *testing.T) {
 plugins:
   mock: {executor: central_deployment_agent, source: mock}
 workflows:
-  backup: run.sh
+  backup: mock.tasks.backup
 node_templates:
   a:
     type: cloudify.nodes.Root
@@ -47,7 +47,8 @@ node_templates:
 	assert.Equal(t, []want{{4, CodePluginNotRunnable}, {9, CodeWorkflowNotRunnable}, {15, CodeOpNotRunnable}, {16, CodeOpNotRunnable}}, got, "%v", probs)
 	assert.Equal(t, "plugin:ssh is not offered: Gantry has no runtime for it yet", probs[0].Message)
 	assert.Equal(t, "built-in plugins that run: kubernetes, proxy", probs[0].Hint)
-	assert.Contains(t, probs[1].Message, "workflow 'backup' maps to 'script.script_runner.tasks.execute_workflow', which Gantry cannot run")
+	assert.Contains(t, probs[1].Message, "workflow 'backup' maps to 'mock.tasks.backup', which Gantry cannot run")
+	assert.Contains(t, probs[1].Hint, "custom workflows written as scripts")
 	assert.Contains(t, probs[2].Message, "operation 'cloudify.interfaces.lifecycle.create' maps to plugin 'mock', which Gantry cannot run")
 	assert.Contains(t, probs[3].Message, "'kubernetes.master.nope', which the kubernetes plugin does not have")
 	assert.Contains(t, probs[3].Hint, OpConnectMaster)
@@ -75,4 +76,38 @@ node_templates:
 	wantNames := append([]string(nil), GantryRuntime().Workflows...)
 	sort.Strings(wantNames)
 	assert.Equal(t, wantNames, names)
+}
+
+// A custom workflow in Cloudify's script.execute_workflow form runs: its
+// script must be in the blueprint's folder; other mappings stay problems.
+func TestScriptWorkflowsRunnable(t *testing.T) {
+	const explicit = "    mapping: script.script_runner.tasks.execute_workflow\n    parameters:\n"
+	for _, tc := range []struct {
+		name, workflow, problem string
+	}{
+		{"script path", "  wf: wf.sh\n", ""},
+		{"explicit form", "  wf:\n" + explicit + "      script_path: {default: wf.sh}\n      n: {type: integer, default: 1}\n", ""},
+		{"explicit without script", "  wf:\n" + explicit + "      n: {default: 1}\n", "workflow 'wf' maps to 'script.script_runner.tasks.execute_workflow' without a script"},
+		{"missing script", "  wf:\n" + explicit + "      script_path: {default: nope.sh}\n", "workflow 'wf': its script 'nope.sh' is not in the blueprint's folder"},
+		{"outside", "  wf:\n" + explicit + "      script_path: {default: ../wf.sh}\n", "workflow 'wf': the script '../wf.sh' is outside the blueprint's folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFiles(t, map[string]string{"blueprint.yaml": hdr + "workflows:\n" + tc.workflow + "node_templates:\n  a: {type: cloudify.nodes.Root}\n", "wf.sh": "true\n"})
+			bp, probs := Parse(path, Options{Runtime: GantryRuntime()})
+			if tc.problem != "" {
+				require.Len(t, probs, 1, "%v", probs)
+				assert.Equal(t, tc.problem, probs[0].Message)
+				assert.NotEmpty(t, probs[0].Hint)
+				return
+			}
+			require.Empty(t, probs)
+			plan, probs := bp.Prepare(nil)
+			require.Empty(t, probs)
+			wf := plan.Workflows["wf"]
+			require.NotNil(t, wf)
+			assert.Equal(t, PluginScript, wf.Plugin)
+			assert.Equal(t, OpScriptRunWorkflow, wf.Operation)
+			assert.Equal(t, "wf.sh", wf.Parameters[paramScriptPath].Default)
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,9 @@ type TaskError struct {
 }
 
 func (e *TaskError) Error() string {
+	if e.InstanceID == "" {
+		return fmt.Sprintf("workflow %s failed: its script failed (attempt %d): %v", e.Workflow, e.Attempts, e.Err)
+	}
 	return fmt.Sprintf("workflow %s failed: operation %s on node instance %s failed (attempt %d): %v",
 		e.Workflow, e.Operation, e.InstanceID, e.Attempts, e.Err)
 }
@@ -133,7 +137,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: c, req: req, topo: topo, red: &secretmask.Set{}}
+	r := &run{cfg: c, req: req, topo: topo, red: &secretmask.Set{}, haltedCh: make(chan struct{})}
 	bg := context.WithoutCancel(ctx)
 	insts, err := loadInstances(bg, c.State, req.DeploymentID, topo, func(id string) { r.rec.markDirty(id) })
 	if err != nil {
@@ -180,6 +184,13 @@ type run struct {
 	ex    *Execution
 	done  map[string]TaskRecord // resume: completed earlier
 	props nodeProps             // node properties with runtime functions
+	// custom holds what a custom workflow's operations share; halted is
+	// set (and haltedCh closed) once the walk starts no new task, for the
+	// script's requests, which come from other goroutines.
+	custom     customOps
+	halted     atomic.Bool
+	haltedCh   chan struct{}
+	haltedOnce sync.Once
 
 	forceCtx context.Context
 	indeg    []int32
@@ -333,6 +344,8 @@ func (r *run) requestCancel(m CancelMode, force context.CancelFunc) {
 // stop starts no new tasks and drops pending retries.
 func (r *run) stop() {
 	r.stopping = true
+	r.halted.Store(true)
+	r.haltedOnce.Do(func() { close(r.haltedCh) })
 	for i, t := range r.timers {
 		t.Stop()
 		delete(r.timers, i)
@@ -465,6 +478,11 @@ func (r *run) handle(o outcome) {
 		})
 		r.timers[o.task] = tm
 	case outcomeFailed:
+		if errCancelledScript(t, r.cancel) {
+			// The script failed because the execution was cancelled
+			// under it: the execution is cancelled, not failed.
+			return
+		}
 		r.res.Failed++
 		r.ex.opsDone.Add(1)
 		r.ex.opsFailed.Add(1)
@@ -485,6 +503,7 @@ func (r *run) handle(o outcome) {
 func (r *run) finish(start time.Time) {
 	res := &r.res
 	res.Duration = time.Since(start)
+	r.custom.addTo(res)
 	var errMsg string
 	switch {
 	case r.failure != nil:

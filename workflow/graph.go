@@ -66,6 +66,8 @@ type Task struct {
 	// Kwargs are extra inputs (execute_operation's operation_kwargs).
 	Kwargs              map[string]any
 	AllowKwargsOverride bool
+	// WorkflowScript marks the task that runs a custom workflow's script.
+	WorkflowScript bool
 
 	op   *tosca.Operation
 	deps []int32

@@ -26,6 +26,7 @@ type outcome struct {
 	attempt int
 	after   time.Duration
 	err     error
+	ret     any // the operation's result (succeeded)
 }
 
 // maxPollInterval bounds the delay between host get_state polls.
@@ -38,8 +39,15 @@ const defaultPollInterval = time.Second
 // Successors are not held back until the commit: batches are committed in
 // order, so a successor's record can never be durable without this one.
 func (r *run) attemptTask(i int32, attempt int) outcome {
-	t := r.g.Tasks[i]
-	o := outcome{task: i, attempt: attempt}
+	o := r.attempt(r.g.Tasks[i], attempt)
+	o.task = i
+	return o
+}
+
+// attempt runs one attempt of t (a graph task or one a custom workflow's
+// script asked for) and records its outcome.
+func (r *run) attempt(t *Task, attempt int) outcome {
+	o := outcome{attempt: attempt}
 	maxRetries := r.cfg.TaskRetries
 	if t.op.MaxRetries != nil {
 		maxRetries = *t.op.MaxRetries
@@ -64,7 +72,7 @@ func (r *run) attemptTask(i int32, attempt int) outcome {
 	if err == nil {
 		r.rec.opEnded(TaskRecord{ID: t.ID, Status: TaskSucceeded, Attempts: attempt + 1, Result: ret},
 			r.taskEvent(t, EventTaskSucceeded, attempt, fmt.Sprintf("task succeeded %s", t.Operation)))
-		o.kind = outcomeSucceeded
+		o.kind, o.ret = outcomeSucceeded, ret
 		return o
 	}
 	if r.forceCtx.Err() != nil {
@@ -148,23 +156,14 @@ func (r *run) invoke(t *Task, attempt, maxRetries int) (ret any, err error) {
 }
 
 func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *outputCap, error) {
+	if t.WorkflowScript {
+		oc := r.scriptContext(t, attempt, maxRetries)
+		return oc, r.attachLogger(oc, t, attempt), nil
+	}
 	src := r.topo.instances[t.InstanceID]
 	srcNode := r.topo.nodes[src.NodeID]
-	oc := &plugins.Context{
-		DeploymentID:  r.req.DeploymentID,
-		BlueprintID:   r.req.BlueprintID,
-		ExecutionID:   r.req.ExecutionID,
-		Workflow:      r.req.Workflow,
-		BlueprintDir:  r.req.Plan.BlueprintDir,
-		OperationName: t.Operation,
-		Operation:     t.op,
-		Node:          srcNode,
-		Instance:      src,
-		Runtime:       r.insts.get(src.ID).runtime,
-		Attempt:       attempt,
-		MaxRetries:    maxRetries,
-		Secrets:       r.secret,
-	}
+	oc := r.baseContext(t, attempt, maxRetries)
+	oc.Node, oc.Instance, oc.Runtime = srcNode, src, r.insts.get(src.ID).runtime
 	if t.op.Timeout != nil && *t.op.Timeout > 0 {
 		oc.Timeout = time.Duration(*t.op.Timeout * float64(time.Second))
 	}
@@ -210,6 +209,12 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		inputs = m
 	}
 	oc.Inputs = inputs
+	return oc, r.attachLogger(oc, t, attempt), nil
+}
+
+// attachLogger turns the operation's log lines into events of the task,
+// up to the output cap it returns.
+func (r *run) attachLogger(oc *plugins.Context, t *Task, attempt int) *outputCap {
 	ev := r.taskEvent(t, EventLog, attempt, "")
 	out := &outputCap{maxLines: r.cfg.MaxOutputLines, maxBytes: r.cfg.MaxOutputBytes}
 	oc.Logger = plugins.LoggerFunc(func(level plugins.Level, msg string) {
@@ -220,7 +225,23 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		e.Level, e.Message = string(level), msg
 		r.rec.event(e)
 	})
-	return oc, out, nil
+	return out
+}
+
+// baseContext is what every operation context of the execution holds.
+func (r *run) baseContext(t *Task, attempt, maxRetries int) *plugins.Context {
+	return &plugins.Context{
+		DeploymentID:  r.req.DeploymentID,
+		BlueprintID:   r.req.BlueprintID,
+		ExecutionID:   r.req.ExecutionID,
+		Workflow:      r.req.Workflow,
+		BlueprintDir:  r.req.Plan.BlueprintDir,
+		OperationName: t.Operation,
+		Operation:     t.op,
+		Attempt:       attempt,
+		MaxRetries:    maxRetries,
+		Secrets:       r.secret,
+	}
 }
 
 // secret looks a secret up and remembers its value for redaction.

@@ -110,7 +110,11 @@ func BuildGraph(o BuildOptions) (*Graph, error) {
 	case WorkflowRestart:
 		err = b.buildRestart(p)
 	default:
-		return nil, fmt.Errorf("workflow %q: %w (have %s)", o.Workflow, ErrUnknownWorkflow, strings.Join(Workflows, ", "))
+		def, ok := customDef(o.Plan, o.Workflow)
+		if !ok {
+			return nil, fmt.Errorf("workflow %q: %w (have %s)", o.Workflow, ErrUnknownWorkflow, strings.Join(Workflows, ", "))
+		}
+		err = b.buildCustom(p, def)
 	}
 	if err == nil && !o.AllowCustomParameters {
 		err = p.finish()
@@ -463,7 +467,7 @@ func (b *builder) buildScale(p *params, ch *ScaleChange) error {
 	return nil
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -80,7 +80,10 @@ func ctxCall(sock, token string, args []string) (response, error) {
 		return resp, fmt.Errorf("connect to gantry: %w", err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	if rest := stripFlags(args); len(rest) == 0 || !isGraphCommand(rest[0]) {
+		// A workflow script's requests last as long as their operations.
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	}
 	if err := json.NewEncoder(conn).Encode(request{Token: token, Args: args}); err != nil {
 		return resp, fmt.Errorf("send: %w", err)
 	}

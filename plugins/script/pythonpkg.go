@@ -13,7 +13,7 @@ import (
 // Cloudify import (`from cloudify import ctx`). It is written next to the
 // ctx command and put first on PYTHONPATH of every script.
 //
-//go:embed python/cloudify/*.py
+//go:embed python/cloudify/*.py python/cloudify/workflows/*.py
 var pythonPkg embed.FS
 
 // Where the package lives in pythonPkg and under a ctx directory.

@@ -142,6 +142,9 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	sess.mu.Lock()
+	sess.ctx = runCtx
+	sess.mu.Unlock()
 
 	rel := inv.Rel
 	stdout := newLineWriter(func(l string) { oc.Log(plugins.LevelInfo, "%s", l) }, 0)
@@ -261,10 +264,18 @@ func (p *Plugin) env(oc *plugins.Context, inv *Invocation, srv *server, sess *se
 		EnvToken+"="+sess.token,
 		EnvDeploymentID+"="+oc.DeploymentID,
 		EnvExecutionID+"="+oc.ExecutionID,
-		EnvInstanceID+"="+oc.Instance.ID,
+		EnvInstanceID+"="+instanceID(oc),
 		EnvOperation+"="+oc.OperationName,
 		EnvBlueprintDir+"="+oc.BlueprintDir,
 	)
+}
+
+// instanceID is the operation's instance ("" for a workflow script).
+func instanceID(oc *plugins.Context) string {
+	if oc.Instance == nil {
+		return ""
+	}
+	return oc.Instance.ID
 }
 
 // localArgv is the command line that runs inv on this machine.

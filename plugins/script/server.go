@@ -93,7 +93,13 @@ func (s *server) handleConn(conn net.Conn) {
 	_ = conn.SetDeadline(time.Now().Add(time.Minute))
 	var req request
 	var resp response
-	if err := json.NewDecoder(io.LimitReader(conn, maxMessage)).Decode(&req); err != nil {
+	err := json.NewDecoder(io.LimitReader(conn, maxMessage)).Decode(&req)
+	if rest := stripFlags(req.Args); err == nil && len(rest) > 0 && isGraphCommand(rest[0]) {
+		// A workflow script's request runs as long as its operation
+		// does (bounded by that operation's own timeout).
+		_ = conn.SetDeadline(time.Time{})
+	}
+	if err != nil {
 		resp.Error = "bad request: " + err.Error()
 	} else if sess := s.lookup(req.Token); sess == nil {
 		resp.Error = "unknown or expired operation token"
@@ -102,6 +108,7 @@ func (s *server) handleConn(conn net.Conn) {
 	} else {
 		resp.OK, resp.Output = true, out
 	}
+	_ = conn.SetWriteDeadline(time.Now().Add(time.Minute))
 	_ = json.NewEncoder(conn).Encode(resp)
 }
 

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -29,6 +30,9 @@ const (
 type session struct {
 	oc    *plugins.Context
 	token string
+	// ctx is the operation's context (nil: none), for requests that run
+	// work of their own (a workflow script's execute-operation).
+	ctx context.Context
 
 	mu        sync.Mutex
 	returns   any
@@ -39,16 +43,15 @@ type session struct {
 }
 
 // commands lists the ctx commands, for usage messages.
-const commands = "node, instance, source, target, type, inputs, logger, returns, retry-operation, abort-operation, deployment, blueprint, execution-id, operation, get-resource, download-resource, download-resource-and-render"
+const commands = "node, instance, source, target, type, inputs, logger, returns, retry-operation, abort-operation, deployment, blueprint, execution-id, operation, get-resource, download-resource, download-resource-and-render; in a workflow script: " + graphCommands
 
 // handle runs one ctx command. A leading -j (or --json-output) prints
 // every value as JSON, strings included; without it strings print as they
 // are, nil as nothing, other values as JSON.
 func (s *session) handle(args []string) (string, error) {
-	asJSON := false
-	for len(args) > 0 && (args[0] == flagJSON || args[0] == flagJSONLong) {
-		asJSON, args = true, args[1:]
-	}
+	rest := stripFlags(args)
+	asJSON := len(rest) < len(args)
+	args = rest
 	if len(args) == 0 {
 		return "", fmt.Errorf("missing command (want one of: %s)", commands)
 	}
@@ -66,10 +69,27 @@ func (s *session) handle(args []string) (string, error) {
 	return string(b), nil
 }
 
+// stripFlags returns args without the leading -j / --json-output flags.
+func stripFlags(args []string) []string {
+	for len(args) > 0 && (args[0] == flagJSON || args[0] == flagJSONLong) {
+		args = args[1:]
+	}
+	return args
+}
+
 // dispatch runs one ctx command and returns its value (nil: nothing).
 func (s *session) dispatch(args []string) (any, error) {
 	oc := s.oc
 	self := &plugins.Endpoint{Node: oc.Node, Instance: oc.Instance, Runtime: oc.Runtime}
+	if isGraphCommand(args[0]) {
+		return s.graphCmd(args)
+	}
+	switch args[0] {
+	case "node", "instance", "source", "target":
+		if oc.Instance == nil {
+			return nil, fmt.Errorf("ctx %s: a workflow script has no node instance of its own; list them with `ctx node-instances`", args[0])
+		}
+	}
 	switch args[0] {
 	case "node":
 		return s.nodeCmd(self, args[1:])

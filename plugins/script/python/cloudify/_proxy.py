@@ -27,6 +27,8 @@ def _arg(value):
 
 MAX_ANSWER = 16 << 20
 
+_LONG_COMMANDS = {"execute-operation"}
+
 
 def _send(args):
     """Send one ctx command to the engine: over the private unix socket of a
@@ -36,7 +38,8 @@ def _send(args):
     token = os.environ.get("GANTRY_CTX_TOKEN", "")
     if sock:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(300)
+        # A workflow script's execute-operation lasts as long as the operation.
+        s.settimeout(None if set(args) & _LONG_COMMANDS else 300)
         try:
             s.connect(sock)
             s.sendall((json.dumps({"token": token, "args": list(args)}) + "\n").encode("utf-8"))
