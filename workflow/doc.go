@@ -1,7 +1,10 @@
 // Package workflow turns a deployment plan into a task graph and walks it.
 //
 // BuildGraph has one builder per workflow (install, uninstall,
-// execute_operation, heal, scale), all made of the same parts: per-instance
+// execute_operation, heal, scale, start, stop, restart, and custom
+// workflows: one task running the workflow's script, whose ctx requests
+// run operations through the same attempt code; custom.go), all made of
+// the same parts: per-instance
 // sequences of set_state and operation tasks, relationship operations
 // grouped by adjacent target (groups in sequence, the source and target
 // operations of a group in parallel), and whole-subgraph dependencies per

@@ -40,6 +40,17 @@
 //	ctx download-resource[-and-render] PATH [TARGET] [@VARS]
 //	                                        (written on the script's machine)
 //
+// A custom workflow's script (its context has a Graph) has these too
+// (graph.go); they may take as long as the operations they run:
+//
+//	ctx parameters [KEY]
+//	ctx nodes | node-instances [NODE_ID]
+//	ctx execute-operation INSTANCE_ID OPERATION [KWARGS_JSON] [--allow-kwargs-override]
+//	ctx set-state INSTANCE_ID STATE
+//
+// and Python workflow scripts import cloudify.workflows (ctx, parameters,
+// graph mode) from the embedded package.
+//
 // `ctx -j ...` prints every value as JSON; an argument "@JSON" is a JSON
 // value. How a script runs (interpreter, argv, environment, the process
 // input) is decided by BuildInvocation, for this runner and the SSH one.
