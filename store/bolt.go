@@ -111,6 +111,8 @@ type BoltStore struct {
 	// damaged is set once the file is found damaged: every further
 	// operation returns it, and nothing more is written.
 	damaged error
+	// claims are the executions this process has claimed (bolt_claims.go).
+	claims boltClaims
 }
 
 // boltView runs Store operations either each in its own transaction (tx

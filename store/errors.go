@@ -31,6 +31,13 @@ var (
 	// missing, malformed, readable by others, or not the one a value was
 	// encrypted with (see docs/security.md, "State file at rest").
 	ErrSecretKey = errors.New("secret key problem")
+	// ErrClaimed: another process (or another run of this one) holds the
+	// execution's claim (see Claimer).
+	ErrClaimed = errors.New("execution is claimed")
+	// ErrClaimLost: a write through a claim's Writer was refused because
+	// the claim is no longer the writer's (its lease expired and another
+	// process may run the execution now): nothing was written.
+	ErrClaimLost = errors.New("claim lost")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )

@@ -170,7 +170,26 @@ type Execution struct {
 	// Host is the machine of that process ("hostname boot-id"): with a
 	// shared store (etcd) a pid says nothing on another machine.
 	Host string `json:"host,omitempty"`
+	// Queued: the execution waits for a worker (`gantry worker`) instead
+	// of running in the process that created it; workers take it over
+	// when the one running it dies (docs/ha.md).
+	Queued bool `json:"queued,omitempty"`
+	// After is what follows a queued workflow that succeeded (the worker
+	// does it): AfterNothing, AfterDeleteDeployment or
+	// AfterDeleteDeploymentAndBlueprint (uninstall).
+	After string `json:"after,omitempty"`
 }
+
+// What follows a queued workflow that succeeded (Execution.After).
+const (
+	AfterNothing                      = ""
+	AfterDeleteDeployment             = "delete-deployment"
+	AfterDeleteDeploymentAndBlueprint = "delete-deployment-and-blueprint"
+)
+
+// InQueue reports whether workers should run (or take over) e: it is
+// queued and has not ended.
+func (e *Execution) InQueue() bool { return e.Queued && !e.Status.Terminal() }
 
 // TaskStatus is the resume status of one task.
 type TaskStatus string

@@ -69,7 +69,8 @@ func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
 		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
-			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq:
+			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq,
+			kindClaim, kindQueue, kindWorker:
 		default:
 			c.addf("unknown key kind %q under the prefix", kind)
 		}

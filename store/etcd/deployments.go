@@ -201,6 +201,9 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 		}
 		for _, e := range execs {
 			t.del(v.k.execution(e.ID))
+			if e.InQueue() {
+				t.del(v.k.queue(e.ID))
+			}
 		}
 		return nil
 	})

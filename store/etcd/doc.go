@@ -32,6 +32,9 @@
 //	token/<id>                              Token (its secret's SHA-256, never the secret)
 //	audit/<16 hex digits>                   AuditRecord, keyed by its sequence number
 //	auditseq                                last audit sequence number (decimal)
+//	queue/<exec>                            ""  index: queued executions not ended (workers)
+//	claim/<exec>                            ClaimInfo, attached to its holder's lease
+//	worker/<name>                           WorkerInfo, attached to its worker's lease
 //
 // Per-execution keys live under their deployment, so deleting a
 // deployment is a handful of prefix deletes plus one delete per execution

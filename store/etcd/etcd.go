@@ -11,6 +11,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
 
 	"github.com/gantryhq/gantry/store"
@@ -31,6 +32,8 @@ type Store struct {
 
 	mu     sync.Mutex
 	closed bool
+	// sess is this process's lease (claims.go), made on first use.
+	sess *concurrency.Session
 }
 
 // view runs Store operations each in its own transaction (t nil: the
@@ -39,6 +42,8 @@ type view struct {
 	s *Store
 	t *tx
 	k keys
+	// fence, on a claim's Writer: every transaction checks the claim.
+	fence *fence
 }
 
 var _ store.Store = (*Store)(nil)
@@ -128,6 +133,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.sess != nil {
+		// Revoking the lease frees this process's claims at once.
+		_ = s.sess.Close()
+	}
 	return s.cli.Close()
 }
 
@@ -149,7 +158,7 @@ func (v *view) Batch(ctx context.Context, fn func(store.Store) error) error {
 	}
 	return v.run(ctx, func(t *tx) error {
 		t.cache, t.k = v.s.cache, v.k
-		return fn(&view{s: v.s, t: t, k: v.k})
+		return fn(&view{s: v.s, t: t, k: v.k, fence: v.fence})
 	})
 }
 
@@ -174,6 +183,7 @@ func (v *view) run(ctx context.Context, fn func(*tx) error) error {
 	backoff := time.Millisecond
 	for attempt := 0; ; attempt++ {
 		t := newTx(v.s.cli, v.s.opts)
+		t.fence = v.fence
 		if err := fn(t); err != nil {
 			return err
 		}

@@ -51,6 +51,10 @@ func TestEtcd(t *testing.T) {
 	t.Run("SchemaNewer", testSchemaNewer)
 	t.Run("WaitEvents", testWaitEvents)
 	t.Run("WatchExecution", testWatchExecution)
+	t.Run("ClaimRace", testClaimRace)
+	t.Run("StaleTokenRefused", testStaleTokenRefused)
+	t.Run("LeaseExpiry", testLeaseExpiry)
+	t.Run("Queue", testQueue)
 }
 
 // testWaitEvents: a follower blocked in WaitEvents wakes when another

@@ -23,6 +23,9 @@ func (v *view) CreateExecution(ctx context.Context, e *store.Execution) error {
 			return fmt.Errorf("execution %q: %w", rec.ID, store.ErrExists)
 		}
 		t.putRaw(v.k.depExec(rec.DeploymentID, rec.ID), nil)
+		if rec.InQueue() {
+			t.putRaw(v.k.queue(rec.ID), nil)
+		}
 		return t.put("execution", v.k.execution(rec.ID), &rec)
 	})
 	if err != nil {
@@ -116,8 +119,15 @@ func (v *view) UpdateExecution(ctx context.Context, id string, fn func(*store.Ex
 		if err != nil {
 			return err
 		}
+		wasQueued := e.InQueue()
 		if err := store.ApplyExecutionUpdate(id, e, fn); err != nil {
 			return err
+		}
+		switch queued := e.InQueue(); {
+		case queued && !wasQueued:
+			t.putRaw(v.k.queue(id), nil)
+		case !queued && wasQueued:
+			t.del(v.k.queue(id))
 		}
 		out = e
 		return t.put("execution", v.k.execution(id), e)

@@ -31,6 +31,9 @@ const (
 	kindToken     = "token/"
 	kindAudit     = "audit/"
 	kindAuditSeq  = "auditseq"
+	kindClaim     = "claim/"
+	kindQueue     = "queue/"
+	kindWorker    = "worker/"
 )
 
 const sep = "\x00"
@@ -61,6 +64,9 @@ func (k keys) execution(id string) string  { return k.join(kindExec, id) }
 func (k keys) secret(key string) string    { return k.join(kindSecret, key) }
 func (k keys) token(id string) string      { return k.join(kindToken, id) }
 func (k keys) auditSeq() string            { return k.p + kindAuditSeq }
+func (k keys) claim(exec string) string    { return k.join(kindClaim, exec) }
+func (k keys) queue(exec string) string    { return k.join(kindQueue, exec) }
+func (k keys) worker(name string) string   { return k.join(kindWorker, name) }
 
 // audit keys sort by sequence: 16 hex digits.
 func (k keys) audit(seq uint64) string { return k.join(kindAudit, fmt.Sprintf("%016x", seq)) }

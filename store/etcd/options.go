@@ -25,6 +25,10 @@ const (
 	DefaultPageSize     = 1000
 	DefaultArchiveChunk = 512 << 10
 	DefaultRetries      = 100
+	// DefaultLeaseTTL is how long a process's claims outlive it (or its
+	// being cut off from the cluster) before another worker may take its
+	// executions over.
+	DefaultLeaseTTL = 10 * time.Second
 )
 
 // Options configures a Store. The zero value of each field is its default.
@@ -55,6 +59,10 @@ type Options struct {
 	// Retries bounds how often an operation whose reads another client
 	// changed before it committed runs again.
 	Retries int
+	// LeaseTTL is the time to live of this process's lease, to which its
+	// claims and worker registration are attached (whole seconds, at
+	// least 2). Default DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -85,6 +93,9 @@ func (o Options) withDefaults() Options {
 	if o.Retries <= 0 {
 		o.Retries = DefaultRetries
 	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
 	return o
 }
 
@@ -97,6 +108,7 @@ const (
 	paramServerName  = "server-name"
 	paramDialTimeout = "dial-timeout"
 	paramMaxTxnOps   = "max-txn-ops"
+	paramLeaseTTL    = "lease-ttl"
 )
 
 // ParseURL reads etcd://HOST:PORT[,HOST:PORT...][/PREFIX][?PARAMS]:
@@ -107,6 +119,7 @@ const (
 //	server-name=NAME   the name to verify the servers' certificates against
 //	dial-timeout=5s    how long to wait for the cluster
 //	max-txn-ops=128    the cluster's --max-txn-ops, if it was raised
+//	lease-ttl=10s      how long this process's claims outlive it (>= 2s)
 //
 // PREFIX defaults to "gantry" (keys under "/gantry/"). Files are read
 // here; no secret ever goes on a command line.
@@ -143,9 +156,9 @@ func ParseURL(target string) (Options, error) {
 	}
 	for name := range q {
 		switch name {
-		case paramCA, paramCert, paramKey, paramTLS, paramServerName, paramDialTimeout, paramMaxTxnOps:
+		case paramCA, paramCert, paramKey, paramTLS, paramServerName, paramDialTimeout, paramMaxTxnOps, paramLeaseTTL:
 		default:
-			return bad("unknown parameter %q (known: ca, cert, key, tls, server-name, dial-timeout, max-txn-ops)", name)
+			return bad("unknown parameter %q (known: ca, cert, key, tls, server-name, dial-timeout, max-txn-ops, lease-ttl)", name)
 		}
 	}
 	if v := q.Get(paramDialTimeout); v != "" {
@@ -156,6 +169,11 @@ func ParseURL(target string) (Options, error) {
 	if v := q.Get(paramMaxTxnOps); v != "" {
 		if o.MaxTxnOps, err = strconv.Atoi(v); err != nil || o.MaxTxnOps < 8 {
 			return bad("%s=%q is not a number >= 8", paramMaxTxnOps, v)
+		}
+	}
+	if v := q.Get(paramLeaseTTL); v != "" {
+		if o.LeaseTTL, err = time.ParseDuration(v); err != nil || o.LeaseTTL < 2*time.Second {
+			return bad("%s=%q is not a duration of at least 2s", paramLeaseTTL, v)
 		}
 	}
 	useTLS := false

@@ -26,6 +26,8 @@ type tx struct {
 	// cache, inside a Batch only: see recordCache.
 	cache *recordCache
 	k     keys
+	// fence, when set, guards every transaction of the commit.
+	fence *fence
 
 	seen   map[string]seenKV // snapshot reads, by key
 	ranges []string          // prefixes read by scans (guarded in the first chunk)
@@ -326,6 +328,10 @@ type chunk struct {
 // refuses a put inside a deleted range in one transaction).
 func (t *tx) chunks(guarded func(string) bool) ([]*chunk, error) {
 	var out []*chunk
+	maxCmps := t.opts.MaxTxnOps
+	if t.fence != nil {
+		maxCmps-- // the fence's compare
+	}
 	c := &chunk{keys: map[string]int{}}
 	var chunkDels []string
 	flush := func() {
@@ -377,7 +383,7 @@ func (t *tx) chunks(guarded func(string) bool) ([]*chunk, error) {
 		if guarded(o.key) {
 			cmp = 1
 		}
-		if underDel || len(c.ops)+1 > t.opts.MaxTxnOps || c.cmps+cmp > t.opts.MaxTxnOps || c.bytes+size > t.opts.MaxTxnBytes {
+		if underDel || len(c.ops)+1 > t.opts.MaxTxnOps || c.cmps+cmp > maxCmps || c.bytes+size > t.opts.MaxTxnBytes {
 			flush()
 		}
 		c.ops = append(c.ops, o)
@@ -421,6 +427,11 @@ func (t *tx) commit(ctx context.Context) error {
 	}
 	for ci, c := range chunks {
 		var cmps []clientv3.Cmp
+		var orElse []clientv3.Op
+		if t.fence != nil {
+			cmps = append(cmps, t.fence.cmp())
+			orElse = append(orElse, clientv3.OpGet(t.fence.key, clientv3.WithKeysOnly()))
+		}
 		inChunk := map[string]bool{}
 		for _, o := range c.ops {
 			if o.kind == opDelPrefix {
@@ -445,7 +456,7 @@ func (t *tx) commit(ctx context.Context) error {
 				ops[i] = clientv3.OpDelete(o.key, clientv3.WithPrefix())
 			}
 		}
-		resp, err := t.kv.Txn(ctx).If(cmps...).Then(ops...).Commit()
+		resp, err := t.kv.Txn(ctx).If(cmps...).Then(ops...).Else(orElse...).Commit()
 		if err != nil {
 			if ci == 0 {
 				return wrapErr(err)
@@ -453,6 +464,9 @@ func (t *tx) commit(ctx context.Context) error {
 			return fmt.Errorf("%w (%d of %d transactions of this write were committed, in order)", wrapErr(err), ci, len(chunks))
 		}
 		if !resp.Succeeded {
+			if err := t.fence.check(resp); err != nil {
+				return err
+			}
 			if ci == 0 {
 				return errRetry
 			}

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore NewFunc) {
 		{"ScaleInstances", testScaleInstances},
 		{"Executions", testExecutions},
 		{"Cancel", testCancel},
+		{"Claims", testClaims},
 		{"Tasks", testTasks},
 		{"Events", testEvents},
 		{"EventsConcurrentAppends", testEventsConcurrentAppends},
