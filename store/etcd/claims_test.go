@@ -24,7 +24,9 @@ func peer(t *testing.T, s *Store, ttl time.Duration) *Store {
 	return p
 }
 
-func holder(name string) store.ClaimHolder { return store.ClaimHolder{Name: name, Host: "test", PID: 1} }
+func holder(name string) store.ClaimHolder {
+	return store.ClaimHolder{Name: name, Host: "test", PID: 1}
+}
 
 // testClaimRace: claimers in four processes race for one execution,
 // eight goroutines each: exactly one wins, every other is told ErrClaimed.
