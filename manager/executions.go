@@ -33,7 +33,7 @@ func newID() string {
 // StartExecution runs a workflow of a deployment in this process and
 // returns at once; Wait on the Run for the end.
 func (m *Manager) StartExecution(ctx context.Context, req api.StartRequest) (api.Run, error) {
-	return asRun(m.startWorkflow(ctx, req, nil))
+	return m.startWorkflow(ctx, req, nil, store.AfterNothing)
 }
 
 // asRun keeps a failed start from returning a non-nil Run holding nil.
@@ -44,8 +44,9 @@ func asRun(r *Running, err error) (api.Run, error) {
 	return r, nil
 }
 
-// startWorkflow starts req; after runs when the workflow succeeded.
-func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, after afterFunc) (*Running, error) {
+// startWorkflow starts req; after runs when the workflow succeeded (when
+// the execution is queued, a worker does what queuedAfter names).
+func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, after afterFunc, queuedAfter string) (api.Run, error) {
 	deploymentID, wf, opts := sreq.DeploymentID, sreq.Workflow, sreq.Options
 	d, err := m.loadDeployment(ctx, deploymentID)
 	if err != nil {
@@ -62,6 +63,12 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err := workflow.CheckCustomParams(d.Plan, wf, params, opts.AllowCustomParameters); err != nil {
 		return nil, err
 	}
+	queued := m.queues(opts)
+	if queued {
+		if err := m.checkQueue(wf); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.checkNoActive(ctx, deploymentID); err != nil {
 		return nil, err
 	}
@@ -74,6 +81,13 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		delete(params, "force")
 	}
 	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
+	if queued {
+		r, err := m.enqueue(ctx, req, opts, queuedAfter)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
 	var rollback afterFunc
 	if wf == workflowScale {
 		var ch *workflow.ScaleChange
@@ -88,7 +102,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 			err = errors.Join(err, rerr)
 		}
 	}
-	return r, err
+	return asRun(r, err)
 }
 
 // createAndStart records the execution of req and starts it; rollback (if
@@ -102,7 +116,7 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 		return nil, err
 	}
 	req.ExecutionID = e.ID
-	return m.start(ctx, e, req, opts, after, rollback)
+	return m.start(ctx, e, req, opts, nil, after, rollback)
 }
 
 // settleRace handles two gantry processes that started an execution of
@@ -141,28 +155,42 @@ func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
 }
 
 // start runs a stored execution in a fresh private copy of its blueprint's
-// files (datadir.go), removed when the run ends.
-func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, after, rollback afterFunc) (*Running, error) {
+// files (datadir.go), removed when the run ends. It runs under the
+// execution's claim: cl when the caller holds it already (a worker), else
+// claimed here. Every write of the engine goes through the claim.
+func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc) (*Running, error) {
 	remove := func() {}
-	bp, err := m.st.GetBlueprint(ctx, req.BlueprintID)
+	var err error
+	if cl == nil {
+		cl, err = m.claim(ctx, e.ID)
+	}
+	var bp *store.Blueprint
+	if err == nil {
+		bp, err = m.st.GetBlueprint(ctx, req.BlueprintID)
+	}
 	if err == nil {
 		req.Plan.BlueprintDir, remove, err = m.extractBlueprint(ctx, bp, e.ID)
 	}
 	var ex *workflow.Execution
 	if err == nil {
-		cfg := m.engineConfig(req.DeploymentID, opts)
+		cfg := m.engineConfig(req.DeploymentID, cl.Writer(), opts)
 		if ex, err = workflow.Start(ctx, cfg, req); err != nil {
 			remove()
 		}
 	}
 	if err != nil {
-		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), e.ID, func(x *store.Execution) error {
+		w := m.st
+		if cl != nil {
+			w = cl.Writer()
+			defer func() { _ = cl.Release(context.WithoutCancel(ctx)) }()
+		}
+		_, _ = w.UpdateExecution(context.WithoutCancel(ctx), e.ID, func(x *store.Execution) error {
 			setStatus(x, store.ExecutionFailed, err.Error())
 			return nil
 		})
 		return nil, fmt.Errorf("execution %s (%s of %s): %w", e.ID, req.Workflow, req.DeploymentID, err)
 	}
-	r := &Running{exec: e, engine: ex, done: make(chan struct{}), cleanup: remove}
+	r := &Running{exec: e, engine: ex, claim: cl, done: make(chan struct{}), cleanup: remove}
 	m.mu.Lock()
 	m.running[e.ID] = r
 	m.mu.Unlock()
@@ -223,7 +251,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	}
 	// The parameters were checked when the execution started.
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true, AllowCustomParameters: true}
-	return asRun(m.start(ctx, e, req, opts, nil, nil))
+	return asRun(m.start(ctx, e, req, opts, nil, nil, nil))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine
@@ -247,7 +275,9 @@ func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*
 // that ran it is gone, it is marked failed (interrupted) or, if a cancel
 // was asked, cancelled.
 func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Execution, error) {
-	if !e.Status.Active() || processAlive(e.PID, e.PIDStart, e.Host) {
+	// A queued execution whose worker died is taken over by another
+	// worker once the claim's lease ends.
+	if !e.Status.Active() || e.Queued || processAlive(e.PID, e.PIDStart, e.Host) {
 		return e, nil
 	}
 	m.mu.Lock()
@@ -345,9 +375,11 @@ func setStatus(e *store.Execution, status store.ExecutionStatus, errMsg string) 
 	}
 }
 
-func (m *Manager) engineConfig(deploymentID string, opts ExecOptions) workflow.Config {
+// engineConfig configures the engine for an execution whose writes go
+// through w (its claim's Writer).
+func (m *Manager) engineConfig(deploymentID string, w store.Store, opts ExecOptions) workflow.Config {
 	cfg := workflow.Config{
-		State:             &storeState{st: m.st, commits: &m.commits},
+		State:             &storeState{st: m.st, w: w, commits: &m.commits},
 		Plugins:           m.registry,
 		Parallelism:       m.cfg.Parallelism,
 		TaskRetries:       m.cfg.TaskRetries,

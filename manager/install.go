@@ -81,14 +81,29 @@ func (m *Manager) Uninstall(ctx context.Context, req api.UninstallRequest) (api.
 	if req.Force {
 		params["force"] = true
 	}
-	after := func(ctx context.Context) error {
-		if req.Options.DryRun {
+	after := m.afterUninstall(d, req.Force, req.KeepBlueprint, req.Options.DryRun)
+	queuedAfter := store.AfterDeleteDeploymentAndBlueprint
+	if req.KeepBlueprint {
+		queuedAfter = store.AfterDeleteDeployment
+	}
+	if req.Options.DryRun {
+		queuedAfter = store.AfterNothing
+	}
+	return m.startWorkflow(ctx, api.StartRequest{DeploymentID: d.ID, Workflow: workflowUninstall, Parameters: params, Options: req.Options}, after, queuedAfter)
+}
+
+// afterUninstall deletes the deployment after a successful uninstall,
+// then its blueprint unless keepBlueprint or other deployments use it. A
+// dry run deletes nothing.
+func (m *Manager) afterUninstall(d *store.Deployment, force, keepBlueprint, dryRun bool) afterFunc {
+	return func(ctx context.Context) error {
+		if dryRun {
 			return nil
 		}
-		if err := m.deleteDeployment(ctx, d.ID, req.Force, false); err != nil {
+		if err := m.deleteDeployment(ctx, d.ID, force, false); err != nil {
 			return fmt.Errorf("uninstalled; deleting deployment %s: %w", d.ID, err)
 		}
-		if req.KeepBlueprint {
+		if keepBlueprint {
 			return nil
 		}
 		others, err := m.st.ListDeployments(ctx, d.BlueprintID)
@@ -100,5 +115,4 @@ func (m *Manager) Uninstall(ctx context.Context, req api.UninstallRequest) (api.
 		}
 		return nil
 	}
-	return asRun(m.startWorkflow(ctx, api.StartRequest{DeploymentID: d.ID, Workflow: workflowUninstall, Parameters: params, Options: req.Options}, after))
 }

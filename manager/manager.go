@@ -53,6 +53,10 @@ type Config struct {
 	// Version and StorePath are what Info reports.
 	Version   string
 	StorePath string
+	// QueueExecutions queues every execution this Manager starts for the
+	// workers (`gantry server --run-executions=false`): see
+	// ExecOptions.Queue.
+	QueueExecutions bool
 	// ExtraPlugins are registered in addition to the built-ins (tests).
 	ExtraPlugins map[string]plugins.Plugin
 }

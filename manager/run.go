@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
@@ -16,7 +17,10 @@ import (
 type Running struct {
 	exec   *store.Execution
 	engine *workflow.Execution
-	done   chan struct{}
+	// claim is the execution's claim, released when the run ends; when it
+	// is lost the run is force-cancelled and nothing follows it.
+	claim store.Claim
+	done  chan struct{}
 	// cleanup removes the execution's copy of the blueprint's files.
 	cleanup func()
 
@@ -32,16 +36,46 @@ var _ api.Run = (*Running)(nil)
 // one that failed or was cancelled); its error is the Run's.
 type afterFunc func(ctx context.Context) error
 
-// follow waits for the engine, then settles the run.
+// follow waits for the engine, then settles the run. A lost claim
+// force-cancels the engine (its operations are stopped, remote ones too)
+// and the run ends there: the process that holds the claim now runs the
+// execution, so nothing follows here (no deletion after uninstall, no
+// rollback).
 func (r *Running) follow(ctx context.Context, m *Manager, after, rollback afterFunc) {
 	defer close(r.done)
+	ended := make(chan struct{})
+	lost := make(chan struct{})
+	go func() {
+		select {
+		case <-r.claim.Lost():
+			close(lost)
+			r.engine.Cancel(workflow.CancelForce)
+		case <-ended:
+		}
+	}()
 	res, err := r.engine.Wait()
+	close(ended)
 	r.cleanup()
 	m.mu.Lock()
 	delete(m.running, r.exec.ID)
 	m.mu.Unlock()
 	m.commits.committed(r.exec.ID) // and forget it
 	r.res = res
+	select {
+	case <-lost:
+	case <-r.claim.Lost():
+	default:
+		defer func() { _ = r.claim.Release(ctx) }()
+		r.settle(ctx, m, res, err, after, rollback)
+		return
+	}
+	r.final = m.finalRecord(ctx, r.exec, nil)
+	r.err = fmt.Errorf("execution %s: stopped here, another process runs it now: %w", r.exec.ID, store.ErrClaimLost)
+}
+
+// settle records the end of a run that kept its claim and runs what
+// follows it.
+func (r *Running) settle(ctx context.Context, m *Manager, res *workflow.Result, err error, after, rollback afterFunc) {
 	// The record first: a deletion after uninstall takes it with it.
 	r.final = m.finalRecord(ctx, r.exec, res)
 	switch {

@@ -10,9 +10,12 @@ import (
 )
 
 // storeState is the engine's State over the store. Each engine batch is
-// one store transaction.
+// one store transaction. Reads and watches go to st, writes to w: the
+// Writer of the execution's claim, which refuses them once the claim is
+// lost (store.ErrClaimLost).
 type storeState struct {
 	st store.Store
+	w  store.Store
 	// commits, when set, hears of every commit (see commits).
 	commits *commits
 }
@@ -59,7 +62,7 @@ func (s *storeState) Commit(ctx context.Context, b *workflow.Batch) error {
 }
 
 func (s *storeState) commit(ctx context.Context, b *workflow.Batch) error {
-	return s.st.Batch(ctx, func(tx store.Store) error {
+	return s.w.Batch(ctx, func(tx store.Store) error {
 		for _, rec := range b.Instances {
 			rec := rec
 			_, err := tx.UpdateNodeInstance(ctx, b.DeploymentID, rec.ID, int(rec.Version), func(ni *store.NodeInstance) error {
@@ -97,7 +100,7 @@ func (s *storeState) commit(ctx context.Context, b *workflow.Batch) error {
 }
 
 func (s *storeState) SetExecutionStatus(ctx context.Context, executionID string, status workflow.ExecStatus, errMsg string) error {
-	_, err := s.st.UpdateExecution(ctx, executionID, func(e *store.Execution) error {
+	_, err := s.w.UpdateExecution(ctx, executionID, func(e *store.Execution) error {
 		setStatus(e, store.ExecutionStatus(status), errMsg)
 		return nil
 	})

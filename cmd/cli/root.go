@@ -19,6 +19,7 @@ import (
 	"github.com/gantryhq/gantry/cmd/cli/shortcuts"
 	"github.com/gantryhq/gantry/cmd/cli/store"
 	"github.com/gantryhq/gantry/cmd/cli/tokens"
+	"github.com/gantryhq/gantry/cmd/cli/worker"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -52,7 +53,7 @@ Exit codes: 0 ok, 1 failed (problems or a failed execution), 2 usage error,
 	root.SetVersionTemplate("gantry version {{.Version}}\n{{gantryWhere}}")
 	root.AddCommand(blueprints.NewCmd(f), deployments.NewCmd(f), executions.NewCmd(f), events.NewCmd(f),
 		nodeinstances.NewCmd(f), secrets.NewCmd(f), shortcuts.NewInstallCmd(f), shortcuts.NewUninstallCmd(f), newStatusCmd(f), newCtxCmd())
-	root.AddCommand(profiles.NewCmd(f), server.NewCmd(f, tokens.NewCmds(f)...), store.NewCmd(f))
+	root.AddCommand(profiles.NewCmd(f), server.NewCmd(f, tokens.NewCmds(f)...), store.NewCmd(f), worker.NewCmd(f))
 	return root
 }
 

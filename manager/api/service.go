@@ -178,6 +178,11 @@ type ExecOptions struct {
 	Parallelism       int           `json:"parallelism,omitempty"`
 	TaskRetries       *int          `json:"task_retries,omitempty"`
 	TaskRetryInterval time.Duration `json:"task_retry_interval_ns,omitempty"`
+	// Queue stores the execution queued for a worker (`gantry worker`,
+	// which needs a shared store: etcd) instead of running it in the
+	// process that starts it; Wait then follows the stored record. The
+	// engine settings above are the worker's. A scale cannot be queued.
+	Queue bool `json:"queue,omitempty"`
 	// OnEvent sees every event of the run as it happens (not sent over
 	// the wire: the remote client calls it from the event stream). In
 	// process it is called from the engine's goroutines, concurrently,

@@ -33,6 +33,11 @@ func newRuns() *runs { return &runs{m: map[string]*runEntry{}} }
 
 func (rs *runs) add(run api.Run) *runEntry {
 	e := &runEntry{run: run, done: make(chan struct{})}
+	if run.Execution().Queued {
+		// A worker runs it: its record tells its end, and stopping this
+		// server must not cancel it.
+		return e
+	}
 	id := run.Execution().ID
 	rs.mu.Lock()
 	rs.m[id] = e

@@ -35,6 +35,9 @@ type Factory struct {
 	// Maintenance opens a damaged store instead of failing (the `store`
 	// commands), so that its check can describe the damage.
 	Maintenance bool
+	// QueueExecutions makes Local queue every execution for the workers
+	// (`gantry server --run-executions=false`).
+	QueueExecutions bool
 
 	rules []tosca.ImportRule
 	svc   api.Service
@@ -89,7 +92,7 @@ func (f *Factory) Local(keepOpen bool) (*manager.Manager, error) {
 	m, err := manager.OpenLocal(f.StorePath, manager.Config{
 		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
 		EventsPerExecution: f.EventsKeep, EventsMaxAge: f.EventsMaxAge, Maintenance: f.Maintenance,
-		KeepStoreOpen: keepOpen,
+		KeepStoreOpen: keepOpen, QueueExecutions: f.QueueExecutions,
 	})
 	if err != nil {
 		return nil, StoreError(err)

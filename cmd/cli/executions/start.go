@@ -20,6 +20,8 @@ type RunFlags struct {
 	DryRun            bool
 	JSON              bool
 	Verbose           bool
+	// Detach queues the execution for a worker and returns at once.
+	Detach bool
 }
 
 // Register adds the flags.
@@ -35,7 +37,7 @@ func (r *RunFlags) Register(cmd *cobra.Command) {
 // Options converts the flags for the Service; the factory's printer sees
 // the events.
 func (r *RunFlags) Options(cmd *cobra.Command, f *cmdutil.Factory) api.ExecOptions {
-	o := api.ExecOptions{DryRun: r.DryRun, Parallelism: r.Parallelism, TaskRetryInterval: r.TaskRetryInterval, OnEvent: f.Printer.OnEvent}
+	o := api.ExecOptions{DryRun: r.DryRun, Parallelism: r.Parallelism, TaskRetryInterval: r.TaskRetryInterval, OnEvent: f.Printer.OnEvent, Queue: r.Detach}
 	if cmd.Flags().Changed("task-retries") {
 		n := r.TaskRetries
 		o.TaskRetries = &n
@@ -70,6 +72,14 @@ func RunWorkflow(cmd *cobra.Command, f *cmdutil.Factory, rf *RunFlags, deploymen
 	r, err := svc.StartExecution(context.Background(), api.StartRequest{DeploymentID: deploymentID, Workflow: wf, Parameters: params, Options: opts})
 	if err != nil {
 		return cmdutil.StoreError(err)
+	}
+	if rf.Detach {
+		e := r.Execution()
+		if rf.JSON {
+			return cmdutil.PrintJSON(f.IO.Out, e)
+		}
+		fmt.Fprintf(f.IO.Out, "execution %s queued: %s of deployment %s (a worker runs it; follow it with `gantry events list -e %s --follow`)\n", e.ID, e.WorkflowID, e.DeploymentID, e.ID)
+		return nil
 	}
 	_, err = rf.Follow(f, r, "execution")
 	return err
@@ -106,6 +116,7 @@ Parameters (-p) are YAML/JSON files, KEY=VALUE pairs or inline YAML, e.g.
 	cmd.Flags().StringVarP(&deploymentID, "deployment-id", "d", "", "the deployment")
 	cmd.Flags().StringArrayVarP(&params, "parameters", "p", nil, "workflow parameters: FILE, KEY=VALUE or inline YAML (repeatable)")
 	cmd.Flags().BoolVar(&allowCustom, "allow-custom-parameters", false, "accept parameters the workflow does not declare")
+	cmd.Flags().BoolVar(&rf.Detach, "detach", false, "queue it for a worker ('gantry worker', shared etcd store) and return at once")
 	return cmd
 }
 

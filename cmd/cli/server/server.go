@@ -27,6 +27,7 @@ type options struct {
 	listen          string
 	tlsCert, tlsKey string
 	shutdownTimeout time.Duration
+	runExecutions   bool
 }
 
 // NewCmd returns `gantry server`; children (tokens, audit) are added to it.
@@ -36,7 +37,9 @@ func NewCmd(f *cmdutil.Factory, children ...*cobra.Command) *cobra.Command {
 		Use:   "server [--listen ADDR] [--store PATH] [--tls-cert FILE --tls-key FILE]",
 		Short: "Serve the REST API over a store: a gantry shared by CI and a team",
 		Long: `Serve Gantry's REST API (/api/v1) over the store (--store, $GANTRY_STORE or
-~/.gantry/gantry.db). Executions started through it run in this process.
+~/.gantry/gantry.db). Executions started through it run in this process, or,
+with --run-executions=false over a shared etcd store, are queued for
+'gantry worker' processes (several servers can then serve one store).
 Every request but /api/v1/health needs a bearer token: make the first admin
 token on this machine with 'gantry server tokens create --name NAME --role admin
 --out FILE --store STORE' (see docs/server.md).
@@ -53,6 +56,7 @@ executions are cancelled (running operations finish) and can be resumed.`,
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate (PEM) to serve https")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM) of --tls-cert")
 	cmd.Flags().DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running executions may take to stop gracefully")
+	cmd.Flags().BoolVar(&o.runExecutions, "run-executions", true, "run executions in this process; false queues them for 'gantry worker' (shared etcd store)")
 	cmd.AddCommand(children...)
 	return cmd
 }
@@ -85,11 +89,17 @@ func run(ctx context.Context, f *cmdutil.Factory, o options) error {
 	if err != nil {
 		return err
 	}
+	f.QueueExecutions = !o.runExecutions
 	m, err := f.Local(true)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	if f.QueueExecutions {
+		if err := m.CheckQueue(); err != nil {
+			return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("--run-executions=false: %w", err))
+		}
+	}
 	// Executions a previous server left running are interrupted now.
 	if _, err := m.ListExecutions(ctx, ""); err != nil {
 		return cmdutil.StoreError(err)

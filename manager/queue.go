@@ -1,0 +1,222 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/workflow"
+)
+
+// Queued executions: with ExecOptions.Queue (`executions start --detach`)
+// or Config.QueueExecutions (a server that runs none itself) an execution
+// is stored queued and a worker (worker.go) runs it.
+
+// queues reports whether an execution started with opts is queued for
+// workers rather than run here.
+func (m *Manager) queues(opts ExecOptions) bool { return opts.Queue || m.cfg.QueueExecutions }
+
+// CheckQueue refuses to queue where no worker can take it: workers need
+// a store that several processes share with claims and watches (etcd).
+func (m *Manager) CheckQueue() error {
+	if _, ok := store.AsQueue(m.st); !ok {
+		return fmt.Errorf("%w: queued executions and workers need a store that several processes share (--store etcd://...); this one is %s", ErrInvalid, m.cfg.StorePath)
+	}
+	return nil
+}
+
+// checkQueue is CheckQueue for a workflow: a scale is never queued.
+func (m *Manager) checkQueue(wf string) error {
+	if err := m.CheckQueue(); err != nil {
+		return err
+	}
+	if wf == workflowScale {
+		return fmt.Errorf("%w: a scale runs in the process that starts it (it changes the deployment's plan): start it without --detach", ErrInvalid)
+	}
+	return nil
+}
+
+// enqueue stores the execution of req queued; after names what the
+// worker does once the workflow succeeded.
+func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOptions, after string) (*queuedRun, error) {
+	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, Queued: true, After: after}
+	if err := m.st.CreateExecution(ctx, e); err != nil {
+		return nil, err
+	}
+	if err := m.settleRace(ctx, e, false); err != nil {
+		return nil, err
+	}
+	return &queuedRun{m: m, exec: e, start: time.Now(), done: make(chan struct{})}, nil
+}
+
+// queuedRun is the api.Run of a queued execution: it follows the stored
+// record (the worker running it may be any process).
+type queuedRun struct {
+	m     *Manager
+	exec  *store.Execution
+	start time.Time
+
+	once  sync.Once
+	done  chan struct{}
+	final *store.Execution
+	err   error
+}
+
+var _ api.Run = (*queuedRun)(nil)
+
+func (r *queuedRun) Execution() *api.Execution { return r.exec }
+
+// Progress tells only the time since it was queued: the counts live in
+// the worker.
+func (r *queuedRun) Progress() api.Progress { return api.Progress{Elapsed: time.Since(r.start)} }
+
+func (r *queuedRun) Cancel(force bool) {
+	_, _ = r.m.Cancel(context.Background(), r.exec.ID, force)
+}
+
+func (r *queuedRun) Done() <-chan struct{} {
+	r.once.Do(func() { go r.follow() })
+	return r.done
+}
+
+func (r *queuedRun) Wait(ctx context.Context) (*api.Execution, error) {
+	select {
+	case <-r.Done():
+		return r.final, r.err
+	case <-ctx.Done():
+		return r.exec, ctx.Err()
+	}
+}
+
+// follow waits for the end of the execution. A queued uninstall deletes
+// its deployment, the execution with it: gone after it was queued is its
+// success.
+func (r *queuedRun) follow() {
+	defer close(r.done)
+	ctx := context.Background()
+	e, err := r.m.FollowEvents(ctx, r.exec.ID, 0, func(*store.Event) error { return nil })
+	if err == nil && e.Status == store.ExecutionTerminated && r.exec.After != store.AfterNothing {
+		e, err = r.m.waitAfter(ctx, e)
+	}
+	switch {
+	case err == nil:
+		r.final = e
+	case errors.Is(err, store.ErrNotFound) && r.exec.After != store.AfterNothing:
+		c := *r.exec
+		setStatus(&c, store.ExecutionTerminated, "")
+		r.final = &c
+	default:
+		r.final, r.err = r.exec, err
+	}
+}
+
+// waitAfter waits for what follows a queued workflow that succeeded: the
+// worker deletes the deployment (the execution with it), or records why
+// it could not in the execution's Error.
+func (m *Manager) waitAfter(ctx context.Context, e *store.Execution) (*store.Execution, error) {
+	w, ok := store.AsWatcher(m.st)
+	if !ok {
+		return e, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, afterWait)
+	defer cancel()
+	ch, err := w.WatchExecution(ctx, e.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return e, err
+	}
+	for x := range ch {
+		if x.Error != "" {
+			return x, fmt.Errorf("execution %s succeeded, then: %s", x.ID, x.Error)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return e, fmt.Errorf("execution %s succeeded; waiting for its worker to delete the deployment: %w", e.ID, err)
+	}
+	return nil, fmt.Errorf("execution %s: %w", e.ID, store.ErrNotFound)
+}
+
+// afterWait bounds how long a queued run waits for what follows it.
+const afterWait = 5 * time.Minute
+
+// runClaimed runs a queued execution this process claimed: a fresh run,
+// or a takeover of one whose worker's claim ended (resumed: recorded-done
+// tasks are skipped, operations that were in flight run again). It
+// returns when the run ends; the claim is released (or lost) by then.
+func (m *Manager) runClaimed(ctx context.Context, cl store.Claim) error {
+	release := func() { _ = cl.Release(context.WithoutCancel(ctx)) }
+	e, err := m.st.GetExecution(ctx, cl.ExecutionID())
+	if err != nil {
+		release()
+		return err
+	}
+	if !e.InQueue() {
+		release()
+		return nil
+	}
+	w := cl.Writer()
+	endNow := func(status store.ExecutionStatus, msg string) error {
+		defer release()
+		_, err := w.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+			setStatus(x, status, msg)
+			return nil
+		})
+		return err
+	}
+	if e.CancelRequested && e.StartedAt.IsZero() {
+		return endNow(store.ExecutionCancelled, "cancelled before a worker started it")
+	}
+	d, err := m.loadDeployment(ctx, e.DeploymentID)
+	if err != nil {
+		return errors.Join(err, endNow(store.ExecutionFailed, err.Error()))
+	}
+	takeover := !e.StartedAt.IsZero()
+	e, err = w.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		x.PID, x.PIDStart, x.Host = os.Getpid(), selfStart, selfHost
+		return nil
+	})
+	if err != nil {
+		release()
+		return err
+	}
+	if takeover {
+		// Scripts a dead worker of this machine left must be gone before
+		// operations re-run (their guards end them with their gantry).
+		if err := m.scripts.Reap(e.ID); err != nil {
+			return errors.Join(err, endNow(store.ExecutionFailed, err.Error()))
+		}
+	}
+	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID,
+		Params: e.Parameters, Plan: d.Plan, DryRun: e.DryRun, Resume: takeover, AllowCustomParameters: true}
+	r, err := m.start(ctx, e, req, ExecOptions{}, cl, m.afterQueued(e, d), nil)
+	if err != nil {
+		return err
+	}
+	final, err := r.Wait(context.WithoutCancel(ctx))
+	if err != nil && !errors.Is(err, store.ErrClaimLost) && final != nil && final.Status == store.ExecutionTerminated {
+		// What followed the workflow failed: tell whoever waits for it.
+		_, _ = m.st.UpdateExecution(context.WithoutCancel(ctx), e.ID, func(x *store.Execution) error {
+			x.Error = err.Error()
+			return nil
+		})
+	}
+	return err
+}
+
+// afterQueued is what follows a queued workflow that succeeded.
+func (m *Manager) afterQueued(e *store.Execution, d *store.Deployment) afterFunc {
+	switch e.After {
+	case store.AfterDeleteDeployment:
+		return m.afterUninstall(d, false, true, e.DryRun)
+	case store.AfterDeleteDeploymentAndBlueprint:
+		return m.afterUninstall(d, false, false, e.DryRun)
+	}
+	return nil
+}

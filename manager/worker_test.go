@@ -1,0 +1,122 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/testenv"
+)
+
+// TestWorkersOnEtcd: executions queued by one manager are run by workers
+// of two others (each its own etcd client and lease, as separate
+// processes would be) on a real 3-member cluster: an install, and an
+// uninstall that deletes the deployment and its blueprint after it.
+// Exactly one worker claims each execution.
+func TestWorkersOnEtcd(t *testing.T) {
+	ctx := context.Background()
+	c := testenv.StartEtcdCluster(t, 3)
+	url := c.URL("workers") + "?lease-ttl=2s"
+	open := func(name string) *Manager {
+		m, err := OpenLocal(url, Config{DataDir: filepath.Join(t.TempDir(), name)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = m.Close() })
+		return m
+	}
+	client := open("client")
+	_, err := client.UploadBlueprint(ctx, "hello", copyDir(t, "../blueprints/hello"))
+	require.NoError(t, err)
+	_, err = client.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "hello", BlueprintID: "hello", Seed: 7})
+	require.NoError(t, err)
+
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, name := range []string{"w1", "w2"} {
+		w, err := open(name).NewWorker(WorkerConfig{Name: name, Parallel: 2, Log: func(msg string) { t.Log(msg) }})
+		require.NoError(t, err)
+		wg.Add(1)
+		go func() { defer wg.Done(); require.NoError(t, w.Run(wctx)) }()
+	}
+	t.Cleanup(func() { stop(); wg.Wait() })
+	q, ok := store.AsQueue(client.Store())
+	require.True(t, ok)
+	require.Eventually(t, func() bool {
+		ws, err := q.Workers(ctx)
+		return err == nil && len(ws) == 2
+	}, 10*time.Second, 50*time.Millisecond, "both workers registered")
+
+	wait := func(r api.Run) *api.Execution {
+		t.Helper()
+		require.True(t, r.Execution().Queued)
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		e, err := r.Wait(wctx)
+		require.NoError(t, err)
+		return e
+	}
+	r, err := client.StartExecution(ctx, api.StartRequest{DeploymentID: "hello", Workflow: "install", Options: api.ExecOptions{Queue: true}})
+	require.NoError(t, err)
+	id := r.Execution().ID
+	e := wait(r)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	require.NotZero(t, e.PID, "the worker recorded itself")
+	out, err := client.Outputs(ctx, "hello")
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:8080", out["url"])
+	require.Eventually(t, func() bool {
+		claims, err := q.Claims(ctx)
+		return err == nil && len(claims) == 0
+	}, 5*time.Second, 20*time.Millisecond, "the claim is released once the run ended")
+	ids, err := q.Claimable(ctx)
+	require.NoError(t, err)
+	require.Empty(t, ids)
+	evs, err := client.Events(ctx, id, 0, 0)
+	require.NoError(t, err)
+	started := 0
+	for _, ev := range evs {
+		if ev.Type == "workflow_started" {
+			started++
+		}
+	}
+	require.Equal(t, 1, started, "one worker ran it, once")
+
+	u, err := client.Uninstall(ctx, api.UninstallRequest{DeploymentID: "hello", Options: api.ExecOptions{Queue: true}})
+	require.NoError(t, err)
+	require.Equal(t, store.AfterDeleteDeploymentAndBlueprint, u.Execution().After)
+	e = wait(u)
+	require.Equal(t, store.ExecutionTerminated, e.Status)
+	_, err = client.GetDeployment(ctx, "hello")
+	require.ErrorIs(t, err, store.ErrNotFound, "the worker deleted the deployment after uninstall")
+	require.Eventually(t, func() bool {
+		_, err = client.GetBlueprint(ctx, "hello")
+		return errors.Is(err, store.ErrNotFound)
+	}, 5*time.Second, 20*time.Millisecond, "and then its blueprint")
+	problems, err := client.Store().Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// TestQueueNeedsASharedStore: a bbolt file queues nothing and has no
+// workers, and says why.
+func TestQueueNeedsASharedStore(t *testing.T) {
+	m := newManager(t)
+	_, err := m.NewWorker(WorkerConfig{})
+	require.ErrorIs(t, err, ErrInvalid)
+	require.ErrorContains(t, err, "etcd://")
+	_, err = m.UploadBlueprint(context.Background(), "hello", copyDir(t, "../blueprints/hello"))
+	require.NoError(t, err)
+	_, err = m.CreateDeployment(context.Background(), api.CreateDeploymentRequest{ID: "hello", BlueprintID: "hello"})
+	require.NoError(t, err)
+	_, err = m.StartExecution(context.Background(), api.StartRequest{DeploymentID: "hello", Workflow: "install", Options: api.ExecOptions{Queue: true}})
+	require.ErrorIs(t, err, ErrInvalid)
+	execs, err := m.ListExecutions(context.Background(), "hello")
+	require.NoError(t, err)
+	require.Empty(t, execs, "nothing was stored")
+}
