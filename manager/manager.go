@@ -27,6 +27,10 @@ type Config struct {
 	// default ~/.gantry.
 	DataDir     string
 	ImportRules []tosca.ImportRule
+	// ResourcesDir and PluginsDir resolve cloudify/types/types.yaml and
+	// plugin:NAME imports as a Cloudify manager does (tosca.Options).
+	ResourcesDir string
+	PluginsDir   string
 	// Engine settings.
 	Parallelism       int
 	TaskRetries       int

@@ -13,5 +13,5 @@ func (m *Manager) parseOptions() tosca.Options {
 			rt = rt.WithPlugin(name)
 		}
 	}
-	return tosca.Options{ImportRules: m.cfg.ImportRules, Runtime: rt}
+	return tosca.Options{ImportRules: m.cfg.ImportRules, ResourcesDir: m.cfg.ResourcesDir, PluginsDir: m.cfg.PluginsDir, Runtime: rt}
 }

@@ -145,7 +145,12 @@ func (l *loader) loadPlugin(s string, at Pos) *source {
 		return l.loadBuiltinPlugin(pi.name, at)
 	}
 	if l.opts.PluginsDir == "" {
-		return l.loadBuiltinPlugin(pi.name, at) // reports the unknown plugin
+		hint := "Gantry plugins: " + strings.Join(names, ", ") + "; for a third-party plugin give a catalog with --plugins-dir DIR (or $" + EnvPluginsDir + ") holding DIR/NAME/VERSION/plugin.yaml"
+		if sg := suggest(pi.name, names); sg != "" {
+			hint = sg + " " + hint
+		}
+		l.add(at, CodeImportNotFound, fmt.Sprintf("plugin:%s is not a Gantry plugin, and no plugin catalog is given", s), hint)
+		return nil
 	}
 	return l.loadCatalogPlugin(pi, s, at)
 }

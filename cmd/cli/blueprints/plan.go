@@ -37,6 +37,7 @@ inputs, outputs, workflows, groups, scaling_groups); --seed makes instance ids r
 		},
 	}
 	flags.Register(cmd, true)
+	flags.RegisterPlanOnly(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	return cmd
 }

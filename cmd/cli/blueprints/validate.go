@@ -44,6 +44,7 @@ deployment inputs. Every problem is reported at once. Exit 0 when valid, 1 with 
 		},
 	}
 	flags.Register(cmd, false)
+	flags.RegisterPlanOnly(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print {valid, problems} as JSON")
 	return cmd
 }

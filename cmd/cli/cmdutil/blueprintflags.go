@@ -18,15 +18,29 @@ type BlueprintFlags struct {
 	Inputs      []string
 	ImportRules []string
 	Seed        int64
+	// ResourcesDir and PluginsDir are --resources-dir and --plugins-dir
+	// (else $GANTRY_RESOURCES_DIR and $GANTRY_PLUGINS_DIR).
+	ResourcesDir string
+	PluginsDir   string
+	// PlanOnly (--plan-only, validate and plan) checks the language as
+	// Cloudify does, without refusing what Gantry cannot run.
+	PlanOnly bool
 }
 
 // Register adds the flags to cmd. withSeed adds --seed.
 func (f *BlueprintFlags) Register(cmd *cobra.Command, withSeed bool) {
 	cmd.Flags().StringArrayVarP(&f.Inputs, "inputs", "i", nil, "deployment inputs: a YAML/JSON file, KEY=VALUE, or inline YAML (repeatable)")
 	cmd.Flags().StringArrayVar(&f.ImportRules, "import-rule", nil, "map an import URL prefix to a local folder: PREFIX=DIR (repeatable; also $GANTRY_IMPORT_RULES as PREFIX=DIR;PREFIX=DIR)")
+	cmd.Flags().StringVar(&f.ResourcesDir, "resources-dir", "", "a Cloudify manager's resources folder: cloudify/types/types.yaml is read from DIR/cloudify/types/ by DSL version (default $"+tosca.EnvResourcesDir+", else Gantry's built-in types)")
+	cmd.Flags().StringVar(&f.PluginsDir, "plugins-dir", "", "a plugin catalog DIR/NAME/VERSION/plugin[_1_N].yaml for plugin:NAME?version=SPEC imports (default $"+tosca.EnvPluginsDir+")")
 	if withSeed {
 		cmd.Flags().Int64Var(&f.Seed, "seed", 0, "seed for reproducible node-instance ids (0 = random)")
 	}
+}
+
+// RegisterPlanOnly adds --plan-only (blueprints validate and plan).
+func (f *BlueprintFlags) RegisterPlanOnly(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.PlanOnly, "plan-only", false, "check the blueprint for planning, as Cloudify's parser does: operations, workflows and functions Gantry cannot run (e.g. of a --plugins-dir plugin) are not refused; install still refuses them")
 }
 
 // Rules returns the import rules from the flags followed by those of the environment.
@@ -64,6 +78,7 @@ func (f *BlueprintFlags) Service(fac *Factory) (api.Service, error) {
 		return nil, err
 	}
 	fac.SetImportRules(rules)
+	fac.SetParseDirs(f.ResourcesDir, f.PluginsDir)
 	return fac.Service()
 }
 
@@ -76,7 +91,11 @@ func (f *BlueprintFlags) Parse(path string) (*tosca.Blueprint, tosca.Problems, e
 	if err != nil {
 		return nil, nil, err
 	}
-	bp, problems := tosca.Parse(path, tosca.Options{ImportRules: rules, Runtime: tosca.GantryRuntime()})
+	opts := tosca.Options{ImportRules: rules, ResourcesDir: f.ResourcesDir, PluginsDir: f.PluginsDir}.WithEnvDirs()
+	if !f.PlanOnly {
+		opts.Runtime = tosca.GantryRuntime()
+	}
+	bp, problems := tosca.Parse(path, opts)
 	return bp, problems, nil
 }
 

@@ -40,7 +40,9 @@ type Factory struct {
 	QueueExecutions bool
 
 	rules []tosca.ImportRule
-	svc   api.Service
+	// resourcesDir and pluginsDir: see SetParseDirs.
+	resourcesDir, pluginsDir string
+	svc                      api.Service
 }
 
 // NewFactory returns a Factory on io.
@@ -58,6 +60,13 @@ func (f *Factory) RegisterGlobalFlags(cmd *cobra.Command) {
 // SetImportRules sets the import rules the Service resolves blueprint
 // imports with; call it before the first Service.
 func (f *Factory) SetImportRules(rules []tosca.ImportRule) { f.rules = rules }
+
+// SetParseDirs sets the resources folder and plugin catalog the local
+// Service resolves imports with ("": $GANTRY_RESOURCES_DIR,
+// $GANTRY_PLUGINS_DIR); call it before the first Service.
+func (f *Factory) SetParseDirs(resources, plugins string) {
+	f.resourcesDir, f.pluginsDir = resources, plugins
+}
 
 // Service connects on first use. Its errors are exit errors.
 func (f *Factory) Service() (api.Service, error) {
@@ -89,8 +98,9 @@ func (f *Factory) Service() (api.Service, error) {
 // became the Service.
 func (f *Factory) Local(keepOpen bool) (*manager.Manager, error) {
 	exe, _ := os.Executable()
+	dirs := tosca.Options{ResourcesDir: f.resourcesDir, PluginsDir: f.pluginsDir}.WithEnvDirs()
 	m, err := manager.OpenLocal(f.StorePath, manager.Config{
-		ImportRules: f.rules, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
+		ImportRules: f.rules, ResourcesDir: dirs.ResourcesDir, PluginsDir: dirs.PluginsDir, CtxBinary: exe, TaskRetryInterval: time.Second, Version: f.Version,
 		EventsPerExecution: f.EventsKeep, EventsMaxAge: f.EventsMaxAge, Maintenance: f.Maintenance,
 		KeepStoreOpen: keepOpen, QueueExecutions: f.QueueExecutions,
 	})
