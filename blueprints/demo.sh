@@ -51,7 +51,8 @@ node_routes() {
 routes_in_node() {
   local n=0 r
   for r in 10.0.0.0/24 10.10.0.0/24; do
-    nsenter --net="$GANTRY_TESTENV_REAL_NODE_NETNS" ip -4 route show | grep -q "^$r via" && n=$((n + 1))
+    # (FRR 8 installs through nexthop groups: "PREFIX nhid N via GATEWAY dev ...")
+    nsenter --net="$GANTRY_TESTENV_REAL_NODE_NETNS" ip -4 route show | grep -q "^$r .*via 172\.16\.0\.1 " && n=$((n + 1))
   done
   [ "$n" = "$1" ]
 }

@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	osexec "os/exec"
 	"strings"
@@ -81,10 +83,24 @@ func TestRouterRoutesOnRealNode(t *testing.T) {
 	require.NoError(t, err, "ping from the peer through the router node: %s", out)
 
 	// Uninstall: routes withdrawn (zebra stops on SIGTERM), nothing left on the node.
+	deletion := watchPodDeletion(t, env, routerNS, routerPod)
+	start = time.Now()
 	w.mustRun("router", "uninstall", nil, manager.ExecOptions{})
 	require.Nil(t, getPod(t, env, routerNS, routerPod))
+	t.Logf("router uninstall (pod deleted): %.2f s", time.Since(start).Seconds())
+	select {
+	case d := <-deletion:
+		require.Positive(t, d, "the pod's deletion was not seen start and end")
+		t.Logf("router pod gone %.2f s after its deletion started", d.Seconds())
+		// The grace period is 30 s: a PID 1 that ignored SIGTERM would be killed only then.
+		assert.Less(t, d, podStopMax, "the router's PID 1 stops on SIGTERM")
+	case <-time.After(realNodeWait):
+		t.Fatal("the watch of the router pod saw no deletion")
+	}
 	waitRoutes(t, rn, routesA, false)
+	t.Logf("router uninstall until the routes are withdrawn: %.2f s", time.Since(start).Seconds())
 	assertNodeEmpty(t, env, rn)
+	t.Logf("router uninstall until nothing is left on the node: %.2f s", time.Since(start).Seconds())
 	require.NoError(t, w.m.DeleteDeployment(ctx, "router", false))
 
 	// A reinstall with other routes changes the table accordingly.
@@ -103,6 +119,69 @@ func TestRouterRoutesOnRealNode(t *testing.T) {
 	assert.NotContains(t, nodeLabels(t, env, rn.Name), routerLabel)
 }
 
+// podStopMax bounds the time from a pod's deletion to its end: well below the default
+// grace period (30 s), after which a container that ignored SIGTERM is killed.
+const podStopMax = 15 * time.Second
+
+// watchPodDeletion watches pod ns/name (kubectl get -w, started before the delete) and
+// sends on the returned channel the time from the first event with a deletionTimestamp to
+// the DELETED event (the kubelet stopped the containers and the pod is gone), or 0 when the
+// watch ended without both. The watch stops at the end of the test.
+func watchPodDeletion(t *testing.T, env *testenv.Env, ns, name string) <-chan time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := env.KubectlCmd(ctx, "get", "pod", name, "-n", ns, "--watch", "--output-watch-events", "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	done := make(chan time.Duration, 1)
+	listed := make(chan struct{})
+	go func() {
+		var started time.Time
+		var d time.Duration
+		// Events of one pod: bounded at 16 MiB in all.
+		dec := json.NewDecoder(io.LimitReader(stdout, 16<<20))
+		for n := 0; ; n++ {
+			var ev struct {
+				Type   string `json:"type"`
+				Object struct {
+					Metadata struct {
+						DeletionTimestamp string `json:"deletionTimestamp"`
+					} `json:"metadata"`
+				} `json:"object"`
+			}
+			err := dec.Decode(&ev)
+			if n == 0 {
+				close(listed)
+			}
+			if err != nil {
+				break
+			}
+			if started.IsZero() && ev.Object.Metadata.DeletionTimestamp != "" {
+				started = time.Now()
+			}
+			if ev.Type == "DELETED" {
+				if !started.IsZero() {
+					d = time.Since(started)
+				}
+				break
+			}
+		}
+		done <- d
+	}()
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	// The watch lists the pod first and then follows it from there: no later event is missed.
+	select {
+	case <-listed:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the watch of pod %s/%s listed nothing in 30 s", ns, name)
+	}
+	return done
+}
+
 // waitRoutes waits until every "PREFIX GATEWAY" route is in the node's table via its
 // gateway (present) or none of the prefixes is (absent).
 func waitRoutes(t *testing.T, rn *testenv.RealNode, routes []string, present bool) {
@@ -114,8 +193,7 @@ func waitRoutes(t *testing.T, rn *testenv.RealNode, routes []string, present boo
 		ok := true
 		for _, r := range routes {
 			f := strings.Fields(r)
-			in := strings.Contains(table, f[0]+" via "+f[1]+" ")
-			if in != present {
+			if hasRoute(table, f[0], f[1]) != present {
 				ok = false
 			}
 		}
@@ -125,6 +203,24 @@ func waitRoutes(t *testing.T, rn *testenv.RealNode, routes []string, present boo
 		require.True(t, time.Now().Before(deadline), "routes %v present=%v not reached in %s; the node's table:\n%s", routes, present, realNodeWait, table)
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// hasRoute reports whether the `ip route show` output table routes prefix via gateway.
+// FRR 8 installs its routes through nexthop groups: "10.50.0.0/24 nhid 10 via 172.16.0.1
+// dev eth1 proto 196 metric 20", so the gateway is looked up among the line's fields.
+func hasRoute(table, prefix, gateway string) bool {
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != prefix {
+			continue
+		}
+		for i := 1; i+1 < len(f); i++ {
+			if f[i] == "via" && f[i+1] == gateway {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // machineRoutes is the machine's own IPv4 routing table.
@@ -200,8 +296,11 @@ func nodeLeftovers(ctx context.Context, t *testing.T, env *testenv.Env, rn *test
 		return err.Error()
 	}
 	state := strings.TrimSuffix(rn.Containerd, "containerd.sock")
+	// The kubelet bind-mounts its own root dir (shared, for mount propagation) for as long
+	// as it runs; what is mounted below it (pod volumes) must go with the pods.
+	kubeletRoot := state + "kubelet"
 	for _, l := range strings.Split(string(mounts), "\n") {
-		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(f[4], state) {
+		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(f[4], state) && f[4] != kubeletRoot {
 			return "mount " + f[4]
 		}
 	}
