@@ -14,7 +14,7 @@
 #     inside the pod, and both deployments' outputs,
 #  5. uninstalls both (the cluster only after the router), shows the table
 #     without the routes, checks that nothing is left, and tears down.
-# Without the real node (GANTRY_TESTENV_REAL_NODE=1 starts it) the router pod goes to
+# Without the real node (GANTRY_TESTENV_REAL_NODE=0 leaves it out) the router pod goes to
 # kwok-node-0, where nothing runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,7 @@ if [ -n "${GANTRY_TESTENV_REAL_NODE_NAME:-}" ]; then
   echo "-- routing table of $router_node before the install:"
   node_routes
 else
-  echo "-- (no real node: the router pod goes to $router_node, where nothing runs; GANTRY_TESTENV_REAL_NODE=1 make demo)"
+  echo "-- (no real node (GANTRY_TESTENV_REAL_NODE=0): the router pod goes to $router_node, where nothing runs)"
 fi
 
 step "2. install kubernetes-cluster"

@@ -17,7 +17,7 @@
 // ($GANTRY_TESTENV_DIR/env, default /tmp/gantry-testenv/env) is used. When no environment
 // is reachable a test is skipped with instructions, except under CI=true, where it fails.
 //
-// With GANTRY_TESTENV_REAL_NODE=1 the environment also has a real node (kubelet and
+// By default (GANTRY_TESTENV_REAL_NODE=0 opts out) the environment also has a real node (kubelet and
 // containerd in a network namespace of their own, realnode.sh): [RequireRealNode] gives it
 // to a test as a [RealNode] (namespaces, addresses, the containerd socket, helpers to run
 // commands in the node's and the peer's namespaces).

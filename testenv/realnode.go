@@ -90,8 +90,8 @@ func realNodeFromVars(path string, vars map[string]string) (*RealNode, error) {
 }
 
 // RequireRealNode is RequireExclusive for a test that runs containers on the real node.
-// An environment started without it (GANTRY_TESTENV_REAL_NODE unset or 0: its env file
-// says GANTRY_TESTENV_REAL_NODE_OFF=1) skips the test, also under CI=true; an env file
+// An environment started without it on purpose (GANTRY_TESTENV_REAL_NODE=0, the opt-out:
+// its env file says GANTRY_TESTENV_REAL_NODE_OFF=1) skips the test, also under CI=true; an env file
 // that has neither is a broken environment: the test fails under CI=true.
 func RequireRealNode(t testing.TB) (*Env, *RealNode) {
 	t.Helper()
@@ -111,7 +111,7 @@ func RequireRealNode(t testing.TB) (*Env, *RealNode) {
 func noRealNode(t testing.TB, e *Env) {
 	t.Helper()
 	if e.Vars[keyRealNodeOff] == "1" {
-		msg := fmt.Sprintf("testenv: %v: %s was started without it (start one with GANTRY_TESTENV_REAL_NODE=1 make testenv-up)", ErrNoRealNode, e.Dir)
+		msg := fmt.Sprintf("testenv: %v: %s was started with GANTRY_TESTENV_REAL_NODE=0 (start one without it: make testenv-up)", ErrNoRealNode, e.Dir)
 		t.Skip(msg)
 		return
 	}

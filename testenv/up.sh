@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the end-to-end test environment on 127.0.0.1 (see docs/testing.md):
 #   etcd, kube-apiserver, kube-scheduler, kwok (+ kube-controller-manager if
-#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, with GANTRY_TESTENV_REAL_NODE=1 a real node
+#   GANTRY_TESTENV_KCM=1), 3 simulated nodes, a real node unless GANTRY_TESTENV_REAL_NODE=0
 #   (kubelet + containerd in a network namespace of its own, realnode.sh),
 #   and a real OpenSSH server whose sessions have KUBECONFIG set, so `kubectl` works over
 #   ssh without flags.
