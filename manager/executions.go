@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"sort"
 	"strconv"
@@ -80,7 +81,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		}
 		delete(params, "force")
 	}
-	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
+	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, ExecutionID: newID(), Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
 	if queued {
 		r, err := m.enqueue(ctx, req, opts, queuedAfter)
 		if err != nil {
@@ -91,7 +92,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	var rollback afterFunc
 	if wf == workflowScale {
 		var ch *workflow.ScaleChange
-		if ch, after, rollback, err = m.prepareScale(ctx, d, params, opts.DryRun); err != nil {
+		if ch, after, rollback, err = m.prepareScale(ctx, d, params, scaleRun{dryRun: opts.DryRun, executionID: req.ExecutionID}); err != nil {
 			return nil, err
 		}
 		req.Scale = ch
@@ -108,7 +109,10 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 // createAndStart records the execution of req and starts it; rollback (if
 // any) runs when the workflow fails or is cancelled.
 func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts ExecOptions, after, rollback afterFunc) (*Running, error) {
-	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
+	if req.ExecutionID == "" {
+		req.ExecutionID = newID()
+	}
+	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -213,9 +217,6 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	default:
 		return nil, fmt.Errorf("execution %s is %s: %w (only failed, cancelled or interrupted executions resume)", e.ID, e.Status, ErrNotResumable)
 	}
-	if e.WorkflowID == workflowScale {
-		return nil, fmt.Errorf("execution %s: %w: a scale cannot be resumed; run scale again", e.ID, ErrNotResumable)
-	}
 	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
 		return nil, err
 	}
@@ -251,7 +252,16 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	}
 	// The parameters were checked when the execution started.
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true, AllowCustomParameters: true}
-	return asRun(m.start(ctx, e, req, opts, nil, nil, nil))
+	var apply, rollback afterFunc
+	if e.WorkflowID == workflowScale {
+		// The same modification again (same instance ids: the seed is
+		// the execution's), over the plan it was not applied to.
+		if req.Scale, apply, rollback, err = m.prepareScale(ctx, d, e.Parameters, scaleRun{executionID: e.ID, resume: true}); err != nil {
+			m.failClaimed(ctx, e.ID, err.Error())
+			return nil, err
+		}
+	}
+	return asRun(m.start(ctx, e, req, opts, nil, apply, rollback))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine
@@ -440,19 +450,16 @@ func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom b
 // added instances, and returns what to apply to the deployment after
 // success and what rolls the modification back after a failure or a
 // cancel (the added instances removed; the plan was never touched).
-func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, dryRun bool) (ch *workflow.ScaleChange, apply, rollback afterFunc, err error) {
-	name, _ := params["scalable_entity_name"].(string)
-	if name == "" {
-		return nil, nil, nil, errors.New("scale: parameter scalable_entity_name is required (a node or scaling group name)")
+func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, run scaleRun) (ch *workflow.ScaleChange, apply, rollback afterFunc, err error) {
+	name, err := workflow.ScaleTarget(d.Plan, params)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	delta, err := intParam(params["delta"], 1)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("scale: parameter delta: %w", err)
 	}
-	if err := workflow.CheckScaleParams(params); err != nil {
-		return nil, nil, nil, err
-	}
-	mod, err := plan.Modify(d.Plan, []plan.Change{{Name: name, Delta: delta}}, plan.Options{})
+	mod, err := plan.Modify(d.Plan, []plan.Change{{Name: name, Delta: delta}}, plan.Options{Seed: run.seed()})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("scale %s by %d: %w", name, delta, err)
 	}
@@ -473,18 +480,34 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			ch.Related = append(ch.Related, old)
 		}
 	}
-	if dryRun {
+	if run.dryRun {
 		return ch, nil, nil, nil
 	}
 	if len(mod.Added) > 0 {
-		recs := make([]*store.NodeInstance, len(mod.Added))
+		stored := map[string]bool{}
+		if run.resume {
+			// An interrupted run stored them already; a failed one rolled
+			// them back.
+			insts, err := m.st.ListNodeInstances(ctx, d.ID, "")
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("scale: %w", err)
+			}
+			for _, ni := range insts {
+				stored[ni.ID] = true
+			}
+		}
+		var recs []*store.NodeInstance
 		added := make([]string, len(mod.Added))
 		for i, ni := range mod.Added {
-			recs[i] = &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID}
+			if !stored[ni.ID] {
+				recs = append(recs, &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID})
+			}
 			added[i] = ni.ID
 		}
-		if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
-			return nil, nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
+		if len(recs) > 0 {
+			if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
+				return nil, nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
+			}
 		}
 		rollback = func(ctx context.Context) error {
 			if err := m.st.DeleteNodeInstances(ctx, d.ID, added); err != nil {
@@ -530,6 +553,24 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 		return err
 	}
 	return ch, apply, rollback, nil
+}
+
+// scaleRun says how a scale's modification is prepared: for a dry run
+// (nothing stored), a new execution or the resume of one. The instance
+// ids are drawn from a seed of the execution's id, so a resume plans the
+// same instances.
+type scaleRun struct {
+	dryRun, resume bool
+	executionID    string
+}
+
+func (s scaleRun) seed() int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s.executionID))
+	if v := int64(h.Sum64() >> 1); v != 0 {
+		return v
+	}
+	return 1
 }
 
 func intParam(v any, def int) (int, error) {

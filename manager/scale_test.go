@@ -219,9 +219,9 @@ func TestFailedScaleRollsBack(t *testing.T) {
 		require.Equal(t, store.StateStarted, w.State, w.ID)
 	}
 
-	// scale_compute is refused before anything is stored, not ignored;
-	// custom parameters reach the engine when allowed.
-	_, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: "sfail", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "scale_compute": true}})
+	// A bad scale_compute is refused before anything is stored; custom
+	// parameters reach the engine when allowed.
+	_, err = m.StartExecution(ctx, api.StartRequest{DeploymentID: "sfail", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "scale_compute": "yes"}})
 	require.ErrorIs(t, err, ErrBadParameter)
 	require.ErrorContains(t, err, "scale_compute")
 	require.Len(t, instancesOf(t, m, "sfail", "web"), 2)
@@ -267,4 +267,54 @@ func TestCancelledScaleRollsBack(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.ExecutionCancelled, e.Status, e.Error)
 	require.Empty(t, instancesOf(t, m, "slow", "web"), "the added instances are rolled back")
+}
+
+// A failed scale resumes: the resumed run plans the same modification
+// (the instance ids come from a seed of the execution's id), stores the
+// instances the rollback removed, and applies the scale when it succeeds.
+func TestFailedScaleResumes(t *testing.T) {
+	ctx := context.Background()
+	m, logFile := installLogged(t, "sres")
+	original := instancesOf(t, m, "sres", "web")[0].ID
+	require.NoError(t, os.Remove(logFile))
+	require.NoError(t, os.Mkdir(logFile, 0o755))
+	retries := 0
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "sres", Workflow: "scale", Parameters: map[string]any{"scalable_entity_name": "web", "delta": 1}, Options: api.ExecOptions{TaskRetries: &retries}})
+	require.NoError(t, err)
+	e, err := r.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionFailed, e.Status)
+	failed := map[string]bool{}
+	evs, err := m.Events(ctx, e.ID, 0, 1000)
+	require.NoError(t, err)
+	for _, ev := range evs {
+		if ev.NodeInstanceID != "" {
+			failed[ev.NodeInstanceID] = true
+		}
+	}
+	require.Len(t, instancesOf(t, m, "sres", "web"), 1, "rolled back")
+
+	require.NoError(t, os.Remove(logFile))
+	r, err = m.Resume(ctx, e.ID, api.ExecOptions{})
+	require.NoError(t, err)
+	e, err = r.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	webs := instancesOf(t, m, "sres", "web")
+	require.Len(t, webs, 2, "applied once, no overshoot")
+	var added int
+	for _, w := range webs {
+		require.Equal(t, store.StateStarted, w.State, w.ID)
+		if w.ID != original && failed[w.ID] {
+			added++
+		}
+	}
+	require.Equal(t, 1, added, "the resumed scale added the instance the failed run had planned (%v)", failed)
+	d, err := m.Store().GetDeployment(ctx, "sres")
+	require.NoError(t, err)
+	for _, n := range d.Plan.Nodes {
+		if n.ID == "web" {
+			require.Equal(t, 2, n.PlannedInstances, "the plan records the scale")
+		}
+	}
 }

@@ -407,33 +407,45 @@ func (b *builder) buildHeal(p *params) error {
 	return nil
 }
 
-// CheckScaleParams refuses (ErrBadParameter) the scale parameters the
-// engine cannot run, before anything is stored for the scale.
-func CheckScaleParams(params map[string]any) error {
-	return checkScaleCompute(newParams(WorkflowScale, params))
+// ScaleTarget is the entity a scale with params scales: the
+// scalable_entity_name, or, with scale_compute: true and a node contained
+// (transitively) in a host, that host node, with its other contained nodes
+// (Cloudify's rule). Errors wrap ErrBadParameter.
+func ScaleTarget(p *tosca.Plan, params map[string]any) (string, error) {
+	ps := newParams(WorkflowScale, params)
+	name, err := ps.str(paramScalableEntity, "")
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		return "", ps.errf(paramScalableEntity, "required (a node or scaling group name)")
+	}
+	compute, err := ps.boolean(paramScaleCompute, false)
+	if err != nil || !compute || p == nil {
+		return name, err
+	}
+	for _, n := range p.Nodes {
+		if n.ID == name && n.HostID != "" && n.HostID != name {
+			return n.HostID, nil
+		}
+	}
+	return name, nil
 }
 
-// checkScaleCompute refuses scale_compute: true, which Gantry does not
-// implement (rather than ignoring it).
-func checkScaleCompute(p *params) error {
-	compute, err := p.boolean("scale_compute", false)
-	if err != nil {
-		return err
-	}
-	if compute {
-		return p.errf("scale_compute", "true is not supported: Gantry does not scale a contained node's Compute host; scale the Compute node (or a scaling group holding both) instead")
-	}
-	return nil
-}
+// Parameters of scale.
+const (
+	paramScalableEntity = "scalable_entity_name"
+	paramScaleCompute   = "scale_compute"
+)
 
 func (b *builder) buildScale(p *params, ch *ScaleChange) error {
-	if _, err := p.str("scalable_entity_name", ""); err != nil {
+	if _, err := p.str(paramScalableEntity, ""); err != nil {
 		return err
 	}
 	if _, err := p.integer("delta", 1); err != nil {
 		return err
 	}
-	if err := checkScaleCompute(p); err != nil {
+	if _, err := p.boolean(paramScaleCompute, false); err != nil {
 		return err
 	}
 	ignore, err := p.boolean("ignore_failure", false)
