@@ -13,22 +13,29 @@ import (
 
 	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/testenv"
 )
 
 // fault stops a component when an execution reaches a point, and starts it
 // again after a pause in the background (or, with a negative pause, when
-// the test calls restart). Whatever happens to the test, its clean-up
-// waits until the component is back, before the clean-ups that need it.
+// the test calls restart). With after set, the pause starts at the first
+// event after the stop that after matches (e.g. the plugin's first retry)
+// instead of at the stop: the execution has met the fault whatever the
+// load, not only if it got there before a timer. Whatever happens to the
+// test, its clean-up waits until the component is back, before the
+// clean-ups that need it.
 type fault struct {
 	stop, start func() error
 	pause       time.Duration
+	after       func(*api.Event) bool
 
-	mu        sync.Mutex
-	fired     bool
-	stoppedAt time.Time
-	restarted chan error // the background start's result
-	settled   bool
+	mu         sync.Mutex
+	fired      bool
+	stoppedAt  time.Time
+	restarting bool       // the background start was launched
+	restarted  chan error // the background start's result
+	settled    bool
 }
 
 // at returns an event hook that injects the fault at the first event
@@ -37,11 +44,19 @@ type fault struct {
 func (f *fault) at(t *testing.T, when func(*api.Event) bool) func(*api.Event) {
 	t.Cleanup(func() { f.settle(t) })
 	return func(e *api.Event) {
-		if !when(e) {
-			return
-		}
 		f.mu.Lock()
 		if f.fired {
+			begin := f.after != nil && f.pause >= 0 && !f.restarting && !f.stoppedAt.IsZero() && f.after(e)
+			if begin {
+				f.restarting = true
+			}
+			f.mu.Unlock()
+			if begin {
+				f.restartAfterPause()
+			}
+			return
+		}
+		if !when(e) {
 			f.mu.Unlock()
 			return
 		}
@@ -50,19 +65,29 @@ func (f *fault) at(t *testing.T, when func(*api.Event) bool) func(*api.Event) {
 		f.mu.Unlock()
 		if err := f.stop(); err != nil {
 			t.Errorf("injecting the fault: %v", err)
+			f.mu.Lock()
+			f.restarting = true
+			f.mu.Unlock()
 			f.restarted <- nil
 			return
 		}
 		f.mu.Lock()
 		f.stoppedAt = time.Now()
+		begin := f.pause >= 0 && f.after == nil
+		f.restarting = f.restarting || begin
 		f.mu.Unlock()
-		if f.pause >= 0 {
-			go func() {
-				time.Sleep(f.pause)
-				f.restarted <- f.start()
-			}()
+		if begin {
+			f.restartAfterPause()
 		}
 	}
+}
+
+// restartAfterPause starts the component in the background after the pause.
+func (f *fault) restartAfterPause() {
+	go func() {
+		time.Sleep(f.pause)
+		f.restarted <- f.start()
+	}()
 }
 
 // stopped returns when the component was stopped (zero: never).
@@ -81,7 +106,8 @@ func (f *fault) restart() error {
 }
 
 // settle waits until the component is back: the background start's end,
-// or a start now when the test did not restart it itself.
+// or a start now when nothing started it (a negative pause the test did
+// not restart itself, or an after that never matched).
 func (f *fault) settle(t *testing.T) {
 	t.Helper()
 	f.mu.Lock()
@@ -90,9 +116,9 @@ func (f *fault) settle(t *testing.T) {
 		return
 	}
 	f.settled = true
-	ch, manual := f.restarted, f.pause < 0
+	ch, launched := f.restarted, f.restarting
 	f.mu.Unlock()
-	if manual {
+	if !launched {
 		assert.NoError(t, f.start(), "restarting the component")
 		return
 	}
@@ -110,6 +136,15 @@ func (f *fault) settle(t *testing.T) {
 func proxyFoundCluster(e *api.Event) bool {
 	return e.DeploymentID == "router" && e.Type == api.EventLog && e.NodeID == "kubernetes_proxy" &&
 		strings.Contains(e.Message, "is installed")
+}
+
+// kubectlRetried matches the plugin's warning that a kubectl call of a
+// deployment's node failed and is retried.
+func kubectlRetried(deploymentID, nodeID string) func(*api.Event) bool {
+	return func(e *api.Event) bool {
+		return e.DeploymentID == deploymentID && e.Type == api.EventLog && e.NodeID == nodeID &&
+			e.Level == string(plugins.LevelWarn) && strings.Contains(e.Message, "retrying")
+	}
 }
 
 // installClusterThenFreshManager installs the cluster deployment and then
@@ -158,7 +193,9 @@ func TestRouterInstallSurvivesSSHDRestart(t *testing.T) {
 }
 
 // TestRouterInstallSurvivesAPIServerRestart stops the API server right
-// before the router's kubectl apply and starts it a few seconds later:
+// before the router's kubectl apply and starts it again once the plugin
+// logged its first retry (a fixed pause from the stop let a slow first
+// kubectl call, under load, arrive after the restart and see no fault):
 // kubectl's connection-refused failures are retried by the plugin and the
 // install completes.
 func TestRouterInstallSurvivesAPIServerRestart(t *testing.T) {
@@ -167,7 +204,7 @@ func TestRouterInstallSurvivesAPIServerRestart(t *testing.T) {
 	env := routerEnv(t, node)
 	w := installClusterThenFreshManager(t, env, node)
 
-	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, pause: 3 * time.Second}
+	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, after: kubectlRetried("router", "quagga")}
 	w.setHook(f.at(t, proxyFoundCluster))
 	w.create("router", routerBlueprint, routerInputs(env, "cluster", interfaces, routes))
 	e := w.mustRun("router", "install", nil, manager.ExecOptions{})
@@ -176,9 +213,9 @@ func TestRouterInstallSurvivesAPIServerRestart(t *testing.T) {
 
 	require.False(t, f.stopped().IsZero(), "the fault was injected")
 	var retried []string
-	for _, msg := range w.logs("router", "quagga", "warning") {
-		if strings.Contains(msg, "retrying") {
-			retried = append(retried, msg)
+	for _, e := range w.eventsOf("router") {
+		if kubectlRetried("router", "quagga")(e) {
+			retried = append(retried, e.Message)
 		}
 	}
 	require.NotEmpty(t, retried, "the plugin logged its kubectl retries\n%s", w.dump("router"))

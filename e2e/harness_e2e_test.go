@@ -251,17 +251,6 @@ func (w *world) dump(deploymentID string) string {
 	return b.String()
 }
 
-// logs returns the messages of a node's log events at a level ("" = any).
-func (w *world) logs(deploymentID, nodeID, level string) []string {
-	var out []string
-	for _, e := range w.eventsOf(deploymentID) {
-		if e.Type == api.EventLog && e.NodeID == nodeID && (level == "" || e.Level == level) {
-			out = append(out, e.Message)
-		}
-	}
-	return out
-}
-
 // cli runs the gantry binary on this world's store (which the world must
 // have closed) and returns its exit code and combined output.
 func (w *world) cli(args ...string) (int, string) {

@@ -73,7 +73,13 @@ func TestResumeAfterAPIServerOutage(t *testing.T) {
 	w := newWorld(t, env)
 	w.bestEffortUninstall("svc")
 
-	const timeout = 6 // seconds, the Microservice's timeout property: the outage outlasts it
+	// The Microservice's timeout property (seconds). The outage outlasts it,
+	// so the install fails; it must leave room, under load, for at least
+	// one kubectl attempt to fail with "connection refused" before it runs
+	// out (else there is no failure to name) and, on resume, for the apply
+	// and a readiness check. One kubectl apply took 6.5-7.3 s at load 35 on
+	// the 2-core machine (0.4 s of CPU): with 6 s, both ran out there.
+	const timeout = 30
 	w.create("svc", microserviceBlueprint, with(microserviceInputs(w, label, label), "timeout", timeout))
 	f := &fault{stop: env.StopAPIServer, start: env.StartAPIServer, pause: -1}
 	w.setHook(f.at(t, func(e *api.Event) bool {
