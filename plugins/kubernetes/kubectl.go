@@ -49,10 +49,11 @@ func (k *kubectl) retry(ctx context.Context, what string, attempt func(context.C
 		if err == nil {
 			return res.Stdout, nil
 		}
-		if errors.Is(err, ssh.ErrTimeout) && ctx.Err() == nil {
+		if errors.Is(err, ssh.ErrTimeout) && !errors.Is(ctx.Err(), context.Canceled) {
 			// A command gets what is left of the operation's timeout, so
 			// this is the operation timing out (as in the readiness wait,
-			// and recoverable like it: a retried operation gets a new one).
+			// and recoverable like it: a retried operation gets a new one);
+			// so is the engine's backstop deadline on ctx.
 			if last != "" {
 				return nil, fmt.Errorf("kubectl %s on %s: still failing after %d attempt(s) when the operation's timeout ran out: %s (attempt %d was stopped: %w)",
 					what, k.target, n-1, last, n, err)
@@ -64,7 +65,8 @@ func (k *kubectl) retry(ctx context.Context, what string, attempt func(context.C
 			return nil, plugins.NonRecoverable(fmt.Errorf("kubectl %s on %s: %s", what, k.target, msg))
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			// This attempt failed because ctx ended: name the one before.
+			return nil, k.ended(ctx, what, n, last)
 		}
 		last = msg
 		if time.Now().Add(pause).After(k.deadline) {
@@ -74,13 +76,23 @@ func (k *kubectl) retry(ctx context.Context, what string, attempt func(context.C
 		k.op.Log(plugins.LevelWarn, "kubectl %s: %s; retrying in %s", verb, msg, pause)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, k.ended(ctx, what, n, last)
 		case <-time.After(pause):
 		}
 		if pause *= 2; pause > k.maxPause {
 			pause = k.maxPause
 		}
 	}
+}
+
+// ended is the error of a retry loop whose context ended (cancelled, or the
+// engine's backstop deadline) at attempt n: it wraps the context's error
+// and names the last failure that ctx did not cause, if any.
+func (k *kubectl) ended(ctx context.Context, what string, n int, last string) error {
+	if last == "" {
+		return fmt.Errorf("kubectl %s on %s: %w", what, k.target, ctx.Err())
+	}
+	return fmt.Errorf("kubectl %s on %s: %w at attempt %d; the last failure: %s", what, k.target, ctx.Err(), n, last)
 }
 
 // transientMarkers are kubectl / API server messages that mean "try again".
