@@ -23,8 +23,8 @@ import (
 // agrees on more (the goal: verdicts on >= 98% of the judged blueprints,
 // plans on >= 95% of those Cloudify accepts).
 const (
-	manager7MinVerdicts = 237
-	manager7MinPlans    = 234
+	manager7MinVerdicts = 238
+	manager7MinPlans    = 236
 )
 
 // oracle7 is an expected/manager-7/*.json file (cloudify-common 7.1's

@@ -69,8 +69,10 @@ type source struct {
 	builtin bool
 	// resource: read from Options.ResourcesDir (a manager's types file)
 	resource bool
-	root     *ynode
-	imports  []*source
+	// ns is the file's namespace ("" for none; namespace.go)
+	ns      string
+	root    *ynode
+	imports []*source
 }
 
 type loader struct {
@@ -88,6 +90,8 @@ type loader struct {
 	// ver is the main file's DSL version: it picks the types and plugin
 	// files a manager serves (imports_modern.go).
 	ver dslVersion
+	// curNS is the namespace of the file being loaded (namespace.go).
+	curNS string
 }
 
 type preDecoded struct {
@@ -162,6 +166,11 @@ func unwrapPathErr(err error) error {
 
 // load reads a file (once) and, recursively, its imports.
 func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Pos) *source {
+	fileKey := key
+	if l.curNS != "" {
+		key += "\x00" + l.curNS // one copy of a file per namespace
+		display += " (namespace " + l.curNS + ")"
+	}
 	if s, ok := l.files[key]; ok {
 		return s
 	}
@@ -172,13 +181,13 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 	}
 	if data == nil {
 		var ok bool
-		if data, ok = l.readFile(key, display, at); !ok {
+		if data, ok = l.readFile(fileKey, display, at); !ok {
 			return nil
 		}
 	}
 	var root *ynode
 	var probs Problems
-	if pd, ok := l.pre[key]; ok {
+	if pd, ok := l.pre[fileKey]; ok {
 		root, probs = pd.root, pd.probs
 	} else {
 		root, probs = decodeYAML(display, data, l.opts.maxFileSize())
@@ -187,7 +196,7 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 	if root == nil {
 		return nil
 	}
-	s := &source{key: key, display: display, dir: dir, builtin: builtin, root: root}
+	s := &source{key: key, display: display, dir: dir, builtin: builtin, root: root, ns: l.curNS}
 	l.files[key] = s
 	if root.kind != kMap {
 		l.add(root.pos, CodeWrongType, fmt.Sprintf("a blueprint file must be a mapping, found %s", root.kind),
@@ -214,12 +223,15 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 					continue
 				}
 				seen[imp] = true
+				l.curNS = childNamespace(s.ns, imp)
 				if child := l.resolveImport(imp, s, it.pos); child != nil {
 					s.imports = append(s.imports, child)
 				}
+				l.curNS = s.ns
 			}
 		}
 	}
+	l.applyNamespace(s)
 	l.order = append(l.order, s)
 	return s
 }
@@ -369,6 +381,7 @@ func (l *loader) loadBuiltin(name string, at Pos) *source {
 		return nil
 	}
 	key := "builtin:" + name
+	defer l.withoutNamespace()()
 	return l.load(key, "<gantry>/"+name, "", true, data, at)
 }
 

@@ -80,7 +80,9 @@ func (l *loader) loadResource(p string, at Pos) (*source, bool) {
 					l.ruleRoot = map[string]string{}
 				}
 				l.ruleRoot[f] = abs
+				restore := l.withoutNamespace() // Cloudify's basic types are never namespaced
 				s := l.loadPath(f, at)
+				restore()
 				if s != nil {
 					s.resource = true
 				}

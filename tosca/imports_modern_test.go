@@ -65,7 +65,7 @@ func TestModernImports(t *testing.T) {
 		{"specifier", "1_4", "  - plugin:p?version= <2\n", "P10", opts, ""},
 		{"no operator means ===", "1_4", "  - plugin:p?version=1.0\n", "P10", opts, ""},
 		{"a pre-release only when named", "1_4", "  - plugin:p?version=>=3.0rc1\n", "P30rc1", opts, ""},
-		{"namespaced plugin import resolves", "1_4", "  - ns--plugin:p?version=1.0\n", "P10", opts, ""},
+		{"namespaced plugin import", "1_4", "  - ns--plugin:p?version=1.0\n", "ns--P10", opts, ""},
 		{"no matching version", "1_4", "  - plugin:p?version=>=9\n", "P10", opts, CodeImportNotFound},
 		{"bad specifier", "1_4", "  - plugin:p?version=>=\n", "P10", opts, CodeImportInvalid},
 		{"unknown query key", "1_4", "  - plugin:p?color=red\n", "P10", opts, CodeImportInvalid},
@@ -122,4 +122,42 @@ func TestWithEnvDirs(t *testing.T) {
 	t.Setenv(EnvPluginsDir, "/p")
 	assert.Equal(t, Options{ResourcesDir: "/r", PluginsDir: "/p"}, Options{}.WithEnvDirs())
 	assert.Equal(t, Options{ResourcesDir: "/mine", PluginsDir: "/p"}, Options{ResourcesDir: "/mine"}.WithEnvDirs(), "flags win")
+}
+
+func TestNamespacedImports(t *testing.T) {
+	files := map[string]string{
+		"blueprint.yaml": hdr + "  - a--lib.yaml\n  - b--lib.yaml\nnode_templates:\n  top:\n    type: a--T\n    relationships: [{type: cloudify.relationships.depends_on, target: b--n}]\n" +
+			"outputs:\n  o: {value: {get_property: [a--n, p]}}\n",
+		"lib.yaml": "imports: [c--inner.yaml]\ninputs:\n  x: {default: 7}\nplugins:\n  pl: {executor: central_deployment_agent, install: false}\n" +
+			"node_types:\n  T:\n    derived_from: cloudify.nodes.Root\n    properties: {p: {default: {get_input: x}}}\n" +
+			"    interfaces: {cloudify.interfaces.lifecycle: {create: pl.tasks.create}}\n" +
+			"node_templates:\n  n: {type: T}\n  m:\n    type: c--U\n    relationships: [{type: cloudify.relationships.depends_on, target: n}]\n",
+		"inner.yaml": "node_types:\n  U: {derived_from: cloudify.nodes.Root}\n",
+	}
+	p := mustPlan(t, files, nil)
+	var ids []string
+	for _, n := range p.Nodes {
+		ids = append(ids, n.ID+":"+n.Type)
+	}
+	assert.ElementsMatch(t, []string{"top:a--T", "a--n:a--T", "b--n:b--T", "a--m:a--c--U", "b--m:b--c--U"}, ids)
+	assert.Contains(t, p.Inputs, "a--x")
+	assert.Equal(t, 7, p.Outputs["o"].Value, "get_input inside the namespace reads the namespaced input")
+	n := nodeByID(p, "b--n")
+	require.NotNil(t, n)
+	assert.Equal(t, "b--pl", n.Operations["cloudify.interfaces.lifecycle.create"].Plugin)
+	assert.Equal(t, "b--n", nodeByID(p, "b--m").Relationships[0].TargetID)
+
+	// Basic types are never namespaced.
+	files["blueprint.yaml"] = hdr + "  - a--lib.yaml\nnode_templates:\n  top: {type: cloudify.nodes.Compute}\n"
+	files["lib.yaml"] = hdr + "node_templates:\n  n: {type: cloudify.nodes.Root}\n"
+	p = mustPlan(t, files, nil)
+	assert.NotNil(t, nodeByID(p, "a--n"))
+}
+
+func TestChildNamespace(t *testing.T) {
+	assert.Equal(t, "", childNamespace("", "lib.yaml"))
+	assert.Equal(t, "a", childNamespace("", "a--lib.yaml"))
+	assert.Equal(t, "a", childNamespace("a", "lib.yaml"))
+	assert.Equal(t, "a--b", childNamespace("a", "b--plugin:p"))
+	assert.Equal(t, "", childNamespace("", "http://h/x--y.yaml"), "a URL holding -- is not namespaced")
 }
