@@ -69,7 +69,9 @@ func (r *Running) follow(ctx context.Context, m *Manager, after, rollback afterF
 		r.settle(ctx, m, res, err, after, rollback)
 		return
 	}
-	r.final = m.finalRecord(ctx, r.exec, nil)
+	// No read either: a process cut off from the store would hang in it.
+	final := *r.exec
+	r.final = &final
 	r.err = fmt.Errorf("execution %s: stopped here, another process runs it now: %w", r.exec.ID, store.ErrClaimLost)
 }
 

@@ -86,8 +86,9 @@ func (s *Store) ClaimExecution(ctx context.Context, id string, holder store.Clai
 		}
 		return nil, fmt.Errorf("execution %q: %w by %s", id, store.ErrClaimed, who)
 	}
-	c := &claim{s: s, id: id, key: key, token: resp.Header.Revision, lost: make(chan struct{}), stop: make(chan struct{})}
-	c.writer = &view{s: s, k: s.k, fence: &fence{exec: id, key: key, token: c.token, lost: c.markLost}}
+	held, drop := context.WithCancel(context.Background())
+	c := &claim{s: s, id: id, key: key, token: resp.Header.Revision, lost: make(chan struct{}), drop: drop, stop: make(chan struct{})}
+	c.writer = &view{s: s, k: s.k, fence: &fence{exec: id, key: key, token: c.token, lost: c.markLost, held: held}}
 	go c.watch(sess)
 	return c, nil
 }
@@ -102,6 +103,7 @@ type claim struct {
 
 	lost     chan struct{}
 	lostOnce sync.Once
+	drop     context.CancelFunc // ends the fence's held context
 	stop     chan struct{}
 	stopOnce sync.Once
 }
@@ -110,7 +112,7 @@ func (c *claim) ExecutionID() string   { return c.id }
 func (c *claim) Token() int64          { return c.token }
 func (c *claim) Writer() store.Store   { return c.writer }
 func (c *claim) Lost() <-chan struct{} { return c.lost }
-func (c *claim) markLost()             { c.lostOnce.Do(func() { close(c.lost) }) }
+func (c *claim) markLost()             { c.lostOnce.Do(func() { c.drop(); close(c.lost) }) }
 func (c *claim) stopWatching()         { c.stopOnce.Do(func() { close(c.stop) }) }
 func (c *claim) isLost() bool          { return isClosed(c.lost) }
 func isClosed(ch <-chan struct{}) (yes bool) {
@@ -158,6 +160,7 @@ func (c *claim) Release(ctx context.Context) error {
 	if c.isLost() {
 		return nil
 	}
+	defer c.drop()
 	_, err := c.s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(c.key), "=", c.token)).
 		Then(clientv3.OpDelete(c.key)).Commit()
 	return wrapErr(err)

@@ -166,6 +166,24 @@ func (v *view) Batch(ctx context.Context, fn func(store.Store) error) error {
 // or in a transaction of its own, committed, and retried from scratch
 // while its reads go stale before commit.
 func (v *view) run(ctx context.Context, fn func(*tx) error) error {
+	if f := v.fence; f != nil && v.t == nil {
+		if f.held != nil && f.held.Err() != nil {
+			return f.lostErr()
+		}
+		var done func()
+		ctx, done = f.bind(ctx)
+		defer done()
+		err := v.runTx(ctx, fn)
+		if err != nil && f.held != nil && f.held.Err() != nil {
+			return f.lostErr()
+		}
+		return err
+	}
+	return v.runTx(ctx, fn)
+}
+
+// runTx is run without the fence's bookkeeping.
+func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 	if v.s.isClosed() {
 		return fmt.Errorf("etcd store %v: %w", v.s.opts.Endpoints, store.ErrClosed)
 	}

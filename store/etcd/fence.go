@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"context"
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -19,6 +20,25 @@ type fence struct {
 	token int64
 	// lost is called when a transaction found the token stale.
 	lost func()
+	// held ends when the claim is lost: a write then fails at once, and
+	// one under way is abandoned (a process cut off from the cluster
+	// must not hang in a write it may not make).
+	held context.Context
+}
+
+// lostErr is the error of a write through a lost claim.
+func (f *fence) lostErr() error {
+	return fmt.Errorf("execution %q: write refused, claim token %d was lost: %w", f.exec, f.token, store.ErrClaimLost)
+}
+
+// bind returns ctx, cancelled with lostErr when the claim is lost.
+func (f *fence) bind(ctx context.Context) (context.Context, func()) {
+	if f == nil || f.held == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(f.held, func() { cancel(f.lostErr()) })
+	return ctx, func() { stop(); cancel(nil) }
 }
 
 func (f *fence) cmp() clientv3.Cmp {
