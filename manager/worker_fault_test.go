@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +58,7 @@ type haEnv struct {
 	q       store.Queue
 	cli     *clientv3.Client
 	workers map[string]*workerProc
+	lease   time.Duration
 }
 
 type workerProc struct {
@@ -101,7 +104,11 @@ func TestWorkerFaults(t *testing.T) {
 }
 
 func newHAEnv(t *testing.T, bin string, c *testenv.EtcdCluster, prefix string) *haEnv {
-	h := &haEnv{t: t, bin: bin, cluster: c, prefix: prefix, home: t.TempDir(), workers: map[string]*workerProc{}}
+	return newHAEnvLease(t, bin, c, prefix, haLeaseTTL)
+}
+
+func newHAEnvLease(t *testing.T, bin string, c *testenv.EtcdCluster, prefix string, lease time.Duration) *haEnv {
+	h := &haEnv{t: t, bin: bin, cluster: c, prefix: prefix, home: t.TempDir(), workers: map[string]*workerProc{}, lease: lease}
 	h.logFile = filepath.Join(h.home, "ops.log")
 	m, err := manager.OpenLocal(h.url(h.cluster.Endpoints...), manager.Config{DataDir: filepath.Join(t.TempDir(), "client")})
 	require.NoError(t, err)
@@ -115,7 +122,7 @@ func newHAEnv(t *testing.T, bin string, c *testenv.EtcdCluster, prefix string) *
 }
 
 func (h *haEnv) url(endpoints ...string) string {
-	return fmt.Sprintf("etcd://%s/%s?lease-ttl=%s", strings.Join(endpoints, ","), h.prefix, haLeaseTTL)
+	return fmt.Sprintf("etcd://%s/%s?lease-ttl=%s", strings.Join(endpoints, ","), h.prefix, h.lease)
 }
 
 // startWorker starts `gantry worker` talking to member i through a proxy.
@@ -149,11 +156,13 @@ func (h *haEnv) waitWorkers(n int) {
 // queueInstall stores a layered blueprint's deployment and queues its
 // install; it returns the execution id and the number of operations.
 func (h *haEnv) queueInstall(dep string) (string, int) {
+	return h.queueLayered(dep, 6, 4, []string{"create", "configure", "start"}, workerScript)
+}
+
+func (h *haEnv) queueLayered(dep string, layers, width int, ops []string, script string) (string, int) {
 	t, ctx := h.t, context.Background()
 	bp := filepath.Join(t.TempDir(), "bp")
-	const layers, width = 6, 4
-	ops := []string{"create", "configure", "start"}
-	layeredBlueprint(t, bp, layers, width, ops, workerScript)
+	layeredBlueprint(t, bp, layers, width, ops, script)
 	_, err := h.m.UploadBlueprint(ctx, dep, bp)
 	require.NoError(t, err)
 	_, err = h.m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: dep, BlueprintID: dep, Seed: 1})
@@ -349,4 +358,52 @@ func testWorkerCutOffFromEtcd(h *haEnv) {
 	all, _ := opLog(t, h.logFile, 0)
 	require.Len(t, all["end"], total)
 	h.requireConsistent()
+}
+
+// TestTakeoverBench measures takeover latency with 5 s leases: from the
+// SIGKILL of the worker running an install to the other worker's claim
+// (its recorded time), GANTRY_BENCH_TAKEOVER times (bench/takeover.sh;
+// skipped without it).
+func TestTakeoverBench(t *testing.T) {
+	runs, _ := strconv.Atoi(os.Getenv("GANTRY_BENCH_TAKEOVER"))
+	if runs <= 0 {
+		t.Skip("a benchmark: GANTRY_BENCH_TAKEOVER=N runs it N times (bench/takeover.sh)")
+	}
+	lease := 5 * time.Second
+	if v := os.Getenv("GANTRY_BENCH_LEASE"); v != "" {
+		var err error
+		lease, err = time.ParseDuration(v)
+		require.NoError(t, err)
+	}
+	bin := buildGantry(t)
+	c := testenv.StartEtcdCluster(t, 3)
+	var took []time.Duration
+	for i := range runs {
+		t.Run(fmt.Sprintf("run%02d", i), func(t *testing.T) {
+			h := newHAEnvLease(t, bin, c, fmt.Sprintf("bench%d", i), lease)
+			h.startWorker("wa", i%3)
+			h.startWorker("wb", (i+1)%3)
+			h.waitWorkers(2)
+			// Operations that each sleep a while: the kill lands in one.
+			id, _ := h.queueLayered("take", 2, 2, []string{"create"}, "#!/bin/bash\nsleep 2\n")
+			name, token := h.holder(id, 0, 30*time.Second)
+			time.Sleep(500 * time.Millisecond)
+			victim := h.workers[name]
+			killed := time.Now()
+			require.NoError(t, victim.cmd.Process.Kill())
+			<-victim.exited
+			h.holder(id, token, 3*lease)
+			claims, err := h.q.Claims(context.Background())
+			require.NoError(t, err)
+			require.Len(t, claims, 1)
+			d := claims[0].Since.Sub(killed)
+			took = append(took, d)
+			t.Logf("run %d: takeover %s", i, d.Round(time.Millisecond))
+			h.waitEnded(id)
+		})
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	pct := func(p float64) time.Duration { return took[int(p*float64(len(took)-1)+0.5)] }
+	fmt.Printf("takeover with a %s lease, %d runs: p50 %s, p95 %s, min %s, max %s\n", lease, len(took),
+		pct(0.5).Round(time.Millisecond), pct(0.95).Round(time.Millisecond), took[0].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
 }
