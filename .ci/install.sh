@@ -18,6 +18,12 @@ command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v ping >/dev/null || need_apt+=(iputils-ping)
+# The web console (manager/console): npm fetches its graph layout library and
+# playwright-core, which drives Debian's chromium in the browser test (no browser
+# download). Adds ~150 MB of packages; see docs/console.md for the time it takes.
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 update -qq
@@ -26,6 +32,9 @@ fi
 if ! command -v staticcheck >/dev/null 2>&1; then
   go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
+# The console's npm packages (manager/console/package-lock.json) and its vendored
+# layout library; `make build` runs the same step.
+bash "$(dirname "$0")/../manager/console/assets.sh"
 command -v kubectl >/dev/null || echo "WARNING: kubectl not found; the e2e tests need it in PATH" >&2
 # Kubernetes/etcd/kwok binaries, the kubelet and the router image for the e2e test
 # environment, cached by version under ~/.cache/gantry/testenv (cold: ~20 min on 2 cores;

@@ -40,6 +40,8 @@ async function send(method, url, body, type) {
 // call is one API request: path is under /api/v1.
 export const call = (method, path, body, type) => send(method, API + path, body, type);
 export const get = (path) => call('GET', path);
+// getList reads a list (an empty one may come back as null).
+export const getList = async (path) => (await get(path)) || [];
 export const enc = encodeURIComponent;
 
 export async function signIn(token) {
@@ -66,8 +68,9 @@ export async function signOut() {
 
 // stream follows an execution's events (Server-Sent Events; the browser
 // resumes from Last-Event-ID by itself). It returns a function that stops it.
-export function stream(execID, after, onEvent, onEnd) {
+export function stream(execID, after, onEvent, onEnd, onOpen) {
   const es = new EventSource(`${API}/executions/${enc(execID)}/events/stream?after=${after || 0}`);
+  if (onOpen) es.addEventListener('open', onOpen);
   es.addEventListener('event', (m) => onEvent(JSON.parse(m.data)));
   es.addEventListener('end', (m) => { es.close(); onEnd(JSON.parse(m.data)); });
   es.addEventListener('error', (m) => {

@@ -5,6 +5,7 @@ export function h(tag, attrs, ...kids) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
+    else if (k === 'style') el.style.cssText = v; // CSSOM: allowed by the CSP, unlike a style attribute
     else el.setAttribute(k, v === true ? '' : v);
   }
   add(el, kids);
@@ -50,6 +51,7 @@ export function showError(where, e) {
 }
 
 export function json(v) {
+  if (v === undefined) return 'null';
   return typeof v === 'string' ? v : JSON.stringify(v, null, 1);
 }
 

@@ -18,7 +18,10 @@ const loading = import('./vendor/dagre.esm.js').then((m) => { dagre = m.default 
 
 function s(tag, attrs, ...kids) {
   const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined) el.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'style') el.style.cssText = v;
+    else if (v !== undefined) el.setAttribute(k, v);
+  }
   for (const k of kids) if (k !== null && k !== undefined) el.append(k);
   return el;
 }
@@ -167,7 +170,7 @@ export class Topology {
       return tr;
     });
     const t = document.createElement('table');
-    t.innerHTML = '<caption class="muted" style="text-align:left">The picture needs the layout library (make build); the topology as a list:</caption><thead><tr><th>node</th><th>type</th><th>relationships</th><th>instances</th></tr></thead>';
+    t.innerHTML = '<caption class="muted">The picture needs the layout library (make build); the topology as a list:</caption><thead><tr><th>node</th><th>type</th><th>relationships</th><th>instances</th></tr></thead>';
     const tb = document.createElement('tbody');
     tb.append(...rows);
     t.append(tb);

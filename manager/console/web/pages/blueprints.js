@@ -1,6 +1,6 @@
 // Blueprints: list, upload (a folder or an archive; the upload is the
 // validation: every problem is shown at its file and line), delete.
-import { call, get, enc } from '../api.js';
+import { call, getList, enc } from '../api.js';
 import { h, table, toast, showError, ago, labels } from '../dom.js';
 import { tarGz, folderFiles } from '../tar.js';
 
@@ -14,13 +14,13 @@ function archiveType(name) {
 export async function blueprintsPage(main, ctx) {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   main.replaceChildren(h('h1', {}, 'Blueprints'), ctx.canWrite ? uploadForm(ctx) : null, list);
-  const bps = await get('/blueprints');
+  const bps = await getList('/blueprints');
   list.replaceChildren(bps.length ? table(['id', 'main file', 'description', 'labels', 'uploaded', ''],
     bps.map((b) => h('tr', {},
       h('td', { class: 'mono' }, b.id), h('td', { class: 'mono' }, b.main_file_name), h('td', {}, b.description || ''),
       h('td', {}, labels(b.labels)), h('td', {}, ago(b.created_at)),
       h('td', {}, h('a', { href: `#/deployments?new=${enc(b.id)}` }, 'Create deployment'),
-        ctx.canWrite ? [' ', h('button', { class: 'danger', type: 'button', 'aria-label': `Delete blueprint ${b.id}`, onclick: () => remove(b.id, ctx) }, 'Delete')] : null)))),
+        ctx.canWrite ? [' ', h('button', { class: 'danger', type: 'button', 'aria-label': `Delete blueprint ${b.id}`, onclick: () => remove(b.id, ctx) }, 'Delete')] : null))),
     'Blueprints stored on this server')
     : h('p', { class: 'muted' }, 'No blueprints yet.'));
 }
@@ -36,7 +36,7 @@ async function remove(id, ctx) {
 
 function uploadForm(ctx) {
   const out = h('div', { 'aria-live': 'polite' });
-  const id = h('input', { id: 'bp-id', name: 'id', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._-]*', autocomplete: 'off' });
+  const id = h('input', { id: 'bp-id', name: 'id', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._\\-]*', autocomplete: 'off' });
   const main = h('input', { id: 'bp-main', name: 'main', value: 'blueprint.yaml' });
   const folder = h('input', { id: 'bp-folder', type: 'file', webkitdirectory: true, multiple: true });
   const archive = h('input', { id: 'bp-archive', type: 'file', accept: '.zip,.tar.gz,.tgz,.yaml,.yml' });

@@ -2,7 +2,7 @@
 // streamed events, cancel, resume, any workflow with a parameters form;
 // inputs, outputs, capabilities; node instances (secrets masked);
 // dependencies.
-import { call, get, enc, stream } from '../api.js';
+import { call, get, getList, enc, stream } from '../api.js';
 import { h, table, toast, showError, ago, labels, badge, kv, masked, json, elapsed } from '../dom.js';
 import { definitionsForm, values } from '../form.js';
 import { Topology } from '../topology.js';
@@ -16,8 +16,8 @@ const perf = (window.__gantry = window.__gantry || { latencies: [] });
 
 export async function deploymentPage(main, ctx, id) {
   const [dep, insts, execs, deps] = await Promise.all([
-    get(`/deployments/${enc(id)}`), get(`/deployments/${enc(id)}/node-instances`),
-    get(`/executions?deployment_id=${enc(id)}`), get('/dependencies')]);
+    get(`/deployments/${enc(id)}`), getList(`/deployments/${enc(id)}/node-instances`),
+    getList(`/executions?deployment_id=${enc(id)}`), getList('/dependencies')]);
   const plan = dep.plan;
   const uses = deps.filter((d) => d.source_deployment_id === id);
   const usedBy = deps.filter((d) => d.target_deployment_id === id);
@@ -58,22 +58,22 @@ export async function deploymentPage(main, ctx, id) {
 
 function actions(page) {
   const wfs = Object.keys(page.plan.workflows || {}).sort();
-  const pick = h('select', { id: 'wf-pick', name: 'workflow' }, wfs.map((w) => h('option', { value: w }, w)));
-  const params = h('div', { style: 'display:contents' });
-  const out = h('div', { style: 'grid-column:1/3', 'aria-live': 'polite' });
+  const pick = h('select', { id: 'wf-pick', name: 'workflow' }, wfs.map((w) => h('option', { value: w, selected: w === 'install' }, w)));
+  const params = h('div', { class: 'contents' });
+  const out = h('div', { class: 'span', 'aria-live': 'polite' });
   const showParams = () => params.replaceChildren(...definitionsForm(page.plan.workflows[pick.value]?.parameters, 'wp'));
   pick.addEventListener('change', showParams);
-  const form = h('form', { class: 'grid panel', id: 'start-workflow', 'aria-labelledby': 'wf-title' },
-    h('h2', { id: 'wf-title', style: 'grid-column:1/3;margin:0' }, 'Run a workflow'),
+  const form = h('form', { class: 'grid', id: 'start-workflow' },
     h('label', { for: 'wf-pick' }, 'Workflow'), pick, params,
-    h('span'), h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Start'),
-      h('button', { type: 'button', id: 'do-install', onclick: () => start(page, 'install', {}, out) }, 'Install'),
-      h('button', { type: 'button', id: 'do-uninstall', onclick: () => start(page, 'uninstall', {}, out) }, 'Uninstall'),
-      h('button', { type: 'button', class: 'danger', onclick: () => removeDeployment(page) }, 'Delete deployment')),
-    out);
+    h('span'), h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Start')));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); start(page, pick.value, values(params), out); });
   showParams();
-  return form;
+  return h('div', { class: 'panel' },
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'primary', id: 'do-install', onclick: () => start(page, 'install', {}, out) }, 'Install'),
+      h('button', { type: 'button', id: 'do-uninstall', onclick: () => start(page, 'uninstall', {}, out) }, 'Uninstall'),
+      h('button', { type: 'button', class: 'danger', onclick: () => removeDeployment(page) }, 'Delete deployment')),
+    h('details', {}, h('summary', {}, 'Run any workflow with parameters'), form), out);
 }
 
 async function start(page, workflow, parameters, out) {
@@ -169,10 +169,11 @@ async function watch(page, e) {
     }
   };
   let last = 0;
+  let openedAt = Infinity; // when the event stream connected
   const onEvent = (ev) => {
     if (ev.seq <= last) return;
     last = ev.seq;
-    apply(page, ev, failures);
+    apply(page, ev, failures, Date.parse(ev.timestamp) >= openedAt, performance.now());
     if (ev.type === 'task_succeeded' || ev.type === 'task_failed') counts.done++;
     if (ev.type === 'task_failed') counts.failed++;
     const cls = ev.type.endsWith('failed') || ev.level === 'error' ? 'ev-error' : ev.type.endsWith('succeeded') ? 'ev-ok' : ev.level === 'warning' ? 'ev-warn' : '';
@@ -180,7 +181,7 @@ async function watch(page, e) {
     log.append(h('div', { class: cls }, `${new Date(ev.timestamp).toLocaleTimeString()} ${ev.type}${ev.node_instance_id ? ' ' + ev.node_instance_id : ''}${ev.operation ? ' ' + ev.operation : ''}  ${ev.message}${ev.error ? '\n    ' + ev.error : ''}`));
     if (atBottom) log.scrollTop = log.scrollHeight;
   };
-  const stored = await get(`/executions/${enc(e.id)}/events?limit=2000`);
+  const stored = await getList(`/executions/${enc(e.id)}/events?limit=2000`);
   stored.forEach(onEvent);
   draw(null);
   if (!ACTIVE.has(e.status)) return;
@@ -198,14 +199,15 @@ async function watch(page, e) {
     draw(null);
     renderExecs(page);
     loadOutputs(page);
-    renderInstances(page, await get(`/deployments/${enc(page.id)}/node-instances`));
-  });
+    renderInstances(page, await getList(`/deployments/${enc(page.id)}/node-instances`));
+  }, () => { openedAt = Math.min(openedAt, Date.now()); });
   page.stops.push(stop, () => clearInterval(poll));
 }
 
 // apply turns one event into the picture and the tables: state changes
-// recolour an instance, failed tasks mark it and name the operation.
-function apply(page, ev, failures) {
+// recolour an instance, failed tasks mark it and name the operation. live:
+// the event happened while the stream was open (not a replay of the past).
+function apply(page, ev, failures, live, received) {
   const iid = ev.node_instance_id;
   if (ev.type === 'state_changed' && iid) {
     const m = STATE_MSG.exec(ev.message);
@@ -214,7 +216,8 @@ function apply(page, ev, failures) {
     const r = page.rows.get(iid);
     if (r) r.state.replaceChildren(badge(m[1]));
     const t0 = Date.parse(ev.timestamp);
-    requestAnimationFrame(() => perf.latencies.push(Date.now() - t0));
+    // ms: engine to DOM, end to end; dom: receipt to the frame that shows it.
+    requestAnimationFrame(() => perf.latencies.push({ ms: Date.now() - t0, dom: performance.now() - received, live }));
   } else if (ev.type === 'task_failed' && iid) {
     page.topology.set(iid, { failed: true });
     const r = page.rows.get(iid);

@@ -1,6 +1,6 @@
 // Deployments: list with status and labels, a filter, and creation from a
 // blueprint with a form generated from its inputs.
-import { call, get, enc } from '../api.js';
+import { call, get, getList, enc } from '../api.js';
 import { h, table, toast, showError, ago, labels, badge } from '../dom.js';
 import { definitionsForm, values } from '../form.js';
 
@@ -27,7 +27,7 @@ export async function deploymentsPage(main, ctx, query) {
     h('div', { class: 'row' }, h('label', { for: 'dep-filter' }, 'Filter'), filter,
       ctx.canWrite ? h('button', { type: 'button', id: 'new-deployment', onclick: () => createForm(create, ctx, '') }, 'New deployment') : null),
     create, list);
-  const [deps, execs] = await Promise.all([get('/deployments'), get('/executions')]);
+  const [deps, execs] = await Promise.all([getList('/deployments'), getList('/executions')]);
   const last = latest(execs);
   const rows = deps.map((d) => {
     const e = last.get(d.id);
@@ -55,7 +55,7 @@ export async function deploymentsPage(main, ctx, query) {
 }
 
 async function createForm(where, ctx, blueprintID) {
-  const bps = await get('/blueprints');
+  const bps = await getList('/blueprints');
   const inputs = h('div', { style: 'display:contents' });
   const out = h('div', { style: 'grid-column:1/3', 'aria-live': 'polite' });
   const pick = h('select', { id: 'dep-blueprint', name: 'blueprint', required: true },

@@ -1,6 +1,6 @@
 // Secrets: names for everyone; operators create and delete; only admins
 // read a value (the server refuses anyone else).
-import { call, get, enc } from '../api.js';
+import { call, get, getList, enc } from '../api.js';
 import { h, table, toast, showError, ago } from '../dom.js';
 
 export async function secretsPage(main, ctx) {
@@ -8,7 +8,7 @@ export async function secretsPage(main, ctx) {
   main.replaceChildren(h('h1', {}, 'Secrets'),
     h('p', { class: 'muted' }, ctx.role === 'admin' ? 'As an admin you may reveal values.' : 'Names only: values are for admins.'),
     ctx.canWrite ? createForm(ctx) : null, list);
-  const secrets = await get('/secrets');
+  const secrets = await getList('/secrets');
   list.replaceChildren(secrets.length ? table(['key', 'visibility', 'updated', 'value', ''], secrets.map((sec) => {
     const value = h('td', { class: 'mono' }, h('span', { class: 'masked' }, 'hidden'));
     return h('tr', {}, h('td', { class: 'mono' }, sec.key), h('td', {}, sec.visibility), h('td', {}, ago(sec.updated_at || sec.created_at)), value,

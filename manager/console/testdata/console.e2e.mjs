@@ -1,0 +1,257 @@
+// The web console in headless Chromium (Debian's, driven by playwright-core)
+// against a real `gantry server`. Run by browser_test.go, which starts the
+// server and writes the tokens to files; nothing secret is on a command line.
+//
+// Environment: GANTRY_URL; GANTRY_TOKEN_{OPERATOR,VIEWER,ADMIN}_FILE;
+// GANTRY_BLUEPRINTS (hello and the test blueprints, one folder each);
+// CHROMIUM (default /usr/bin/chromium); GANTRY_PROFILE_DIR (a fresh user data
+// dir); GANTRY_CONSOLE_SHOTS (where screenshots go, optional).
+// Prints one line "METRICS {json}" at the end; any failed step exits 1.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const env = process.env;
+const base = env.GANTRY_URL;
+const token = (role) => readFileSync(env[`GANTRY_TOKEN_${role}_FILE`], 'utf8').trim();
+const bp = (name) => join(env.GANTRY_BLUEPRINTS, name);
+const T = 30_000;
+const metrics = {};
+const step = (msg) => console.log(`--- ${msg}`);
+
+const context = await chromium.launchPersistentContext(env.GANTRY_PROFILE_DIR, {
+  executablePath: env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+context.setDefaultTimeout(T);
+// Works offline: every request the page makes goes to the server.
+const foreign = [];
+context.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+const page = context.pages()[0] || await context.newPage();
+const errors = [];
+page.on('pageerror', (e) => { errors.push(String(e)); console.log('page error:', String(e)); });
+page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text()); });
+
+async function shot(name, fullPage = false) {
+  if (env.GANTRY_CONSOLE_SHOTS) await page.screenshot({ path: join(env.GANTRY_CONSOLE_SHOTS, `${name}.png`), fullPage });
+}
+
+// stats summarises delays in ms.
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p95: q(0.95), max: s[s.length - 1] };
+}
+
+async function signIn(role) {
+  await page.locator('#token').fill(token(role));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#who').filter({ hasText: role.toLowerCase() }).waitFor();
+}
+
+async function signOut() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#signin').waitFor();
+}
+
+async function upload(name, dir) {
+  await page.goto(`${base}/#/blueprints`);
+  await page.locator('#bp-folder').setInputFiles(dir);
+  await page.locator('#bp-id').fill(name);
+  await page.getByRole('button', { name: 'Upload and validate' }).click();
+}
+
+async function createDeployment(blueprint, id, fill = {}, install = false) {
+  await page.goto(`${base}/#/deployments?new=${blueprint}`);
+  await page.locator('#dep-blueprint').selectOption(blueprint);
+  const keys = Object.keys(fill);
+  if (keys.length) await page.locator(`#in-${keys[0]}`).waitFor();
+  await page.locator('#dep-id').fill(id);
+  for (const [k, v] of Object.entries(fill)) await page.locator(`#in-${k}`).fill(String(v));
+  if (install) await page.locator('#dep-install').check();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.locator('h1', { hasText: `Deployment ${id}` }).waitFor();
+}
+
+try {
+// 1. Sign in; first paint of the console.
+step('sign in');
+await page.goto(base + '/');
+await page.locator('#signin').waitFor();
+metrics.first_contentful_paint_ms = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+metrics.console_ready_ms = await page.evaluate(() => window.__gantry.ready);
+await shot('signin');
+await page.locator('#token').fill('gtk_0000000000000000_' + '0'.repeat(64));
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.getByRole('alert').filter({ hasText: 'not recognised' }).waitFor();
+await signIn('OPERATOR');
+const cookies = await context.cookies();
+const session = cookies.find((c) => c.name === 'gantry_session');
+assert.ok(session && session.httpOnly && session.sameSite === 'Strict', 'HttpOnly SameSite=Strict session cookie');
+assert.ok(!cookies.some((c) => c.value.includes(token('OPERATOR').split('_')[2])), 'no token in any cookie');
+assert.equal(await page.evaluate(() => document.cookie), '', 'the page cannot read the cookie');
+
+// 2. Blueprints: an invalid one shows its problems at their lines; hello uploads.
+step('upload blueprints');
+await upload('bad', bp('bad'));
+await page.locator('.problems li code', { hasText: 'blueprint.yaml:7:11' }).waitFor();
+await page.locator('.problems li code', { hasText: 'blueprint.yaml:9:61' }).waitFor();
+await page.locator('.problems pre', { hasText: 'NoSuchType' }).waitFor();
+await shot('blueprints-problems');
+for (const name of ['hello', 'fail', 'slow', 'big', 'consumer']) {
+  await upload(name, bp(name));
+  await page.locator('td.mono', { hasText: new RegExp(`^${name}$`) }).waitFor();
+}
+await shot('blueprints');
+
+// 3. A deployment through the inputs form (types, defaults, constraints).
+step('create hello through the inputs form');
+await page.goto(`${base}/#/deployments?new=hello`);
+await page.locator('#in-web_port[type=number]').waitFor();
+assert.equal(await page.locator('#in-greeting').inputValue(), 'Hello from Gantry', 'defaults filled in');
+assert.match(await page.locator('#in-web_port-help').innerText(), /type integer.*default 8080/);
+await shot('deployment-create');
+await createDeployment('hello', 'hello', { web_port: 9090 });
+
+// 4. Install; the instances turn started live (no reload).
+step('install hello, live');
+await page.evaluate(() => { window.__noReload = true; window.__gantry.latencies = []; });
+await page.locator('#do-install').click();
+await page.waitForFunction(() => document.querySelectorAll('#topology rect.inst.st-started').length === 3);
+assert.ok(await page.evaluate(() => window.__noReload), 'updated in place, not reloaded');
+await page.locator('#main .badge.s-terminated').first().waitFor();
+const lat = await page.evaluate(() => window.__gantry.latencies);
+assert.ok(lat.length >= 3, `state changes seen: ${lat.length}`);
+metrics.event_to_dom_ms = stats(lat.filter((l) => l.live).map((l) => l.ms));
+metrics.receipt_to_dom_ms = stats(lat.map((l) => Math.round(l.dom)));
+metrics.event_to_dom_replayed_ms = stats(lat.filter((l) => !l.live).map((l) => l.ms));
+
+// 5. Outputs.
+step('outputs');
+await page.locator('#main td.mono', { hasText: 'http://' }).filter({ hasText: ':9090' }).waitFor();
+await page.locator('#topology').scrollIntoViewIfNeeded();
+await shot('deployment', true);
+// First paint of a deployment's page, loaded cold.
+await page.goto('about:blank');
+await page.goto(`${base}/#/deployment/hello`);
+await page.locator('#topology svg').waitFor();
+metrics.deployment_page_ms = await page.evaluate(() => window.__gantry.firstPaintDeployment);
+// Page weight: every asset of the deployment page (all of the console)
+// as transferred, compressed, on a cold cache.
+const cold = await context.newPage();
+await cold.route('**/*', (route) => route.continue({ headers: { ...route.request().headers(), 'cache-control': 'no-cache', 'if-none-match': '' } }));
+await cold.goto(`${base}/#/deployment/hello`);
+await cold.locator('#topology svg').waitFor();
+metrics.page_weight = await cold.evaluate(() => {
+  const es = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].filter((e) => !e.name.includes('/api/') && !e.name.includes('/console/session'));
+  return { files: es.length, encoded_bytes: es.reduce((n, e) => n + e.encodedBodySize, 0), decoded_bytes: es.reduce((n, e) => n + e.decodedBodySize, 0) };
+});
+await cold.close();
+
+// 6. A failing install: the error at the failing operation.
+step('failing install');
+await createDeployment('fail', 'broken', {}, true);
+await page.locator('[data-failed-op="cloudify.interfaces.lifecycle.create"]', { hasText: 'table users is locked' }).waitFor();
+await page.locator('#main .badge.s-failed').first().waitFor();
+await page.locator('#topology g.node.failed[data-node="database"]').waitFor();
+await page.locator('#resume-exec').waitFor();
+await shot('deployment-failed', true);
+
+// 7. Cancel a long install.
+step('cancel a long install');
+await page.evaluate(() => { window.__gantry.latencies = []; });
+await createDeployment('slow', 'slow', {}, true);
+await page.locator('#cancel-exec').waitFor();
+await page.waitForFunction(() => document.querySelectorAll('#topology rect.inst.st-started').length >= 2);
+await shot('execution-running', true);
+await page.locator('#cancel-exec').click();
+await page.locator('#main .badge.s-cancelled').first().waitFor();
+const started = await page.locator('#topology rect.inst.st-started').count();
+assert.ok(started < 20, `cancelled midway (${started} of 20 started)`);
+await page.locator('#resume-exec').waitFor();
+const slow = await page.evaluate(() => window.__gantry.latencies);
+metrics.event_to_dom_slow_install_ms = stats(slow.filter((l) => l.live).map((l) => l.ms));
+metrics.receipt_to_dom_slow_install_ms = stats(slow.map((l) => Math.round(l.dom)));
+
+// 8. 1,000 instances: collapsed by node with counts, expandable.
+step('a thousand instances');
+await createDeployment('big', 'big');
+const t0 = Date.now();
+await page.goto(`${base}/#/deployment/big`);
+await page.locator('#topology g.node[data-node="worker"]').waitFor();
+assert.equal(await page.locator('#topology g.node[data-node="worker"]').getAttribute('aria-expanded'), 'false');
+assert.match(await page.locator('#topology g.node[data-node="worker"]').getAttribute('aria-label'), /1000 instances: 1000 uninitialized/);
+await page.locator('#topology').scrollIntoViewIfNeeded();
+await shot('deployment-1000-collapsed');
+await page.locator('#topology g.node[data-node="worker"]').focus();
+await page.keyboard.press('Enter');
+await page.waitForFunction(() => document.querySelectorAll('#topology g.node[data-node="worker"] rect.inst').length === 1000);
+metrics.thousand_instances_page_ms = Date.now() - t0;
+
+// 9. Two deployments and their dependency.
+step('dependency');
+await createDeployment('consumer', 'consumer', {}, true);
+await page.locator('#main .badge.s-terminated').first().waitFor();
+await page.reload();
+await page.locator('#main a[href="#/deployment/hello"]').first().waitFor();
+await page.locator('#topology a[href="#/deployment/hello"]').waitFor();
+await shot('deployment-dependency', true);
+
+// 10. Secrets: operators see names and create; the deployments list filters.
+step('secrets and list');
+await page.goto(`${base}/#/secrets`);
+await page.locator('#sec-key').fill('db_password');
+await page.locator('#sec-value').fill('s3cr3t-value');
+await page.getByRole('button', { name: 'Create', exact: true }).click();
+await page.locator('td.mono', { hasText: 'db_password' }).waitFor();
+assert.equal(await page.getByRole('button', { name: /Reveal/ }).count(), 0, 'operators cannot reveal values');
+await page.goto(`${base}/#/deployments`);
+await page.locator('#dep-filter').fill('failed');
+await page.locator('p', { hasText: '1 of 5 deployments' }).waitFor();
+await page.locator('#dep-filter').fill('');
+await shot('deployments');
+await signOut();
+const old = await context.cookies();
+assert.ok(!old.some((c) => c.name === 'gantry_session' && c.value), 'signed out: cookie cleared');
+
+// 11. A viewer finds no write action, and the server refuses one anyway.
+step('viewer');
+await signIn('VIEWER');
+const writes = /^(New deployment|Upload|Create|Delete|Install|Uninstall|Start|Cancel|Force cancel|Resume|Reveal)/;
+for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/broken', '#/blueprints', '#/secrets']) {
+  await page.goto(`${base}/${where}`);
+  await page.locator('#main h1').waitFor();
+  await page.waitForLoadState('networkidle');
+  const labels = await page.locator('#main button, #main input[type=file], #main form').evaluateAll((els) => els.map((e) => e.textContent.trim() || e.id || e.tagName));
+  assert.deepEqual(labels.filter((l) => writes.test(l) || /^(bp-|sec-|start-workflow|FORM)/.test(l)), [], `no write action on ${where}`);
+}
+await shot('viewer');
+const refused = await page.evaluate(async () => {
+  const s = await (await fetch('/console/session')).json();
+  const r = await fetch('/api/v1/secrets', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: '{"key":"x","value":"y"}' });
+  return r.status;
+});
+assert.equal(refused, 403, 'the server refuses a viewer write');
+await signOut();
+
+// 12. An admin reveals a secret's value.
+step('admin');
+await signIn('ADMIN');
+await page.goto(`${base}/#/secrets`);
+await page.getByRole('button', { name: 'Reveal secret db_password' }).click();
+await page.locator('td.mono', { hasText: 's3cr3t-value' }).waitFor();
+
+} catch (e) {
+  // What the page showed when a step failed.
+  if (env.GANTRY_CONSOLE_SHOTS) await page.screenshot({ path: join(env.GANTRY_CONSOLE_SHOTS, 'failure.png') }).catch(() => {});
+  console.log('page at failure:\n' + await page.locator('body').innerText().catch(() => ''));
+  throw e;
+}
+assert.deepEqual(foreign, [], 'nothing loaded from anywhere but the server');
+assert.deepEqual(errors, [], 'no script errors');
+await context.close();
+console.log('METRICS ' + JSON.stringify(metrics));
