@@ -10,6 +10,10 @@
 //
 // Files: problems.go (Problem, codes), yaml.go (loading with positions,
 // aliases, merge keys, limits), imports.go (imports and import rules),
+// imports_modern.go (Cloudify 7 resolution: resources folder, plugin
+// catalog, the 1_3 plugin downgrade), pep440.go (versions and
+// specifiers), namespace.go (NS--imports), dsl_modern.go (DSL 1_4/1_5
+// grammar and version gates), functions_modern.go (Cloudify 6.x functions),
 // builtin.go and builtin/ (Gantry's built-in types and plugins),
 // blueprint.go (Parse, top-level merge), schema.go, types.go, operations.go,
 // templates.go, groups.go, inputs.go (the elements), functions.go
@@ -21,5 +25,12 @@
 // benchmarks), model.go (the Plan).
 //
 // Every file read is a regular file read with a bound (internal/readlimit);
-// imports and scripts stay in the blueprint's folder (or an import rule's).
+// imports and scripts stay in the blueprint's folder (or an import rule's,
+// the resources folder's or a catalog plugin version's).
+//
+// Checking for planning and for install: without Options.Runtime, Parse
+// checks the language as Cloudify's parser does (what validates and
+// plans: catalog plugins, functions that read a manager's records); with
+// it (upload, install, `blueprints validate` without --plan-only), what
+// the engine cannot run is a problem too. GantryRuntime is the one list.
 package tosca
