@@ -37,6 +37,6 @@ fi
 bash "$(dirname "$0")/../manager/console/assets.sh"
 command -v kubectl >/dev/null || echo "WARNING: kubectl not found; the e2e tests need it in PATH" >&2
 # Kubernetes/etcd/kwok binaries, the kubelet and the router image for the e2e test
-# environment, cached by version under ~/.cache/gantry/testenv (cold: ~20 min on 2 cores;
-# cached: instant).
+# environment, cached by version under ~/.cache/gantry/testenv (cold: ~6 min on 2 idle
+# cores, ~18 min at load 10; cached: instant).
 bash "$(dirname "$0")/../testenv/build.sh"

@@ -4,8 +4,8 @@
 #   ${GANTRY_TESTENV_CACHE:-~/.cache/gantry/testenv}/<k8s>-<etcd>-<kwok>/bin
 # and the real node's router image (blueprints/quagga-router/image/build.sh) into
 #   ${GANTRY_TESTENV_CACHE:-~/.cache/gantry/testenv}/images/quagga-router-<hash of its sources>.tar
-# What is there already is kept. Cold on 2 cores: ~20 min and ~4 GB of Go build cache.
-# The kubelet only with GANTRY_TESTENV_REAL_NODE=1.
+# What is there already is kept. Cold on 2 cores: ~6 min idle, ~18 min at load 10, and
+# ~4 GB of Go build cache (docs/testing.md). The kubelet unless GANTRY_TESTENV_REAL_NODE=0.
 # Gantry's own go.mod is never touched: testenv/kube and testenv/etcd are modules of their own.
 set -euo pipefail
 # shellcheck source=lib.sh
