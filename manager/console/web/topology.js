@@ -7,7 +7,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 const CONTAINED = 'cloudify.relationships.contained_in';
 const PROXY = 'cloudify.nodes.DeploymentProxy';
-const W = 230, HEAD = 58, CHIP = 12, PER_ROW = 17;
+const W = 230, HEAD = 72, CHIP = 12, PER_ROW = 17;
 // A node starts expanded when it has at most this many instances and the
 // deployment at most AUTO_TOTAL.
 const AUTO_NODE = 24, AUTO_TOTAL = 200;
@@ -121,10 +121,12 @@ export class Topology {
     for (const st of STATES) {
       if (!c[st]) continue;
       const w = Math.max(2, ((W - 20) * c[st]) / ids.length);
-      kids.push(s('rect', { class: `st-${st}`, x, y: 42, width: w, height: 8 }));
+      kids.push(s('rect', { class: `st-${st}`, x, y: 40, width: w, height: 8 }));
       x += w;
     }
-    if (this.expanded.has(n.id)) {
+    const open = this.expanded.has(n.id);
+    kids.push(s('text', { x: 10, y: 63, class: 'edgelabel' }, `${open ? '▾' : '▸'} ${summary.length > 40 ? summary.slice(0, 39) + '…' : summary}`));
+    if (open) {
       ids.forEach((id, k) => {
         const i = this.inst.get(id);
         const chip = s('rect', { class: `inst st-${i.state}${i.failed ? ' err' : ''}`, x: 10 + (k % PER_ROW) * CHIP, y: HEAD + Math.floor(k / PER_ROW) * CHIP, width: CHIP - 2, height: CHIP - 2, 'data-inst': id },

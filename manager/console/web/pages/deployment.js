@@ -110,8 +110,12 @@ async function loadOutputs(page) {
   try { caps.replaceChildren(kv(await get(`/deployments/${enc(page.id)}/capabilities`), 'No capabilities.')); } catch (e) { showError(caps, e); }
 }
 
+const byName = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+
 function renderInstances(page, insts) {
   page.rows.clear();
+  const order = new Map(page.plan.nodes.map((n, k) => [n.id, k]));
+  insts = [...insts].sort((a, b) => (order.get(a.node_id) - order.get(b.node_id)) || byName(a.id, b.id));
   const rows = insts.map((i) => {
     const state = h('td', {}, badge(i.state));
     const err = h('td', { class: 'err' });
