@@ -29,8 +29,8 @@ t0=$(date +%s)
 bash "$here/up.sh" >/dev/null
 t_up=$(( $(date +%s) - t0 ))
 [ $# -gt 0 ] || set -- ./...
-# -timeout: go test's default of 10 min per package is too close: ./e2e/ alone took 7.9 min
-# at load 20-35 on the 2-core machine. A -timeout in the arguments wins (the last one counts).
+# -timeout: go test's default of 10 min per package is too short: ./e2e/ alone took 7.9-15.5 min
+# at load 20-46 on the 2-core machine. A -timeout in the arguments wins (the last one counts).
 echo "e2e: environment up in ${t_up} s; go test -count=1 -timeout 30m -tags e2e $*"
 rc=0
 go test -count=1 -timeout 30m -tags e2e "$@" || rc=$?
