@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -13,8 +14,33 @@ import (
 // whose gantry process died comes back failed (interrupted).
 
 // Info reports the local mode and the store's path.
-func (m *Manager) Info(context.Context) (*api.Info, error) {
-	return &api.Info{Version: m.cfg.Version, Mode: api.ModeLocal, Store: m.cfg.StorePath}, nil
+func (m *Manager) Info(ctx context.Context) (*api.Info, error) {
+	info := &api.Info{Version: m.cfg.Version, Mode: api.ModeLocal, Store: m.cfg.StorePath}
+	if q, ok := store.AsQueue(m.st); ok {
+		info.Cluster = clusterInfo(ctx, q)
+	}
+	return info, nil
+}
+
+// clusterInfo reads what `gantry status` shows of a shared store; what
+// cannot be read is told in Error.
+func clusterInfo(ctx context.Context, q store.Queue) *api.Cluster {
+	c := &api.Cluster{}
+	var errs []error
+	var err error
+	if c.Members, err = q.Members(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("members: %w", err))
+	}
+	if c.Workers, err = q.Workers(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("workers: %w", err))
+	}
+	if c.Claims, err = q.Claims(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("claims: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		c.Error = err.Error()
+	}
+	return c
 }
 
 // GetBlueprint returns a stored blueprint.

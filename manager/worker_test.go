@@ -51,6 +51,12 @@ func TestWorkersOnEtcd(t *testing.T) {
 		ws, err := q.Workers(ctx)
 		return err == nil && len(ws) == 2
 	}, 10*time.Second, 50*time.Millisecond, "both workers registered")
+	info, err := client.Info(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, info.Cluster, "gantry status shows the cluster")
+	require.Empty(t, info.Cluster.Error)
+	require.Len(t, info.Cluster.Members, 3)
+	require.Len(t, info.Cluster.Workers, 2)
 
 	wait := func(r api.Run) *api.Execution {
 		t.Helper()

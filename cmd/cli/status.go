@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,7 @@ func newStatusCmd(f *cmdutil.Factory) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show where Gantry keeps its state: local store or server, and the profile",
+		Short: "Show where Gantry keeps its state (local store or server, profile); on etcd, its members, workers and claims",
 		Args:  cmdutil.ExactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			info, err := f.Info(context.Background())
@@ -35,7 +36,11 @@ func newStatusCmd(f *cmdutil.Factory) *cobra.Command {
 
 // describe renders Info as "field: value" lines (the optional ones when set).
 func describe(info *api.Info) string {
-	return where(*info) + fmt.Sprintf("version: %s\n", info.Version)
+	s := where(*info) + fmt.Sprintf("version: %s\n", info.Version)
+	if info.Cluster != nil {
+		s += describeCluster(info.Cluster, time.Now())
+	}
+	return s
 }
 
 // where renders the mode, the store or server, and the profile and role

@@ -24,6 +24,10 @@ type (
 	Dependency       = store.Dependency
 	DependencyFilter = store.DependencyFilter
 	CompactResult    = store.CompactResult
+	Member           = store.Member
+	WorkerInfo       = store.WorkerInfo
+	ClaimInfo        = store.ClaimInfo
+	ClaimHolder      = store.ClaimHolder
 )
 
 // Service is every use case of Gantry's manager. The CLI, the REST server
@@ -257,6 +261,20 @@ type Info struct {
 	Profile string `json:"profile,omitempty"`
 	// Role is the caller's role on a server.
 	Role string `json:"role,omitempty"`
+	// Cluster describes the cluster of a store that several processes
+	// share (etcd): nil for a bbolt file.
+	Cluster *Cluster `json:"cluster,omitempty"`
+}
+
+// Cluster is the state of a shared store's cluster: its members, the
+// workers registered (`gantry worker`) and the executions claimed, each
+// with what remains of its lease.
+type Cluster struct {
+	Members []Member     `json:"members"`
+	Workers []WorkerInfo `json:"workers"`
+	Claims  []ClaimInfo  `json:"claims"`
+	// Error says what could not be read (the rest is what could).
+	Error string `json:"error,omitempty"`
 }
 
 // ProblemsError carries the problems of an invalid blueprint or inputs.

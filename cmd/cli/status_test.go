@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gantryhq/gantry/manager/api"
+)
+
+func TestDescribeCluster(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c := &api.Cluster{
+		Members: []api.Member{
+			{Name: "m0", ClientURL: []string{"http://127.0.0.1:2379"}, Leader: true},
+			{Name: "m1", ClientURL: []string{"http://127.0.0.1:2380"}},
+			{Name: "m2", ClientURL: []string{"http://127.0.0.1:2381"}, Error: "context deadline exceeded"},
+		},
+		Workers: []api.WorkerInfo{{Name: "wa", Host: "vm boot-id", PID: 42, Parallel: 4, Started: now.Add(-3 * time.Minute), LeaseTTL: 4 * time.Second}},
+		Claims:  []api.ClaimInfo{{ExecutionID: "e1", Holder: api.ClaimHolder{Name: "wa", Host: "vm boot-id", PID: 42}, Token: 8, Since: now.Add(-12 * time.Second), LeaseTTL: 4 * time.Second}},
+	}
+	want := `members:
+  m0         http://127.0.0.1:2379        leader
+  m1         http://127.0.0.1:2380        follower
+  m2         http://127.0.0.1:2381        unreachable: context deadline exceeded
+workers: 1
+  wa                   vm pid 42, parallel 4, up 3m0s, lease 4s left
+claims: 1
+  e1             by wa (vm pid 42), token 8, held 12s, lease 4s left
+`
+	require.Equal(t, want, describeCluster(c, now))
+	c.Error = "claims: etcd: no leader"
+	require.Contains(t, describeCluster(c, now), "cluster error: claims: etcd: no leader\n")
+}
