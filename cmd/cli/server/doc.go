@@ -13,6 +13,9 @@
 //   - SIGTERM or SIGINT: the server stops taking executions, cancels the
 //     running ones gracefully (running operations finish; they can be
 //     resumed), forces them after --shutdown-timeout, then closes.
+//   - --run-executions=false (a shared etcd store only; a bbolt file is a
+//     usage error) queues every execution for `gantry worker` processes:
+//     the server runs none, and stopping it cancels none (docs/ha.md).
 //   - The first line on stderr is "gantry server listening on URL (store
 //     PATH)", with the real port when --listen asked for port 0.
 package server
