@@ -2,11 +2,11 @@ package cmdutil
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/tosca/plan"
@@ -82,10 +82,12 @@ func (f *BlueprintFlags) Service(fac *Factory) (api.Service, error) {
 	return fac.Service()
 }
 
-// Parse parses and validates the blueprint at path.
+// Parse parses and validates the blueprint at path: a main file, or a
+// folder holding blueprint.yaml (as install takes it).
 func (f *BlueprintFlags) Parse(path string) (*tosca.Blueprint, tosca.Problems, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil, Exit(ExitNotFound, fmt.Errorf("blueprint %s: %w", path, err))
+	path, err := manager.ResolveBlueprintPath(path)
+	if err != nil {
+		return nil, nil, Exit(ExitNotFound, err)
 	}
 	rules, err := f.Rules()
 	if err != nil {
