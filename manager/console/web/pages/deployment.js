@@ -185,10 +185,13 @@ async function watch(page, e) {
     log.append(h('div', { class: cls }, `${new Date(ev.timestamp).toLocaleTimeString()} ${ev.type}${ev.node_instance_id ? ' ' + ev.node_instance_id : ''}${ev.operation ? ' ' + ev.operation : ''}  ${ev.message}${ev.error ? '\n    ' + ev.error : ''}`));
     if (atBottom) log.scrollTop = log.scrollHeight;
   };
-  const stored = await getList(`/executions/${enc(e.id)}/events?limit=2000`);
-  stored.forEach(onEvent);
   draw(null);
-  if (!ACTIVE.has(e.status)) return;
+  if (!ACTIVE.has(e.status)) {
+    (await getList(`/executions/${enc(e.id)}/events?limit=2000`)).forEach(onEvent);
+    return;
+  }
+  // A running execution: the stream replays what happened so far, then
+  // follows; no separate read (one round trip less before the first event).
   let poll;
   const tick = async () => {
     try { draw(await get(`/executions/${enc(e.id)}/progress`)); } catch { draw(null); }
