@@ -172,18 +172,44 @@ realnode_cgroup_dirs() {
   done
 }
 
+# realnode_helpers prints the cache dir of the real node's helpers from this repository
+# (the sandbox's pause program, the API server bridge, the pause image), building them
+# there first unless they are: keyed by the hash of their sources and the Go version, so
+# an environment's start does not rebuild them. Concurrent starts build each in a temporary
+# dir; the first rename wins.
+realnode_helpers() {
+  local key dir tmp
+  key=$(cd "$testenv_src/.." && { go version; cat go.mod go.sum testenv/dockerarchive.sh \
+    testenv/internal/pause/*.go testenv/internal/apibridge/*.go; } | sha256sum | cut -c1-12)
+  dir=$GANTRY_TESTENV_CACHE/realnode-helpers-$key
+  if [ ! -f "$dir/pause.tar" ]; then
+    mkdir -p "$GANTRY_TESTENV_CACHE"
+    tmp=$(mktemp -d "$GANTRY_TESTENV_CACHE/.realnode-helpers.XXXXXX")
+    (cd "$testenv_src/.." && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" \
+      -o "$tmp/" ./testenv/internal/pause ./testenv/internal/apibridge) >"$D/logs/realnode-build.log" 2>&1 || {
+      rm -rf "$tmp"
+      die "real node: building pause/apibridge failed: $(tail -n 5 "$D/logs/realnode-build.log")"
+    }
+    mkdir -p "$tmp/image/pause"
+    cp "$tmp/pause" "$tmp/image/pause/pause"
+    bash "$testenv_src/dockerarchive.sh" "$tmp/image/pause" "$realnode_pause_image" "$tmp/pause.tar" '["/pause"]' >/dev/null || {
+      rm -rf "$tmp"
+      die "real node: packing the pause image failed"
+    }
+    rm -rf "$tmp/image"
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+  fi
+  echo "$dir"
+}
+
 # realnode_setup writes the real node's configuration and run scripts into $D/rn and
 # prepares the machine (cgroups, sysctl bookkeeping). Needs load_vars'ed RN_* vars.
 realnode_setup() {
-  local R=$D/rn c
-  mkdir -p "$R/bin" "$R/cni/net.d" "$R/cni/ipam" "$R/kubelet" "$R/pod-logs" "$R/runc" "$R/image"
-  # Helpers from this repository: the sandbox's pause program and the API server bridge.
-  (cd "$testenv_src/.." && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" \
-    -o "$R/bin/" ./testenv/internal/pause ./testenv/internal/apibridge) >"$D/logs/realnode-build.log" 2>&1 ||
-    die "real node: building pause/apibridge failed: $(tail -n 5 "$D/logs/realnode-build.log")"
-  mkdir -p "$R/image/pause"
-  cp "$R/bin/pause" "$R/image/pause/pause"
-  bash "$testenv_src/dockerarchive.sh" "$R/image/pause" "$realnode_pause_image" "$R/pause.tar" '["/pause"]' >/dev/null
+  local R=$D/rn c h
+  mkdir -p "$R/bin" "$R/cni/net.d" "$R/cni/ipam" "$R/kubelet" "$R/pod-logs" "$R/runc"
+  h=$(realnode_helpers) || exit 1
+  cp "$h/pause" "$h/apibridge" "$R/bin/"
+  cp "$h/pause.tar" "$R/pause.tar"
 
   for c in $(realnode_cgroup_dirs); do
     mkdir -p "$c"
