@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/gantryhq/gantry/plugins/proxy"
@@ -14,21 +13,16 @@ import (
 	"github.com/gantryhq/gantry/workflow"
 )
 
-// evaluator is the engine's runtime-function hook for an execution of
-// deployment consumer: tosca.EvaluateRuntime over the engine's live runtime
-// properties. A get_capability of another deployment records a dependency
-// of consumer on it (once per execution), as a DeploymentProxy does, so the
+// capability serves get_capability to the engine's evaluator for an
+// execution of deployment consumer: the provider's capabilities as
+// outputs are read, walked by path. It records a dependency of consumer on
+// the provider (once per execution), as a DeploymentProxy does, so the
 // provider is not uninstalled or deleted under its consumer.
-func (m *Manager) evaluator(consumer string) workflow.EvalFunc {
+func (m *Manager) capability(consumer string) workflow.CapabilityFunc {
 	deps := &capabilityDeps{recorded: map[string]bool{}}
-	return func(ctx context.Context, p *tosca.Plan, v any, scope workflow.EvalScope) (any, error) {
-		r := &resolver{
-			ctx: ctx, m: m,
-			props:    scope.Resolver.RuntimeProperties,
-			secret:   scope.Resolver.Secret,
-			consumer: consumer, deps: deps,
-		}
-		return tosca.EvaluateRuntime(p, v, tosca.EvalContext{Self: scope.Self, Source: scope.Source, Target: scope.Target}, r)
+	return func(ctx context.Context, deploymentID, name string, path []any) (any, error) {
+		r := &resolver{ctx: ctx, m: m, consumer: consumer, deps: deps}
+		return r.Capability(deploymentID, name, path)
 	}
 }
 
@@ -67,13 +61,15 @@ func (m *Manager) secret(ctx context.Context, key string) (string, error) {
 	return s.Value, nil
 }
 
-// resolver answers tosca.EvaluateRuntime's questions.
+// resolver answers tosca.EvaluateRuntime's questions about the stored
+// state, for outputs and capabilities read outside any execution (an
+// execution evaluates over the engine's live view instead); props are
+// the stored runtime properties by instance id.
 type resolver struct {
-	ctx    context.Context
-	m      *Manager
-	props  func(instanceID string) (map[string]any, error)
-	secret func(ctx context.Context, key string) (string, error)
-	depth  int
+	ctx   context.Context
+	m     *Manager
+	props map[string]map[string]any
+	depth int
 	// consumer is the deployment whose execution evaluates (empty when
 	// outputs are read); deps records its get_capability dependencies.
 	consumer string
@@ -81,16 +77,12 @@ type resolver struct {
 }
 
 func (r *resolver) Attribute(instanceID string, path []any) (any, bool, error) {
-	props, err := r.props(instanceID)
-	if err != nil {
-		return nil, false, err
-	}
-	v, ok := walk(props, path)
-	return v, ok, nil
+	v, err := tosca.WalkPath(r.props[instanceID], path)
+	return v, err == nil, nil
 }
 
 func (r *resolver) Secret(key string) (string, error) {
-	return r.secret(r.ctx, key)
+	return r.m.secret(r.ctx, key)
 }
 
 func (r *resolver) Capability(deploymentID, name string, path []any) (any, error) {
@@ -110,49 +102,11 @@ func (r *resolver) Capability(deploymentID, name string, path []any) (any, error
 			return nil, err
 		}
 	}
-	out, ok := walk(v, path)
-	if !ok {
-		return nil, fmt.Errorf("get_capability: deployment %s capability %q has nothing at %v", deploymentID, name, path)
+	out, err := tosca.WalkPath(v, path)
+	if err != nil {
+		return nil, fmt.Errorf("get_capability: deployment %s capability %q: %w", deploymentID, name, err)
 	}
 	return out, nil
-}
-
-// walk follows path (map keys, list indexes) into v.
-func walk(v any, path []any) (any, bool) {
-	cur := v
-	for _, p := range path {
-		switch c := cur.(type) {
-		case map[string]any:
-			key := fmt.Sprint(p)
-			next, ok := c[key]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			var i int
-			switch n := p.(type) {
-			case int:
-				i = n
-			case float64:
-				i = int(n)
-			case string:
-				var err error
-				if i, err = strconv.Atoi(n); err != nil {
-					return nil, false
-				}
-			default:
-				return nil, false
-			}
-			if i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // Outputs evaluates a deployment's outputs against its runtime state.
@@ -174,13 +128,7 @@ func (m *Manager) evaluateOutputs(ctx context.Context, deploymentID string, capa
 	for _, ni := range insts {
 		props[ni.ID] = ni.RuntimeProperties
 	}
-	r := &resolver{
-		ctx: ctx, m: m, depth: depth,
-		props: func(id string) (map[string]any, error) { return props[id], nil },
-		secret: func(ctx context.Context, key string) (string, error) {
-			return m.secret(ctx, key)
-		},
-	}
+	r := &resolver{ctx: ctx, m: m, depth: depth, props: props}
 	defs := d.Plan.Outputs
 	if capabilities {
 		defs = d.Plan.Capabilities

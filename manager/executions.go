@@ -394,7 +394,7 @@ func (m *Manager) engineConfig(deploymentID string, w store.Store, opts ExecOpti
 		Parallelism:       m.cfg.Parallelism,
 		TaskRetries:       m.cfg.TaskRetries,
 		TaskRetryInterval: m.cfg.TaskRetryInterval,
-		Evaluate:          m.evaluator(deploymentID),
+		Capability:        m.capability(deploymentID),
 		Secrets:           m.secret,
 		OnEvent:           m.eventSink(opts.OnEvent),
 	}
@@ -547,9 +547,6 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			mod.Apply(x.Plan)
 			return nil
 		})
-		m.mu.Lock()
-		delete(m.plans, d.ID)
-		m.mu.Unlock()
 		return err
 	}
 	return ch, apply, rollback, nil

@@ -10,49 +10,27 @@ import (
 
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/plugins/ssh"
-	"github.com/gantryhq/gantry/tosca"
 )
 
 // hostTarget tells the remote script plugin how to reach the host of an
-// operation's instance: the host instance's runtime `ip` (else the host
-// node's `ip` property) and the host node's agent_config (user, key — a
-// path or the key itself —, port, password, known_hosts,
-// trust_on_first_use).
-func (m *Manager) hostTarget(ctx context.Context, oc *plugins.Context) (ssh.Target, error) {
+// operation's instance, from the engine's live view the operation context
+// carries (never the store, which lags the engine's pending writes): the
+// address is oc.HostIP (the host's runtime ip, else its ip property), the
+// rest the host node's agent_config (user, key — a path or the key itself
+// —, port, password, known_hosts, trust_on_first_use), runtime functions
+// in it (key: {get_secret: host_key}) evaluated by the engine, so that
+// their values are redacted from events.
+func (m *Manager) hostTarget(_ context.Context, oc *plugins.Context) (ssh.Target, error) {
 	var t ssh.Target
-	hostID := oc.Instance.HostID
-	host, err := m.st.GetNodeInstance(ctx, oc.DeploymentID, hostID)
-	if err != nil {
-		return t, fmt.Errorf("host %s of %s: %w", hostID, oc.Instance.ID, err)
+	if oc.Instance == nil || oc.Host == nil || oc.Host.Node == nil {
+		return t, plugins.NonRecoverable(fmt.Errorf("operation %s has no host to run on", oc.OperationName))
 	}
-	node, err := m.planNode(ctx, oc.DeploymentID, host.NodeID)
-	if err != nil {
-		return t, err
-	}
-	if ip, ok := host.RuntimeProperties["ip"].(string); ok && ip != "" {
-		t.Host = ip
-	} else if ip, ok := node.Properties["ip"].(string); ok {
-		t.Host = ip
-	}
+	hostID, node := oc.Host.Instance.ID, oc.Host.Node
+	t.Host = oc.HostIP
 	if t.Host == "" {
 		return t, plugins.NonRecoverable(fmt.Errorf("host %s of %s has no address: set the ip property of node %s (or its runtime property ip)", hostID, oc.Instance.ID, node.ID))
 	}
 	ac, _ := node.Properties["agent_config"].(map[string]any)
-	if tosca.HasRuntimeFunctions(ac) {
-		// e.g. key: {get_secret: host_key}
-		r := &resolver{ctx: ctx, m: m,
-			props:  func(id string) (map[string]any, error) { return m.instanceProps(ctx, oc.DeploymentID, id) },
-			secret: m.secret}
-		p, err := m.cachedPlan(ctx, oc.DeploymentID)
-		if err != nil {
-			return t, err
-		}
-		v, err := tosca.EvaluateRuntime(p, ac, tosca.EvalContext{Self: hostID}, r)
-		if err != nil {
-			return t, plugins.NonRecoverable(fmt.Errorf("host %s: agent_config: %w", hostID, err))
-		}
-		ac, _ = v.(map[string]any)
-	}
 	str := func(k string) string {
 		if v, ok := ac[k]; ok && v != nil {
 			return fmt.Sprint(v)
@@ -82,51 +60,6 @@ func (m *Manager) hostTarget(ctx context.Context, oc *plugins.Context) (ssh.Targ
 	t.KnownHostsFile = expandHome(str("known_hosts"))
 	t.TrustOnFirstUse = str("trust_on_first_use") == "true"
 	return t, nil
-}
-
-// cachedPlan returns a deployment's plan with its node instances, read once
-// per manager (host lookups need it for every host_agent operation).
-func (m *Manager) cachedPlan(ctx context.Context, deploymentID string) (*tosca.Plan, error) {
-	m.mu.Lock()
-	p := m.plans[deploymentID]
-	m.mu.Unlock()
-	if p != nil {
-		return p, nil
-	}
-	d, _, err := m.deploymentWithInstances(ctx, deploymentID)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.plans == nil {
-		m.plans = map[string]*tosca.Plan{}
-	}
-	m.plans[deploymentID] = d.Plan
-	return d.Plan, nil
-}
-
-// instanceProps returns the stored runtime properties of an instance.
-func (m *Manager) instanceProps(ctx context.Context, deploymentID, id string) (map[string]any, error) {
-	ni, err := m.st.GetNodeInstance(ctx, deploymentID, id)
-	if err != nil {
-		return nil, err
-	}
-	return ni.RuntimeProperties, nil
-}
-
-// planNode returns a node of a deployment's plan.
-func (m *Manager) planNode(ctx context.Context, deploymentID, nodeID string) (*tosca.Node, error) {
-	p, err := m.cachedPlan(ctx, deploymentID)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range p.Nodes {
-		if n.ID == nodeID {
-			return n, nil
-		}
-	}
-	return nil, fmt.Errorf("deployment %s has no node %s", deploymentID, nodeID)
 }
 
 func expandHome(p string) string {

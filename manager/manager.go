@@ -76,9 +76,8 @@ type Manager struct {
 	ownsStore bool
 
 	mu      sync.Mutex
-	running map[string]*Running    // by execution id, in this process
-	commits commits                // wakes followers of running executions
-	plans   map[string]*tosca.Plan // deployment plans read for host lookups
+	running map[string]*Running // by execution id, in this process
+	commits commits             // wakes followers of running executions
 }
 
 // New builds a Manager with the built-in plugins registered.

@@ -106,6 +106,13 @@ type Context struct {
 	// property, else its ip property), read from the engine's live view
 	// when the operation is dispatched; "" when it has none.
 	HostIP string
+	// Host is Instance's host as the engine sees it when the operation is
+	// dispatched (nil when it has none): its node, with runtime functions
+	// in its properties evaluated (agent_config.key: {get_secret: k}
+	// arrives as the key, redacted from events), and its live runtime
+	// properties. Plugins that reach the host (SSH) read it, never the
+	// store.
+	Host *Endpoint
 	// InstanceState is Instance's state when the operation was dispatched
 	// (e.g. "creating" during create).
 	InstanceState string

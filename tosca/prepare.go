@@ -441,6 +441,12 @@ func joinPath(p []any) string {
 	return strings.Join(parts, ".")
 }
 
+// WalkPath follows dict keys (strings) and list indexes (integers, also
+// as integral floats, as JSON decodes them) through a plain value: the one
+// path rule of get_input, get_attribute, get_secret and get_capability
+// paths, whoever evaluates them.
+func WalkPath(v any, path []any) (any, error) { return walkPath(v, path) }
+
 // walkPath follows dict keys and list indexes through a plain value.
 func walkPath(v any, path []any) (any, error) {
 	for i, el := range path {
@@ -458,6 +464,12 @@ func walkPath(v any, path []any) (any, error) {
 		case int:
 			l, ok := v.([]any)
 			if !ok || k < 0 || k >= len(l) {
+				return nil, fmt.Errorf("no index %s", joinPath(path[:i+1]))
+			}
+			v = l[k]
+		case int64:
+			l, ok := v.([]any)
+			if !ok || k < 0 || k >= int64(len(l)) {
 				return nil, fmt.Errorf("no index %s", joinPath(path[:i+1]))
 			}
 			v = l[k]

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"context"
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
@@ -18,26 +17,6 @@ const (
 	DefaultMaxRecordDelay     = 250 * time.Millisecond
 )
 
-// Resolver gives a runtime-function evaluator access to live state.
-type Resolver interface {
-	// RuntimeProperties returns a copy of an instance's runtime properties.
-	RuntimeProperties(instanceID string) (map[string]any, error)
-	// Secret returns a secret's value (and marks it for redaction).
-	Secret(ctx context.Context, key string) (string, error)
-}
-
-// EvalScope is the call context of a runtime-function evaluation: the
-// instance ids SELF, SOURCE and TARGET refer to ("" when not applicable).
-type EvalScope struct {
-	Self, Source, Target string
-	Resolver             Resolver
-}
-
-// EvalFunc evaluates the runtime intrinsic functions (get_attribute,
-// get_secret, runtime concat, ...) in value, returning the evaluated copy.
-// cmd/gantry wires tosca.EvaluateRuntime in.
-type EvalFunc func(ctx context.Context, p *tosca.Plan, value any, scope EvalScope) (any, error)
-
 // Config configures the engine. The zero value of every field but State
 // and Plugins is usable.
 type Config struct {
@@ -49,10 +28,8 @@ type Config struct {
 	// (-1: forever); TaskRetryInterval their delay between attempts.
 	TaskRetries       int
 	TaskRetryInterval time.Duration
-	// Evaluate evaluates runtime functions in operation inputs marked
-	// has_intrinsic_functions (default: ToscaEvaluator(Capability)).
-	Evaluate EvalFunc
-	// Capability serves get_capability for the default evaluator.
+	// Capability serves get_capability to the engine's evaluator (nil:
+	// get_capability fails with a clear error).
 	Capability CapabilityFunc
 	// Secrets looks up secrets for Evaluate and plugins.
 	Secrets plugins.SecretLookup
@@ -108,9 +85,6 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.CancelPollInterval == 0 {
 		out.CancelPollInterval = DefaultCancelPollInterval
-	}
-	if out.Evaluate == nil {
-		out.Evaluate = ToscaEvaluator(out.Capability)
 	}
 	if out.Plugins == nil {
 		out.Plugins = plugins.NewRegistry()

@@ -16,8 +16,11 @@
 // Start / Run walk the graph: cheap tasks (states, NOPs) inline, operations
 // on at most Config.Parallelism goroutines, ready tasks in build order.
 // Operations are dispatched to plugins from a plugins.Registry, with
-// runtime functions in their inputs evaluated right before (ToscaEvaluator
-// by default). Retries follow the operation's max_retries / retry_interval
+// runtime functions in their inputs and node properties evaluated right
+// before by the language's one evaluator (tosca.EvaluateRuntime) over the
+// engine's live view (eval.go); the context also carries the instance's
+// host (address, evaluated node, live runtime properties) so that plugins
+// never read the store for it. Retries follow the operation's max_retries / retry_interval
 // or the workflow's TaskRetries / TaskRetryInterval; non-recoverable errors
 // fail at once; plugins may ask for a retry after a delay. On failure no
 // new task starts, running ones finish and are recorded, and the execution

@@ -35,10 +35,10 @@ func (np *nodeProps) needs(n *tosca.Node) bool {
 // evalNode returns n, or a copy of it whose properties are evaluated with
 // SELF as instanceID.
 func (r *run) evalNode(n *tosca.Node, instanceID string) (*tosca.Node, error) {
-	if n == nil || r.cfg.Evaluate == nil || !r.props.needs(n) {
+	if n == nil || !r.props.needs(n) {
 		return n, nil
 	}
-	v, err := r.cfg.Evaluate(r.forceCtx, r.req.Plan, plugins.DeepCopyMap(n.Properties), EvalScope{Self: instanceID, Resolver: resolver{r}})
+	v, err := r.evaluate(n.Properties, tosca.EvalContext{Self: instanceID})
 	if err != nil {
 		return nil, plugins.NonRecoverable(fmt.Errorf("evaluate properties of node %s: %w", n.ID, err))
 	}
@@ -99,4 +99,23 @@ func (r *run) hostIP(inst *tosca.NodeInstance) string {
 		}
 	}
 	return ""
+}
+
+// hostEndpoint is inst's host from the engine's live view: its node with
+// runtime functions in its properties evaluated, and its live runtime
+// properties (nil when inst has no host in the deployment).
+func (r *run) hostEndpoint(inst *tosca.NodeInstance) (*plugins.Endpoint, error) {
+	if inst == nil || inst.HostID == "" {
+		return nil, nil
+	}
+	host, ok := r.topo.instances[inst.HostID]
+	in := r.insts.get(inst.HostID)
+	if !ok || in == nil {
+		return nil, nil
+	}
+	node, err := r.evalNode(r.topo.nodes[host.NodeID], host.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &plugins.Endpoint{Node: node, Instance: host, Runtime: in.runtime}, nil
 }

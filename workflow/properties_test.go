@@ -23,7 +23,7 @@ func TestNodePropertiesEvaluatedForOperations(t *testing.T) {
 		return nil, nil
 	})))
 	st := NewMemState()
-	cfg := Config{State: st, Plugins: reg, FlushInterval: 5 * time.Millisecond, Evaluate: ToscaEvaluator(nil),
+	cfg := Config{State: st, Plugins: reg, FlushInterval: 5 * time.Millisecond,
 		Secrets: func(_ context.Context, key string) (string, error) { return "KEY-" + key, nil }}
 	b := newPlan()
 	n := b.node("n", rootTypes, map[string]*tosca.Operation{opCreate: op("see", nil)}, 1)

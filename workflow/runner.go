@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 type outcomeKind uint8
@@ -167,7 +168,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 	if t.op.Timeout != nil && *t.op.Timeout > 0 {
 		oc.Timeout = time.Duration(*t.op.Timeout * float64(time.Second))
 	}
-	scope := EvalScope{Self: src.ID, Resolver: resolver{r}}
+	scope := tosca.EvalContext{Self: src.ID}
 	if t.Side != SideNone {
 		tgt, ok := r.topo.instances[t.TargetInstanceID]
 		if !ok {
@@ -179,7 +180,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		if t.Side == SideTarget {
 			oc.Node, oc.Instance, oc.Runtime = oc.Target.Node, oc.Target.Instance, oc.Target.Runtime
 		}
-		scope = EvalScope{Source: src.ID, Target: tgt.ID, Resolver: resolver{r}}
+		scope = tosca.EvalContext{Source: src.ID, Target: tgt.ID}
 	}
 	if err := r.evalEndpoints(oc); err != nil {
 		return nil, nil, err
@@ -190,6 +191,11 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		in.mu.Unlock()
 	}
 	oc.HostIP = r.hostIP(oc.Instance)
+	host, err := r.hostEndpoint(oc.Instance)
+	if err != nil {
+		return nil, nil, err
+	}
+	oc.Host = host
 	inputs := plugins.DeepCopyMap(t.op.Inputs)
 	if inputs == nil {
 		inputs = map[string]any{}
@@ -198,7 +204,7 @@ func (r *run) opContext(t *Task, attempt, maxRetries int) (*plugins.Context, *ou
 		inputs[k] = plugins.DeepCopy(v)
 	}
 	if t.op.HasIntrinsicFunctions || len(t.Kwargs) > 0 {
-		v, err := r.cfg.Evaluate(r.forceCtx, r.req.Plan, inputs, scope)
+		v, err := r.evaluate(inputs, scope)
 		if err != nil {
 			return nil, nil, plugins.NonRecoverable(fmt.Errorf("evaluate inputs of %s: %w", t.Operation, err))
 		}
@@ -255,19 +261,4 @@ func (r *run) secret(ctx context.Context, key string) (string, error) {
 	}
 	r.red.Add(v) // the value, its lines and, for a JSON secret, its parts
 	return v, nil
-}
-
-// resolver is the Resolver evaluators get.
-type resolver struct{ r *run }
-
-func (v resolver) RuntimeProperties(id string) (map[string]any, error) {
-	in := v.r.insts.get(id)
-	if in == nil {
-		return nil, fmt.Errorf("node instance %q is not in the deployment", id)
-	}
-	return in.runtime.All(), nil
-}
-
-func (v resolver) Secret(ctx context.Context, key string) (string, error) {
-	return v.r.secret(ctx, key)
 }
