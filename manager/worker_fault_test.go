@@ -407,3 +407,37 @@ func TestTakeoverBench(t *testing.T) {
 	fmt.Printf("takeover with a %s lease, %d runs: p50 %s, p95 %s, min %s, max %s\n", lease, len(took),
 		pct(0.5).Round(time.Millisecond), pct(0.95).Round(time.Millisecond), took[0].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
 }
+
+// TestDrainBench measures how long 1 and then 3 workers (each
+// --parallel 2) take to drain 30 queued installs of one 2 s operation
+// each (bench/drain.sh; skipped without GANTRY_BENCH_DRAIN=1).
+func TestDrainBench(t *testing.T) {
+	if os.Getenv("GANTRY_BENCH_DRAIN") == "" {
+		t.Skip("a benchmark: GANTRY_BENCH_DRAIN=1 runs it (bench/drain.sh)")
+	}
+	const deployments = 30
+	bin := buildGantry(t)
+	c := testenv.StartEtcdCluster(t, 3)
+	took := map[int]time.Duration{}
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("workers%d", n), func(t *testing.T) {
+			h := newHAEnvLease(t, bin, c, fmt.Sprintf("drain%d", n), 5*time.Second)
+			var ids []string
+			for i := range deployments {
+				id, _ := h.queueLayered(fmt.Sprintf("d%02d", i), 1, 1, []string{"create"}, "#!/bin/bash\nsleep 2\n")
+				ids = append(ids, id)
+			}
+			start := time.Now()
+			for i := range n {
+				h.startWorker(fmt.Sprintf("w%d", i), i%3)
+			}
+			for _, id := range ids {
+				h.waitEnded(id)
+			}
+			took[n] = time.Since(start)
+			t.Logf("%d worker(s) drained %d installs in %s", n, deployments, took[n].Round(10*time.Millisecond))
+		})
+	}
+	fmt.Printf("30 queued installs (one 2 s operation each), --parallel 2: 1 worker %s, 3 workers %s, speed-up %.2fx\n",
+		took[1].Round(10*time.Millisecond), took[3].Round(10*time.Millisecond), float64(took[1])/float64(took[3]))
+}
