@@ -316,6 +316,8 @@ func testWorkerPausedPastItsLease(h *haEnv) {
 	paused := h.workers[name]
 	require.NoError(t, paused.cmd.Process.Signal(syscall.SIGSTOP))
 	stopped := time.Now()
+	// A script it spawned just before may still log its start.
+	time.Sleep(500 * time.Millisecond)
 	done := h.recordedDone(id)
 	_, offset := opLog(t, h.logFile, 0)
 
