@@ -26,7 +26,7 @@ func (m *Manager) CreateDeployment(ctx context.Context, req api.CreateDeployment
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.st.GetDeployment(ctx, id); err == nil {
+	if _, err := m.st.GetDeploymentRecord(ctx, id); err == nil {
 		return nil, fmt.Errorf("deployment %s: %w", id, store.ErrExists)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -103,7 +103,7 @@ func (m *Manager) DeleteDeployment(ctx context.Context, id string, force bool) e
 // deleteDeployment is DeleteDeployment; checkLive false skips the live
 // instances check (after an uninstall that succeeded, which is its fix).
 func (m *Manager) deleteDeployment(ctx context.Context, id string, force, checkLive bool) error {
-	if _, err := m.st.GetDeployment(ctx, id); err != nil {
+	if _, err := m.st.GetDeploymentRecord(ctx, id); err != nil {
 		return err
 	}
 	if !force {

@@ -157,7 +157,7 @@ type proxyDeployments struct{ m *Manager }
 var _ proxy.Deployments = (*proxyDeployments)(nil)
 
 func (p *proxyDeployments) InstallStatus(ctx context.Context, id string) (proxy.InstallStatus, error) {
-	if _, err := p.m.st.GetDeployment(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if _, err := p.m.st.GetDeploymentRecord(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return proxy.InstallStatus{}, proxy.ErrNoDeployment
 	} else if err != nil {
 		return proxy.InstallStatus{}, err
@@ -188,7 +188,7 @@ func (p *proxyDeployments) Outputs(ctx context.Context, id string) (map[string]a
 }
 
 func (p *proxyDeployments) Inputs(ctx context.Context, id string) (map[string]any, error) {
-	d, err := p.m.st.GetDeployment(ctx, id)
+	d, err := p.m.st.GetDeploymentRecord(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (m *Manager) Install(ctx context.Context, req api.InstallRequest) (*api.Ins
 		id = bpID
 	}
 	// Refusals come first: a refused install leaves nothing behind.
-	d, err := m.st.GetDeployment(ctx, id)
+	d, err := m.st.GetDeploymentRecord(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		d = nil
@@ -73,7 +73,7 @@ func refused(code api.Code, format string, args ...any) error {
 // and then its blueprint, unless req.KeepBlueprint or other deployments use
 // it. A dry run deletes nothing. Failing deletions are the Run's error.
 func (m *Manager) Uninstall(ctx context.Context, req api.UninstallRequest) (api.Run, error) {
-	d, err := m.st.GetDeployment(ctx, req.DeploymentID)
+	d, err := m.st.GetDeploymentRecord(ctx, req.DeploymentID)
 	if err != nil {
 		return nil, err
 	}

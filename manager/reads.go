@@ -8,6 +8,7 @@ import (
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // The reads of the Service. Executions are reaped as they are read: one
@@ -55,7 +56,16 @@ func (m *Manager) ListBlueprints(ctx context.Context) ([]*store.Blueprint, error
 
 // GetDeployment returns the deployment with its plan.
 func (m *Manager) GetDeployment(ctx context.Context, id string) (*store.Deployment, error) {
-	return m.st.GetDeployment(ctx, id)
+	return m.st.GetDeploymentRecord(ctx, id)
+}
+
+// DeploymentPlan returns the deployment's plan, without node instances.
+func (m *Manager) DeploymentPlan(ctx context.Context, id string) (*tosca.Plan, error) {
+	d, err := m.st.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plan, nil
 }
 
 // ListDeployments returns deployments without plans, of one blueprint if
@@ -77,7 +87,7 @@ func (m *Manager) GetNodeInstance(ctx context.Context, deploymentID, id string) 
 // ListNodeInstances returns a deployment's node instances (of one node if
 // nodeID is not empty); ErrNotFound for a deployment that does not exist.
 func (m *Manager) ListNodeInstances(ctx context.Context, deploymentID, nodeID string) ([]*store.NodeInstance, error) {
-	if _, err := m.st.GetDeployment(ctx, deploymentID); err != nil {
+	if _, err := m.st.GetDeploymentRecord(ctx, deploymentID); err != nil {
 		return nil, err
 	}
 	return m.st.ListNodeInstances(ctx, deploymentID, nodeID)
@@ -116,6 +126,12 @@ func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint6
 	return m.st.Events(ctx, executionID, afterSeq, limit)
 }
 
+// EventsJSON is Events as JSON, from the stored bytes where the store
+// has them (store.EventsJSON).
+func (m *Manager) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error) {
+	return store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, nil)
+}
+
 // Follow polling: how often, and how many events per read.
 const (
 	followInterval = 200 * time.Millisecond
@@ -131,6 +147,7 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
 		return nil, err
 	}
+	defer m.commits.follow(executionID)()
 	var ended *store.Execution
 	for {
 		// Taken before the read, so that a commit between the read and

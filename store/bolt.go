@@ -108,6 +108,10 @@ type BoltStore struct {
 	openErr error
 	closed  bool
 	waiters *waitersFile
+	// othersWait caches waiters.waiting() for kept(): refreshed when a
+	// handle opens and by watchKept every keptPoll, so that the operations
+	// of a busy server do not pay two flock calls each.
+	othersWait bool
 	// damaged is set once the file is found damaged: every further
 	// operation returns it, and nothing more is written.
 	damaged error
@@ -201,7 +205,7 @@ func (s *BoltStore) closeIdle() {
 // kept reports whether an idle handle may stay open (KeepOpen, and no
 // other process waits for the file); s.mu is held.
 func (s *BoltStore) kept() bool {
-	return s.opts.KeepOpen && !s.closed && !s.exclusive && !s.waiters.waiting()
+	return s.opts.KeepOpen && !s.closed && !s.exclusive && !s.othersWait
 }
 
 // watchKept closes the kept handle db as soon as another process waits
@@ -209,11 +213,13 @@ func (s *BoltStore) kept() bool {
 func (s *BoltStore) watchKept(db *bolt.DB) {
 	for {
 		time.Sleep(keptPoll)
+		waiting := s.waiters.waiting()
 		s.mu.Lock()
 		if s.db != db {
 			s.mu.Unlock()
 			return
 		}
+		s.othersWait = waiting
 		if s.refs == 0 && s.holds == 0 && !s.kept() {
 			s.closeIdle()
 			s.mu.Unlock()
@@ -353,6 +359,7 @@ func (s *BoltStore) acquireMode(ctx context.Context, exclusive bool) (*bolt.DB, 
 	}
 	s.db, s.openedAt, s.refs = db, time.Now(), 1
 	if s.opts.KeepOpen {
+		s.othersWait = s.waiters.waiting()
 		go s.watchKept(db)
 	}
 	return db, nil

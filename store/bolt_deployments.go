@@ -109,12 +109,20 @@ func getDeployment(tx *bolt.Tx, id string, withPlan bool) (*Deployment, error) {
 }
 
 func (v *boltView) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
+	return v.readDeployment(ctx, id, true)
+}
+
+func (v *boltView) GetDeploymentRecord(ctx context.Context, id string) (*Deployment, error) {
+	return v.readDeployment(ctx, id, false)
+}
+
+func (v *boltView) readDeployment(ctx context.Context, id string, withPlan bool) (*Deployment, error) {
 	if err := checkID("deployment", id); err != nil {
 		return nil, err
 	}
 	var d *Deployment
 	err := v.run(ctx, false, func(tx *bolt.Tx) (err error) {
-		d, err = getDeployment(tx, id, true)
+		d, err = getDeployment(tx, id, withPlan)
 		return err
 	})
 	return d, err

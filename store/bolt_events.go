@@ -1,8 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -84,6 +89,118 @@ func (v *boltView) Events(ctx context.Context, execID string, afterSeq uint64, l
 		return err
 	})
 	return out, err
+}
+
+var _ EventsJSONReader = (*boltView)(nil)
+
+// EventsJSON implements EventsJSONReader: each stored record is spliced
+// with what its key (seq), bucket (execution) and execution's record
+// (deployment) say, in the place json.Marshal puts them (first), without
+// decoding it. A record of an earlier version that holds those fields
+// itself is decoded and encoded instead.
+func (v *boltView) EventsJSON(ctx context.Context, execID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error) {
+	if err := checkID("execution", execID); err != nil {
+		return dst, 0, err
+	}
+	start, n := len(dst), 0
+	err := v.run(ctx, false, func(tx *bolt.Tx) error {
+		dst, n = append(dst[:start], '['), 0
+		e, err := executionOfEvents(tx, execID)
+		if err != nil {
+			return err
+		}
+		parent, err := bucket(tx, bktEvents)
+		if err != nil {
+			return err
+		}
+		b := parent.Bucket([]byte(execID))
+		if b == nil || afterSeq == ^uint64(0) {
+			return nil
+		}
+		execJSON, err := json.Marshal(e.ID)
+		if err != nil {
+			return err
+		}
+		depJSON, err := json.Marshal(e.DeploymentID)
+		if err != nil {
+			return err
+		}
+		kind := fmt.Sprintf("event of execution %q", execID)
+		c := b.Cursor()
+		for k, val := c.Seek(seqKey(afterSeq + 1)); k != nil && (limit <= 0 || n < limit); k, val = c.Next() {
+			if n > 0 {
+				dst = append(dst, ',')
+			} else if limit > 0 {
+				// Room for the page, guessed from its first record.
+				dst = slices.Grow(dst, min(limit, maxGrowEvents)*(len(val)+eventHeaderLen))
+			}
+			n++
+			seq := binary.BigEndian.Uint64(k)
+			if len(val) < 2 || val[0] != '{' || val[len(val)-1] != '}' {
+				return damagedError(tx.DB().Path(), fmt.Sprintf("%s %q is not a JSON object", kind, k))
+			}
+			if bytes.HasPrefix(val, ownIDsPrefix) {
+				var ev Event
+				if err := decodeJSON(b, kind, k, val, &ev); err != nil {
+					return err
+				}
+				ev.Seq = seq
+				restoreEvent(&ev, e)
+				one, err := json.Marshal(&ev)
+				if err != nil {
+					return err
+				}
+				dst = append(dst, one...)
+				continue
+			}
+			dst = append(dst, `{"seq":`...)
+			dst = strconv.AppendUint(dst, seq, 10)
+			dst = append(dst, `,"execution_id":`...)
+			dst = append(dst, execJSON...)
+			dst = append(dst, `,"deployment_id":`...)
+			dst = append(dst, depJSON...)
+			if len(val) > 2 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, val[1:]...)
+		}
+		return nil
+	})
+	if err != nil {
+		return dst[:start], 0, err
+	}
+	return append(dst, ']'), n, nil
+}
+
+// ownIDsPrefix starts a stored event record of an earlier version, which
+// holds what its key, bucket and execution give: json.Marshal of an Event
+// writes seq first, and a record of this version starts with timestamp.
+var ownIDsPrefix = []byte(`{"seq":`)
+
+// Growing a page's buffer: at most this many events' room at once, each
+// with room for what EventsJSON adds (seq and ids).
+const (
+	maxGrowEvents  = 1000
+	eventHeaderLen = 96
+)
+
+// executionOfEvents is the part of an execution's record its events need.
+func executionOfEvents(tx *bolt.Tx, id string) (*Execution, error) {
+	execs, err := bucket(tx, bktExecutions)
+	if err != nil {
+		return nil, err
+	}
+	raw := execs.Get([]byte(id))
+	if raw == nil {
+		return nil, fmt.Errorf("execution %q: %w", id, ErrNotFound)
+	}
+	var rec struct {
+		DeploymentID string `json:"deployment_id"`
+	}
+	if err := decodeJSON(execs, "execution", []byte(id), raw, &rec); err != nil {
+		return nil, err
+	}
+	return &Execution{ID: id, DeploymentID: rec.DeploymentID}, nil
 }
 
 // eventRecord is an event as stored: without what its key (seq), its

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,6 +109,12 @@ func TestEventRecordsOfEarlierVersions(t *testing.T) {
 		assert.Equal(t, "e", ev.ExecutionID)
 		assert.Equal(t, "d", ev.DeploymentID)
 	}
+	want, err := json.Marshal(evs)
+	require.NoError(t, err)
+	page, n, err := s.EventsJSON(ctx, "e", 0, 0, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, string(want), string(page), "the old record decoded, the new one spliced: one form")
 	problems, err := s.Check(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, problems)

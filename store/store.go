@@ -31,6 +31,10 @@ type Store interface {
 	CreateDeployment(ctx context.Context, d *Deployment) error
 	// GetDeployment returns the deployment with its plan.
 	GetDeployment(ctx context.Context, id string) (*Deployment, error)
+	// GetDeploymentRecord returns the deployment without its plan (Plan
+	// nil): one small read, for callers that need its id, blueprint,
+	// inputs or times (the plan of a large deployment weighs far more).
+	GetDeploymentRecord(ctx context.Context, id string) (*Deployment, error)
 	// ListDeployments returns deployments ordered by id, without plans; a
 	// non-empty blueprintID keeps only that blueprint's deployments.
 	ListDeployments(ctx context.Context, blueprintID string) ([]*Deployment, error)

@@ -58,6 +58,14 @@ type Config struct {
 	// produced, before it is written; it must be fast. The CLI uses it
 	// for live progress.
 	OnEvent func(Event)
+	// Followed, when set, reports whether someone follows the execution's
+	// events from the State (a `gantry server` stream) rather than through
+	// OnEvent. While it does, a queued event starts a commit at once
+	// instead of waiting for FlushInterval: the commits stay one at a
+	// time, in order, each taking all that is queued (group commit), so
+	// crash safety is unchanged and an event is stored within about one
+	// commit's time.
+	Followed func(executionID string) bool
 }
 
 func (c *Config) withDefaults() Config {

@@ -12,7 +12,8 @@ import (
 
 // recorder batches the engine's writes (instance changes, task records,
 // events) and commits them through the State every FlushInterval, when
-// FlushItems accumulate, or at once when poked (an operation ended). One
+// FlushItems accumulate, or at once when poked (an operation ended, or an
+// event of a followed execution: Config.Followed). One
 // goroutine commits, so batches are committed in the order they were made.
 type recorder struct {
 	st      State
@@ -21,8 +22,10 @@ type recorder struct {
 	insts   *instanceTable
 	persist bool // false in dry runs: only events are written
 	onEvent func(Event)
-	redact  *secretmask.Set
-	max     int
+	// followed: commit events at once (Config.Followed).
+	followed func() bool
+	redact   *secretmask.Set
+	max      int
 
 	mu       sync.Mutex
 	events   []Event
@@ -53,6 +56,9 @@ func newRecorder(ctx context.Context, st State, base Event, insts *instanceTable
 		committed: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		stopped:   make(chan struct{}),
+	}
+	if f := cfg.Followed; f != nil {
+		r.followed = func() bool { return f(base.ExecutionID) }
 	}
 	go r.loop(cfg.FlushInterval)
 	return r
@@ -94,7 +100,7 @@ func (r *recorder) event(e Event) {
 	r.events = append(r.events, e)
 	full := len(r.events)+len(r.tasks) >= r.max
 	r.mu.Unlock()
-	if full {
+	if full || (r.followed != nil && r.followed()) {
 		r.poke()
 	}
 }

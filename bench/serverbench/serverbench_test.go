@@ -163,7 +163,7 @@ func requestsPerSecond(b *testing.B, e *env, path string) {
 }
 
 // BenchmarkGetDeployment: GET /deployments/{id} of an installed 100-node
-// deployment (the answer carries its plan).
+// deployment (its record: the plan is read apart, GET .../plan).
 func BenchmarkGetDeployment(b *testing.B) {
 	e := newEnv(b, true)
 	install(b, e.operator, generated(b, 100), "d", nil)

@@ -55,8 +55,13 @@ type Service interface {
 	DeleteBlueprint(ctx context.Context, id string) error
 
 	CreateDeployment(ctx context.Context, req CreateDeploymentRequest) (*Deployment, error)
-	// GetDeployment returns the deployment with its plan.
+	// GetDeployment returns the deployment without its plan (Plan nil):
+	// a small record, cheap to read however large the deployment.
 	GetDeployment(ctx context.Context, id string) (*Deployment, error)
+	// DeploymentPlan returns the deployment's plan (nodes, outputs,
+	// capabilities, workflows...), without node instances: read those
+	// with ListNodeInstances.
+	DeploymentPlan(ctx context.Context, id string) (*tosca.Plan, error)
 	// ListDeployments returns deployments without plans; a non-empty
 	// blueprintID keeps only that blueprint's.
 	ListDeployments(ctx context.Context, blueprintID string) ([]*Deployment, error)
@@ -95,6 +100,11 @@ type Service interface {
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)
 	// Events returns up to limit (<= 0: all) events with Seq > afterSeq.
 	Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*Event, error)
+	// EventsJSON is Events as the JSON array the REST API answers with
+	// (byte for byte json.Marshal of those events) and their number: a
+	// server serves a page of stored events without decoding each and
+	// encoding it again.
+	EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error)
 	// FollowEvents calls fn for every event with Seq > afterSeq, in order,
 	// until the execution ends (then it returns the ended execution), ctx
 	// ends, or fn returns an error. An execution whose process died ends.

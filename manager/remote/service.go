@@ -2,11 +2,13 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/manager/server"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // Info describes the server and the caller's role on it.
@@ -37,6 +39,10 @@ func (c *Client) CreateDeployment(ctx context.Context, req api.CreateDeploymentR
 
 func (c *Client) GetDeployment(ctx context.Context, id string) (*api.Deployment, error) {
 	return one[api.Deployment](ctx, c, request{method: http.MethodGet, path: server.PathOf(server.PathDeployment, id)})
+}
+
+func (c *Client) DeploymentPlan(ctx context.Context, id string) (*tosca.Plan, error) {
+	return one[tosca.Plan](ctx, c, request{method: http.MethodGet, path: server.PathOf(server.PathDeploymentPlan, id)})
 }
 
 func (c *Client) ListDeployments(ctx context.Context, blueprintID string) ([]*api.Deployment, error) {
@@ -100,6 +106,19 @@ func (c *Client) Events(ctx context.Context, executionID string, afterSeq uint64
 		}
 		afterSeq = page[len(page)-1].Seq
 	}
+}
+
+// EventsJSON is Events encoded as the server answers a page of them.
+func (c *Client) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error) {
+	evs, err := c.Events(ctx, executionID, afterSeq, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	if evs == nil {
+		evs = []*api.Event{}
+	}
+	b, err := json.Marshal(evs)
+	return b, len(evs), err
 }
 
 func positive(n int) string {

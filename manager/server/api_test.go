@@ -68,8 +68,15 @@ func TestInstallThroughServer(t *testing.T) {
 	assert.Equal(t, nis[0].ID, ni.ID)
 	d, err := f.clients[auth.RoleViewer].GetDeployment(ctx, "hello")
 	require.NoError(t, err)
-	assert.NotNil(t, d.Plan, "a deployment comes with its plan")
+	assert.Nil(t, d.Plan, "a deployment's record comes without its plan")
 	assert.EqualValues(t, 9090, d.Inputs["web_port"])
+	plan, err := f.clients[auth.RoleViewer].DeploymentPlan(ctx, "hello")
+	require.NoError(t, err)
+	want, err := f.mgr.DeploymentPlan(ctx, "hello")
+	require.NoError(t, err)
+	assert.Equal(t, want, plan, "the plan, read apart, is the in-process one")
+	assert.NotEmpty(t, plan.Nodes)
+	assert.Empty(t, plan.NodeInstances, "node instances are read on their own")
 
 	// Events: all, a page after a sequence number, and a follow from one.
 	evs, err := c.Events(ctx, final.ID, 0, 0)

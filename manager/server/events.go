@@ -29,17 +29,18 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.cfg.Service.Events(r.Context(), id, after, limit)
+	// The page as stored: no event is decoded and encoded again.
+	page, n, err := s.cfg.Service.EventsJSON(r.Context(), id, after, limit)
 	if err != nil {
 		return err
 	}
-	if len(evs) == 0 && wait > 0 {
+	if n == 0 && wait > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		ended, ferr := s.cfg.Service.FollowEvents(ctx, id, after, func(*api.Event) error { return errGotEvent })
 		cancel()
 		switch {
 		case errors.Is(ferr, errGotEvent):
-			if evs, err = s.cfg.Service.Events(r.Context(), id, after, limit); err != nil {
+			if page, _, err = s.cfg.Service.EventsJSON(r.Context(), id, after, limit); err != nil {
 				return err
 			}
 		case ferr == nil && ended != nil:
@@ -50,10 +51,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 	}
-	if evs == nil {
-		evs = []*api.Event{}
-	}
-	return writeJSON(w, http.StatusOK, evs)
+	return writeRawJSON(w, http.StatusOK, page)
 }
 
 // streamEvents is GET .../events/stream: Server-Sent Events from the

@@ -73,6 +73,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// writeRawJSON sends b, a JSON document, as writeJSON sends a value (it
+// appends a newline to b, as json.Encoder does).
+func writeRawJSON(w http.ResponseWriter, status int, b []byte) error {
+	w.Header().Set("Content-Type", ContentJSON)
+	w.WriteHeader(status)
+	_, err := w.Write(append(b, '\n'))
+	return err
+}
+
 // writeError sends err as an api.Error with its code's status.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := asAPIError(err)

@@ -87,6 +87,11 @@ func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) error {
 	return get(w, v, err)
 }
 
+func (s *Server) getDeploymentPlan(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.cfg.Service.DeploymentPlan(r.Context(), r.PathValue("id"))
+	return get(w, v, err)
+}
+
 func (s *Server) deleteDeployment(w http.ResponseWriter, r *http.Request) error {
 	force, err := boolParam(r, ParamForce)
 	if err != nil {

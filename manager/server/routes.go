@@ -35,6 +35,7 @@ var routes = []Route{
 	{"listDeployments", http.MethodGet, PathDeployments, auth.RoleViewer, "", (*Server).listDeployments},
 	{"createDeployment", http.MethodPost, PathDeployments, auth.RoleOperator, "deployments.create", (*Server).createDeployment},
 	{"getDeployment", http.MethodGet, PathDeployment, auth.RoleViewer, "", (*Server).getDeployment},
+	{"getDeploymentPlan", http.MethodGet, PathDeploymentPlan, auth.RoleViewer, "", (*Server).getDeploymentPlan},
 	{"deleteDeployment", http.MethodDelete, PathDeployment, auth.RoleOperator, "deployments.delete", (*Server).deleteDeployment},
 	{"getOutputs", http.MethodGet, PathOutputs, auth.RoleViewer, "", (*Server).outputs},
 	{"getCapabilities", http.MethodGet, PathCapabilities, auth.RoleViewer, "", (*Server).capabilities},

@@ -19,6 +19,7 @@ const (
 	PathBlueprint        = Prefix + "/blueprints/{id}"
 	PathDeployments      = Prefix + "/deployments"
 	PathDeployment       = Prefix + "/deployments/{id}"
+	PathDeploymentPlan   = Prefix + "/deployments/{id}/plan"
 	PathOutputs          = Prefix + "/deployments/{id}/outputs"
 	PathCapabilities     = Prefix + "/deployments/{id}/capabilities"
 	PathNodeInstances    = Prefix + "/deployments/{id}/node-instances"

@@ -96,12 +96,20 @@ func (v *view) deploymentExists(ctx context.Context, t *tx, id string) error {
 }
 
 func (v *view) GetDeployment(ctx context.Context, id string) (*store.Deployment, error) {
+	return v.readDeployment(ctx, id, true)
+}
+
+func (v *view) GetDeploymentRecord(ctx context.Context, id string) (*store.Deployment, error) {
+	return v.readDeployment(ctx, id, false)
+}
+
+func (v *view) readDeployment(ctx context.Context, id string, withPlan bool) (*store.Deployment, error) {
 	if err := store.CheckID("deployment", id); err != nil {
 		return nil, err
 	}
 	var d *store.Deployment
 	err := v.run(ctx, func(t *tx) (err error) {
-		d, err = v.getDeployment(ctx, t, id, true)
+		d, err = v.getDeployment(ctx, t, id, withPlan)
 		return err
 	})
 	return d, err

@@ -29,6 +29,13 @@ func testDeployments(t *testing.T, s store.Store) {
 	assert.Empty(t, d.Plan.NodeInstances, "instances live in their own records")
 	assert.False(t, d.CreatedAt.IsZero())
 
+	rec, err := s.GetDeploymentRecord(ctx, "d2")
+	require.NoError(t, err)
+	assert.Nil(t, rec.Plan, "the record comes without its plan")
+	want := *d
+	want.Plan = nil
+	assert.Equal(t, &want, rec, "and is otherwise the deployment")
+
 	insts, err := s.ListNodeInstances(ctx, "d2", "")
 	require.NoError(t, err)
 	require.Len(t, insts, 4)
@@ -58,6 +65,10 @@ func testDeployments(t *testing.T, s store.Store) {
 	assert.Contains(t, err.Error(), `"missing"`)
 	_, err = s.GetDeployment(ctx, "d3")
 	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GetDeploymentRecord(ctx, "d3")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GetDeploymentRecord(ctx, "")
+	assert.ErrorIs(t, err, store.ErrInvalid)
 
 	// Duplicate instance ids in a plan are refused, atomically.
 	p := plan(1)
@@ -87,6 +98,10 @@ func testUpdateDeployment(t *testing.T, s store.Store) {
 	assert.Equal(t, "scaled", got.Description)
 	assert.Equal(t, "bp", got.BlueprintID)
 	assert.Equal(t, 5, got.Plan.Nodes[1].Capabilities.CurrentInstances)
+	rec, err := s.GetDeploymentRecord(ctx, "d")
+	require.NoError(t, err)
+	assert.Equal(t, "scaled", rec.Description, "the record follows updates")
+	assert.True(t, rec.UpdatedAt.Equal(got.UpdatedAt))
 	assert.True(t, before.CreatedAt.Equal(got.CreatedAt))
 	assert.False(t, got.UpdatedAt.Before(before.UpdatedAt))
 

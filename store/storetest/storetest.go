@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore NewFunc) {
 		{"Claims", testClaims},
 		{"Tasks", testTasks},
 		{"Events", testEvents},
+		{"EventsJSON", testEventsJSON},
 		{"EventsConcurrentAppends", testEventsConcurrentAppends},
 		{"EventsFollow", testEventsFollow},
 		{"Secrets", testSecrets},

@@ -63,6 +63,9 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
+			if d.Plan, err = svc.DeploymentPlan(ctx, d.ID); err != nil {
+				return cmdutil.StoreError(err)
+			}
 			insts, err := svc.ListNodeInstances(ctx, d.ID, "")
 			if err != nil {
 				return cmdutil.StoreError(err)
