@@ -18,6 +18,23 @@ func Table(w io.Writer, header []string, rows [][]string) {
 	_ = tw.Flush()
 }
 
+// List prints items as indented JSON (none: []) when asJSON, else as a
+// table: header, the rows in first, then each item's row.
+func List[T any](w io.Writer, asJSON bool, items []T, header []string, row func(T) []string, first ...[]string) error {
+	if asJSON {
+		if items == nil {
+			items = []T{}
+		}
+		return PrintJSON(w, items)
+	}
+	rows := append([][]string(nil), first...)
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	Table(w, header, rows)
+	return nil
+}
+
 // When formats a timestamp for tables ("-" when zero).
 func When(t time.Time) string {
 	if t.IsZero() {

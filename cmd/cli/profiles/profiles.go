@@ -158,21 +158,15 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 				p := pf.Profiles[n]
 				out = append(out, listed{Name: n, URL: p.URL, TokenFile: p.TokenFile, CAFile: p.CAFile, Current: n == pf.Current})
 			}
-			if asJSON {
-				return cmdutil.PrintJSON(f.IO.Out, out)
-			}
 			mark := func(b bool) string {
 				if b {
 					return "*"
 				}
 				return ""
 			}
-			rows := [][]string{{mark(pf.Current == ""), profile.Local, "(embedded store)", "-", "-"}}
-			for _, l := range out {
-				rows = append(rows, []string{mark(l.Current), l.Name, l.URL, l.TokenFile, cmdutil.OrDash(l.CAFile)})
-			}
-			cmdutil.Table(f.IO.Out, []string{"", "NAME", "URL", "TOKEN FILE", "CA"}, rows)
-			return nil
+			return cmdutil.List(f.IO.Out, asJSON, out, []string{"", "NAME", "URL", "TOKEN FILE", "CA"}, func(l listed) []string {
+				return []string{mark(l.Current), l.Name, l.URL, l.TokenFile, cmdutil.OrDash(l.CAFile)}
+			}, []string{mark(pf.Current == ""), profile.Local, "(embedded store)", "-", "-"})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

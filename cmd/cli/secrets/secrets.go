@@ -119,18 +119,9 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			if asJSON {
-				if ss == nil {
-					ss = []*api.Secret{}
-				}
-				return cmdutil.PrintJSON(f.IO.Out, ss)
-			}
-			rows := make([][]string, len(ss))
-			for i, s := range ss {
-				rows[i] = []string{s.Key, s.Visibility, cmdutil.When(s.CreatedAt), cmdutil.When(s.UpdatedAt)}
-			}
-			cmdutil.Table(f.IO.Out, []string{"KEY", "VISIBILITY", "CREATED", "UPDATED"}, rows)
-			return nil
+			return cmdutil.List(f.IO.Out, asJSON, ss, []string{"KEY", "VISIBILITY", "CREATED", "UPDATED"}, func(s *api.Secret) []string {
+				return []string{s.Key, s.Visibility, cmdutil.When(s.CreatedAt), cmdutil.When(s.UpdatedAt)}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -31,11 +31,7 @@ func newCheckCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.Maintenance = true
-			svc, err := f.Service()
-			if err != nil {
-				return err
-			}
-			info, err := f.Info(context.Background())
+			svc, info, err := serviceOf(f)
 			if err != nil {
 				return err
 			}
@@ -76,11 +72,7 @@ temporary name and renamed into place, so it is never half written. To restore,
 stop every gantry using the store and copy FILE over it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := f.Service()
-			if err != nil {
-				return err
-			}
-			info, err := f.Info(context.Background())
+			svc, info, err := serviceOf(f)
 			if err != nil {
 				return err
 			}
@@ -125,6 +117,20 @@ func newCompactCmd(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}, &asJSON)
+}
+
+// serviceOf returns the Service the command runs against and what it says
+// of its store.
+func serviceOf(f *cmdutil.Factory) (api.Service, *api.Info, error) {
+	svc, err := f.Service()
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Info(context.Background())
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, info, nil
 }
 
 func withJSON(cmd *cobra.Command, asJSON *bool) *cobra.Command {

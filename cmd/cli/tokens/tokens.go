@@ -125,19 +125,10 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
-			if asJSON {
-				if ts == nil {
-					ts = []*api.Token{}
-				}
-				return cmdutil.PrintJSON(f.IO.Out, ts)
-			}
 			now := time.Now()
-			rows := make([][]string, len(ts))
-			for i, t := range ts {
-				rows[i] = []string{t.ID, t.Name, t.Role, status(t, now), cmdutil.When(t.CreatedAt), cmdutil.When(t.ExpiresAt), cmdutil.OrDash(t.CreatedBy)}
-			}
-			cmdutil.Table(f.IO.Out, []string{"ID", "NAME", "ROLE", "STATUS", "CREATED", "EXPIRES", "CREATED BY"}, rows)
-			return nil
+			return cmdutil.List(f.IO.Out, asJSON, ts, []string{"ID", "NAME", "ROLE", "STATUS", "CREATED", "EXPIRES", "CREATED BY"}, func(t *api.Token) []string {
+				return []string{t.ID, t.Name, t.Role, status(t, now), cmdutil.When(t.CreatedAt), cmdutil.When(t.ExpiresAt), cmdutil.OrDash(t.CreatedBy)}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
