@@ -260,6 +260,13 @@ func (w *world) cli(args ...string) (int, string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gantryBinary(w.t), append([]string{"--store", w.dbPath}, args...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	return runCode(w.t, cmd)
+}
+
+// runCode runs cmd and returns its exit code and combined output; a
+// command that could not run fails the test.
+func runCode(t testing.TB, cmd *exec.Cmd) (int, string) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -270,7 +277,7 @@ func (w *world) cli(args ...string) (int, string) {
 	case errors.As(err, &ee):
 		return ee.ExitCode(), out.String()
 	}
-	w.t.Fatalf("gantry %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	return -1, ""
 }
 

@@ -4,10 +4,8 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -215,18 +213,7 @@ func (tm *team) gantryCode(t *testing.T, args ...string) (int, string) {
 	if tm.profiles != "" {
 		cmd.Env = append(cmd.Env, "GANTRY_PROFILES="+tm.profiles)
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	t.Fatalf("gantry %s (%s): %v\n%s", strings.Join(args, " "), tm.name, err, out.String())
-	return -1, ""
+	return runCode(t, cmd)
 }
 
 // gantry runs the gantry binary as this team, whatever the outcome (clean-ups).

@@ -70,15 +70,10 @@ func (v *boltView) Events(ctx context.Context, execID string, afterSeq uint64, l
 	}
 	var out []*Event
 	err := v.run(ctx, false, func(tx *bolt.Tx) error {
-		e, err := getExecution(tx, execID)
+		e, b, err := eventsOf(tx, execID)
 		if err != nil {
 			return err
 		}
-		parent, err := bucket(tx, bktEvents)
-		if err != nil {
-			return err
-		}
-		b := parent.Bucket([]byte(execID))
 		if b == nil {
 			return nil
 		}
@@ -105,15 +100,10 @@ func (v *boltView) EventsJSON(ctx context.Context, execID string, afterSeq uint6
 	start, n := len(dst), 0
 	err := v.run(ctx, false, func(tx *bolt.Tx) error {
 		dst, n = append(dst[:start], '['), 0
-		e, err := executionOfEvents(tx, execID)
+		e, b, err := eventsOf(tx, execID)
 		if err != nil {
 			return err
 		}
-		parent, err := bucket(tx, bktEvents)
-		if err != nil {
-			return err
-		}
-		b := parent.Bucket([]byte(execID))
 		if b == nil || afterSeq == ^uint64(0) {
 			return nil
 		}
@@ -184,23 +174,28 @@ const (
 	eventHeaderLen = 96
 )
 
-// executionOfEvents is the part of an execution's record its events need.
-func executionOfEvents(tx *bolt.Tx, id string) (*Execution, error) {
+// eventsOf returns the part of an execution's record its events need (id
+// and deployment: a small decode) and its events' bucket (nil: none yet).
+func eventsOf(tx *bolt.Tx, id string) (*Execution, *bolt.Bucket, error) {
 	execs, err := bucket(tx, bktExecutions)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw := execs.Get([]byte(id))
 	if raw == nil {
-		return nil, fmt.Errorf("execution %q: %w", id, ErrNotFound)
+		return nil, nil, fmt.Errorf("execution %q: %w", id, ErrNotFound)
 	}
 	var rec struct {
 		DeploymentID string `json:"deployment_id"`
 	}
 	if err := decodeJSON(execs, "execution", []byte(id), raw, &rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &Execution{ID: id, DeploymentID: rec.DeploymentID}, nil
+	parent, err := bucket(tx, bktEvents)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Execution{ID: id, DeploymentID: rec.DeploymentID}, parent.Bucket([]byte(id)), nil
 }
 
 // eventRecord is an event as stored: without what its key (seq), its
