@@ -35,12 +35,11 @@ func runConcurrently(t *testing.T, p *Pool, tg Target, n int, d string) {
 func TestPoolFiftyConcurrentCommandsOneConnection(t *testing.T) {
 	s := startSSHD(t)
 	p, d := newTestPool(t, Config{MaxSessions: 64})
-	start := time.Now()
 	runConcurrently(t, p, s.target(), 50, "0.5")
-	took := time.Since(start)
 	require.EqualValues(t, 1, d.conns.Load(), "one TCP connection for all 50 commands")
 	require.EqualValues(t, 1, p.Stats().Dials)
-	require.Less(t, took, 5*time.Second, "commands ran in parallel")
+	// In parallel: asserted by the peak of open sessions, not by wall time
+	// (which load stretches).
 	require.GreaterOrEqual(t, p.Stats().PeakSessions, int64(25), "sessions overlapped on the connection")
 	require.Zero(t, p.Stats().Sessions, "every session closed")
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,21 +166,27 @@ func TestStreamLinesMasked(t *testing.T) {
 }
 
 // TestStreamLinesArriveWhileRunning: the first line reaches the callback
-// before the command ends.
+// before the command ends. The command waits for a file that only the
+// callback of its first line creates (the server is local): without
+// streaming it never ends and the run times out. No wall-clock bound.
 func TestStreamLinesArriveWhileRunning(t *testing.T) {
 	s := startSSHD(t)
 	p, _ := newTestPool(t, Config{})
-	start := time.Now()
-	var firstAt time.Duration
-	_, err := p.Stream(context.Background(), s.target(), Command{Args: []string{"sh", "-c", "echo early; sleep 1; echo late"}},
-		func(_ StreamName, line string) {
-			if line == "early" {
-				firstAt = time.Since(start)
+	gate := filepath.Join(t.TempDir(), "early-seen")
+	var lines []string
+	_, err := p.Stream(context.Background(), s.target(), Command{
+		Args:    []string{"sh", "-c", `echo early; while [ ! -e "$0" ]; do sleep 0.05; done; echo late`, gate},
+		Timeout: time.Minute,
+	}, func(_ StreamName, line string) {
+		lines = append(lines, line)
+		if line == "early" {
+			if err := os.WriteFile(gate, nil, 0o600); err != nil {
+				t.Error(err)
 			}
-		})
-	require.NoError(t, err)
-	require.NotZero(t, firstAt)
-	require.Less(t, firstAt, 900*time.Millisecond)
+		}
+	})
+	require.NoError(t, err, "the command saw the first line's callback")
+	require.Equal(t, []string{"early", "late"}, lines)
 }
 
 func TestRunOutputCapped(t *testing.T) {
