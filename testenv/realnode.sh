@@ -386,9 +386,11 @@ realnode_healthy() {
 
 # realnode_wait_ready waits (bounded) until the node is Ready and the images are in.
 realnode_wait_ready() {
+  # One kubectl call can take ~7 s at load 35 (its process start dominates): a 5 s bound
+  # per call never saw Ready there; the deadline bounds the whole wait.
   local deadline=$(( $(date +%s) + ${GANTRY_TESTENV_TIMEOUT:-90} )) st
   while :; do
-    st=$(KUBECONFIG=$D/kubeconfig timeout 5 kubectl get node "$realnode_node_name" \
+    st=$(KUBECONFIG=$D/kubeconfig timeout 20 kubectl get node "$realnode_node_name" \
       -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
     [ "$st" = True ] && return 0
     if ! proc_alive kubelet || ! proc_alive containerd || [ "$(date +%s)" -ge "$deadline" ]; then
