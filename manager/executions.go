@@ -113,6 +113,11 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 		req.ExecutionID = newID()
 	}
 	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
+	if req.Scale != nil && !opts.DryRun {
+		for _, ni := range req.Scale.Added {
+			e.ScaleAdded = append(e.ScaleAdded, ni.ID)
+		}
+	}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -256,7 +261,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if e.WorkflowID == workflowScale {
 		// The same modification again (same instance ids: the seed is
 		// the execution's), over the plan it was not applied to.
-		if req.Scale, apply, rollback, err = m.prepareScale(ctx, d, e.Parameters, scaleRun{executionID: e.ID, resume: true}); err != nil {
+		if req.Scale, apply, rollback, err = m.prepareScale(ctx, d, e.Parameters, scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded}); err != nil {
 			m.failClaimed(ctx, e.ID, err.Error())
 			return nil, err
 		}
@@ -460,6 +465,9 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("scale: parameter delta: %w", err)
 	}
+	if len(run.added) > 0 {
+		d.Plan = withoutInstances(d.Plan, run.added)
+	}
 	mod, err := plan.Modify(d.Plan, []plan.Change{{Name: name, Delta: delta}}, plan.Options{Seed: run.seed()})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("scale %s by %d: %w", name, delta, err)
@@ -560,6 +568,25 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 type scaleRun struct {
 	dryRun, resume bool
 	executionID    string
+	// added: on resume, the instances the interrupted run stored
+	// (Execution.ScaleAdded), left out of the plan it modifies.
+	added []string
+}
+
+// withoutInstances is a shallow copy of p without the node instances ids.
+func withoutInstances(p *tosca.Plan, ids []string) *tosca.Plan {
+	drop := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		drop[id] = true
+	}
+	c := *p
+	c.NodeInstances = make([]*tosca.NodeInstance, 0, len(p.NodeInstances))
+	for _, ni := range p.NodeInstances {
+		if !drop[ni.ID] {
+			c.NodeInstances = append(c.NodeInstances, ni)
+		}
+	}
+	return &c
 }
 
 func (s scaleRun) seed() int64 {

@@ -178,6 +178,10 @@ type Execution struct {
 	// does it): AfterNothing, AfterDeleteDeployment or
 	// AfterDeleteDeploymentAndBlueprint (uninstall).
 	After string `json:"after,omitempty"`
+	// ScaleAdded are the node instances a scale added (stored before it
+	// runs, in the plan only once it succeeds): a resume plans the same
+	// modification over the plan without them.
+	ScaleAdded []string `json:"scale_added,omitempty"`
 }
 
 // What follows a queued workflow that succeeded (Execution.After).
