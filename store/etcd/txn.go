@@ -137,6 +137,11 @@ func (t *tx) read(ctx context.Context, key string, existsOnly bool) ([]byte, boo
 			return s.val, s.ok, nil
 		}
 	}
+	// A read inside a fenced Batch is called with its caller's context:
+	// bind it too, or a process cut off from etcd hangs here after its
+	// claim is lost (seen in TestWorkerFaults/CutOffFromEtcd).
+	ctx, done := t.fence.bind(ctx)
+	defer done()
 	resp, err := t.kv.Get(ctx, key, t.at()...)
 	if err != nil {
 		return nil, false, wrapErr(err)
@@ -197,7 +202,7 @@ func (t *tx) scanFrom(ctx context.Context, p, from string, limit int, keysOnly b
 		if keysOnly {
 			opts = append(opts, clientv3.WithKeysOnly())
 		}
-		resp, err := t.kv.Get(ctx, from, opts...)
+		resp, err := t.getPage(ctx, from, opts)
 		if err != nil {
 			return nil, wrapErr(err)
 		}
@@ -561,4 +566,11 @@ func decodeAll[T any](kind string, kvs []kv, out *[]*T) error {
 		*out = append(*out, rec)
 	}
 	return nil
+}
+
+// getPage reads one page of a scan, bound to the fence like read.
+func (t *tx) getPage(ctx context.Context, from string, opts []clientv3.OpOption) (*clientv3.GetResponse, error) {
+	ctx, done := t.fence.bind(ctx)
+	defer done()
+	return t.kv.Get(ctx, from, opts...)
 }
