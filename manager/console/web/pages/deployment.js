@@ -15,10 +15,12 @@ const STATE_MSG = /: (\w+)$/;
 const perf = (window.__gantry = window.__gantry || { latencies: [] });
 
 export async function deploymentPage(main, ctx, id) {
-  const [dep, insts, execs, deps] = await Promise.all([
-    get(`/deployments/${enc(id)}`), getList(`/deployments/${enc(id)}/node-instances`),
+  // The deployment's record and its plan are two reads (the record stays
+  // small for the many who only list or check it).
+  const [dep, plan, insts, execs, deps] = await Promise.all([
+    get(`/deployments/${enc(id)}`), get(`/deployments/${enc(id)}/plan`),
+    getList(`/deployments/${enc(id)}/node-instances`),
     getList(`/executions?deployment_id=${enc(id)}`), getList('/dependencies')]);
-  const plan = dep.plan;
   const uses = deps.filter((d) => d.source_deployment_id === id);
   const usedBy = deps.filter((d) => d.target_deployment_id === id);
   const page = { id, ctx, plan, execs, stops: [], watched: null, rows: new Map() };
