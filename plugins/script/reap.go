@@ -70,6 +70,9 @@ func (p *Plugin) Reap(executionID string) error {
 		}
 		file := filepath.Join(dir, e.Name())
 		b, err := os.ReadFile(file)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // its script ended and forgot it since ReadDir
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
