@@ -172,6 +172,19 @@ func (h *haEnv) queueLayered(dep string, layers, width int, ops []string, script
 	return r.Execution().ID, layers * width * len(ops)
 }
 
+// installMidway starts workers wa and wb, queues an install of dep and
+// waits until a third of its operations ended; it returns the execution,
+// its operation count, the worker holding it and its claim token.
+func (h *haEnv) installMidway(dep string) (id string, total int, name string, token int64) {
+	h.startWorker("wa", 0)
+	h.startWorker("wb", 1)
+	h.waitWorkers(2)
+	id, total = h.queueInstall(dep)
+	name, token = h.holder(id, 0, 30*time.Second)
+	waitFor(h.t, time.Minute, "a third of the operations", func() bool { return countLines(h.logFile, "end ") >= total/3 })
+	return id, total, name, token
+}
+
 // holder waits for the execution's claim and returns its holder's name
 // and token.
 func (h *haEnv) holder(execID string, notToken int64, timeout time.Duration) (string, int64) {
@@ -278,12 +291,7 @@ func (h *haEnv) requireConsistent() {
 // completes it; operations recorded done do not run again.
 func testWorkerKilledMidInstall(h *haEnv) {
 	t := h.t
-	h.startWorker("wa", 0)
-	h.startWorker("wb", 1)
-	h.waitWorkers(2)
-	id, total := h.queueInstall("kill")
-	name, token := h.holder(id, 0, 30*time.Second)
-	waitFor(t, time.Minute, "a third of the operations", func() bool { return countLines(h.logFile, "end ") >= total/3 })
+	id, total, name, token := h.installMidway("kill")
 	victim := h.workers[name]
 	require.NoError(t, victim.cmd.Process.Kill())
 	<-victim.exited
@@ -307,12 +315,7 @@ func testWorkerKilledMidInstall(h *haEnv) {
 // writes nothing (no execution key changes after the takeover ended).
 func testWorkerPausedPastItsLease(h *haEnv) {
 	t := h.t
-	h.startWorker("wa", 0)
-	h.startWorker("wb", 1)
-	h.waitWorkers(2)
-	id, total := h.queueInstall("pause")
-	name, token := h.holder(id, 0, 30*time.Second)
-	waitFor(t, time.Minute, "a third of the operations", func() bool { return countLines(h.logFile, "end ") >= total/3 })
+	id, total, name, token := h.installMidway("pause")
 	paused := h.workers[name]
 	require.NoError(t, paused.cmd.Process.Signal(syscall.SIGSTOP))
 	stopped := time.Now()
@@ -338,12 +341,7 @@ func testWorkerPausedPastItsLease(h *haEnv) {
 // install; when the network comes back the cut-off worker writes nothing.
 func testWorkerCutOffFromEtcd(h *haEnv) {
 	t := h.t
-	h.startWorker("wa", 0)
-	h.startWorker("wb", 1)
-	h.waitWorkers(2)
-	id, total := h.queueInstall("partition")
-	name, token := h.holder(id, 0, 30*time.Second)
-	waitFor(t, time.Minute, "a third of the operations", func() bool { return countLines(h.logFile, "end ") >= total/3 })
+	id, total, name, token := h.installMidway("partition")
 	cut := h.workers[name]
 	cut.proxy.Block()
 	blocked := time.Now()
