@@ -64,7 +64,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err := workflow.CheckCustomParams(d.Plan, wf, params, opts.AllowCustomParameters); err != nil {
 		return nil, err
 	}
-	queued := m.queues(opts)
+	queued := m.queues(opts) && !runsInProcess(ctx)
 	if queued {
 		if err := m.checkQueue(wf); err != nil {
 			return nil, err

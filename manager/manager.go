@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/plugins"
+	"github.com/gantryhq/gantry/plugins/compose"
 	"github.com/gantryhq/gantry/plugins/kubernetes"
 	"github.com/gantryhq/gantry/plugins/proxy"
 	"github.com/gantryhq/gantry/plugins/remote"
@@ -110,6 +111,9 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	if err := m.registry.Register(proxy.Name, &proxy.Plugin{Deployments: &proxyDeployments{m: m}}); err != nil {
+		return nil, err
+	}
+	if err := m.registry.Register(compose.Name, &compose.Plugin{Deployments: &composeDeployments{proxyDeployments{m: m}}}); err != nil {
 		return nil, err
 	}
 	if err := m.registry.Register(kubernetes.Name, kubernetes.New(m.sshPool)); err != nil {

@@ -45,6 +45,7 @@ const (
 	PluginScript           = "script"
 	PluginAgent            = "agent"             // Compute's cloudify_agent operations: no-ops
 	PluginDefaultWorkflows = "default_workflows" // the built-in workflows' mappings
+	PluginCfyExtensions    = "cfy_extensions"    // Component, SharedResource (plugins/compose)
 
 	// kubernetes plugin
 	OpMicroserviceStart = "microservice.start" // cloudify.kubernetes.Microservice start
@@ -57,6 +58,18 @@ const (
 	OpProxyWait    = "deployment.wait"    // DeploymentProxy create
 	OpProxyInherit = "deployment.inherit" // DeploymentProxy start
 	OpProxyCleanup = "deployment.cleanup" // DeploymentProxy stop
+	// cfy_extensions plugin (Cloudify 7's operation names)
+	OpComponentUpload       = "cloudify_types.component.upload_blueprint" // Component create
+	OpComponentCreate       = "cloudify_types.component.create"           // Component configure
+	OpComponentExecute      = "cloudify_types.component.execute_start"    // Component start (install), stop (uninstall)
+	OpComponentDelete       = "cloudify_types.component.delete"           // Component delete
+	OpComponentRefresh      = "cloudify_types.component.refresh"          // re-read the capabilities
+	OpComponentCheckStatus  = "cloudify_types.component.check_status"     // the component is installed
+	OpSharedConnect         = "cloudify_types.shared_resource.connect_deployment"
+	OpSharedDisconnect      = "cloudify_types.shared_resource.disconnect_deployment"
+	OpSharedExecuteWorkflow = "cloudify_types.shared_resource.execute_workflow" // *_shared_resource establish/unlink
+	OpSharedRefresh         = "cloudify_types.shared_resource.refresh"
+	OpSharedCheckStatus     = "cloudify_types.shared_resource.check_status"
 	// ssh plugin
 	OpSSHRunCommand = "command.run" // runs the `command` input over SSH
 	// script plugin (Cloudify's names)
@@ -96,7 +109,9 @@ func GantryRuntime() *Runtime {
 			PluginScript:     {OpScriptRun},
 			PluginKubernetes: {OpConnectMaster, OpCheckMaster, OpLabelNode, OpUnlabelNode, OpMicroserviceStart, OpMicroserviceStop},
 			PluginProxy:      {OpProxyWait, OpProxyInherit, OpProxyCleanup},
-			PluginAgent:      nil,
+			PluginCfyExtensions: {OpComponentUpload, OpComponentCreate, OpComponentExecute, OpComponentDelete, OpComponentRefresh, OpComponentCheckStatus,
+				OpSharedConnect, OpSharedDisconnect, OpSharedExecuteWorkflow, OpSharedRefresh, OpSharedCheckStatus},
+			PluginAgent: nil,
 		},
 		Workflows: []string{WorkflowInstall, WorkflowUninstall, WorkflowExecuteOperation, WorkflowHeal, WorkflowScale,
 			WorkflowStart, WorkflowStop, WorkflowRestart},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -313,6 +314,9 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 }
 
 func (l *loader) loadRelative(p string, from *source, at Pos) *source {
+	if from != nil && from.builtin {
+		return l.loadBuiltin(path.Join(path.Dir(strings.TrimPrefix(from.key, builtinKeyPrefix)), p), at) // a built-in file imports its siblings
+	}
 	p = filepath.FromSlash(p)
 	if filepath.IsAbs(p) {
 		return l.loadInFolder(p, filepath.Clean(p), from, at)
@@ -374,13 +378,16 @@ func (l *loader) loadPath(abs string, at Pos) *source {
 	return l.load(abs, l.displayName(abs), filepath.Dir(abs), false, nil, at)
 }
 
+// builtinKeyPrefix starts the key of a built-in file.
+const builtinKeyPrefix = "builtin:"
+
 func (l *loader) loadBuiltin(name string, at Pos) *source {
 	data, err := builtinFS.ReadFile("builtin/" + name)
 	if err != nil {
 		l.add(at, CodeImportNotFound, fmt.Sprintf("no built-in file %q", name), "")
 		return nil
 	}
-	key := "builtin:" + name
+	key := builtinKeyPrefix + name
 	defer l.withoutNamespace()()
 	return l.load(key, "<gantry>/"+name, "", true, data, at)
 }

@@ -97,23 +97,54 @@ func (p *Plugin) wait(ctx context.Context, op *plugins.Context) error {
 	if err != nil {
 		return err
 	}
-	timeout := seconds(op.Node.Properties["timeout"], DefaultTimeout)
-	interval := seconds(op.Node.Properties["poll_interval"], DefaultPollInterval)
+	return WaitInstalled(ctx, p.Deployments, op, id, Wait{
+		Timeout:  seconds(op.Node.Properties["timeout"], DefaultTimeout),
+		Interval: seconds(op.Node.Properties["poll_interval"], DefaultPollInterval),
+		Now:      p.now,
+		Hint:     "raise the proxy's timeout property",
+	})
+}
+
+// Wait tunes WaitInstalled.
+type Wait struct {
+	Timeout, Interval time.Duration
+	// MustExist fails at once when the deployment does not exist (a
+	// SharedResource) instead of waiting for it to appear (a proxy).
+	MustExist bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Hint ends the timeout's message: how to wait longer.
+	Hint string
+}
+
+// WaitInstalled blocks until deployment id's latest install terminated,
+// then records the dependency of op's deployment (through op's instance)
+// on it. It fails at once when that install failed or was cancelled, and
+// after w.Timeout otherwise. The proxy and the SharedResource of
+// plugins/compose share it.
+func WaitInstalled(ctx context.Context, d Deployments, op *plugins.Context, id string, w Wait) error {
+	now := w.Now
+	if now == nil {
+		now = time.Now
+	}
+	interval := w.Interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	deadline := p.now().Add(timeout)
+	deadline := now().Add(w.Timeout)
 	last := ""
 	for {
-		st, err := p.Deployments.InstallStatus(ctx, id)
+		st, err := d.InstallStatus(ctx, id)
 		switch {
+		case errors.Is(err, ErrNoDeployment) && w.MustExist:
+			return plugins.NonRecoverable(fmt.Errorf("node instance %s: deployment %q does not exist; create it first, or fix the deployment id", op.Instance.ID, id))
 		case errors.Is(err, ErrNoDeployment):
 			last = "it does not exist"
 		case err != nil:
-			return fmt.Errorf("proxy %s: reading deployment %s: %w", op.Instance.ID, id, err)
+			return fmt.Errorf("node instance %s: reading deployment %s: %w", op.Instance.ID, id, err)
 		case st.Installed:
-			if err := p.Deployments.AddDependency(ctx, op.DeploymentID, op.Instance.ID, id); err != nil {
-				return fmt.Errorf("proxy %s: recording the dependency on %s: %w", op.Instance.ID, id, err)
+			if err := d.AddDependency(ctx, op.DeploymentID, op.Instance.ID, id); err != nil {
+				return fmt.Errorf("node instance %s: recording the dependency on %s: %w", op.Instance.ID, id, err)
 			}
 			op.Log(plugins.LevelInfo, "deployment %s is installed (execution %s)", id, st.ExecutionID)
 			return nil
@@ -128,13 +159,13 @@ func (p *Plugin) wait(ctx context.Context, op *plugins.Context) error {
 		default:
 			last = fmt.Sprintf("its latest %s is %s", st.Workflow, st.Status)
 		}
-		if !p.now().Before(deadline) {
+		if !now().Before(deadline) {
 			return plugins.NonRecoverable(fmt.Errorf("timed out after %s waiting for deployment %s to be installed (%s); "+
-				"install it first, or raise the proxy's timeout property", timeout, id, last))
+				"install it first, or %s", w.Timeout, id, last, w.Hint))
 		}
 		op.Log(plugins.LevelDebug, "waiting for deployment %s: %s", id, last)
 		wait := interval
-		if rem := deadline.Sub(p.now()); rem < wait {
+		if rem := deadline.Sub(now()); rem < wait {
 			wait = rem
 		}
 		select {
