@@ -87,10 +87,11 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestWorkerFaults runs the fault tests on one cluster, each under its
-// own key prefix, with one gantry binary.
+// own key prefix, with one gantry binary: each faultRuns times.
 func TestWorkerFaults(t *testing.T) {
 	bin := buildGantry(t)
 	c := testenv.StartEtcdCluster(t, 3)
+	runs := faultRuns(t)
 	for _, tc := range []struct {
 		name string
 		fn   func(*haEnv)
@@ -99,8 +100,36 @@ func TestWorkerFaults(t *testing.T) {
 		{"PausedPastItsLease", testWorkerPausedPastItsLease},
 		{"CutOffFromEtcd", testWorkerCutOffFromEtcd},
 	} {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(newHAEnv(t, bin, c, strings.ToLower(tc.name))) })
+		for i := range runs {
+			t.Run(fmt.Sprintf("%s/run%02d", tc.name, i), func(t *testing.T) {
+				tc.fn(newHAEnv(t, bin, c, fmt.Sprintf("%s%d", strings.ToLower(tc.name), i)))
+			})
+		}
 	}
+	for i := range runs {
+		// It kills a member: a cluster of its own, so that the others keep three.
+		t.Run(fmt.Sprintf("EtcdLeaderKilled/run%02d", i), func(t *testing.T) {
+			testEtcdLeaderKilled(newHAEnv(t, bin, testenv.StartEtcdCluster(t, 3), "leaderkill"))
+		})
+	}
+}
+
+// faultRunsCI is how many times CI (CI=true) runs each fault test.
+const faultRunsCI = 3
+
+// faultRuns is how many times each fault test runs: $GANTRY_FAULT_RUNS
+// (bench/faults.sh), else faultRunsCI under CI=true, else once.
+func faultRuns(t *testing.T) int {
+	if v := os.Getenv("GANTRY_FAULT_RUNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err, "GANTRY_FAULT_RUNS")
+		require.Positive(t, n, "GANTRY_FAULT_RUNS")
+		return n
+	}
+	if os.Getenv("CI") == "true" {
+		return faultRunsCI
+	}
+	return 1
 }
 
 func newHAEnv(t *testing.T, bin string, c *testenv.EtcdCluster, prefix string) *haEnv {
@@ -127,10 +156,17 @@ func (h *haEnv) url(endpoints ...string) string {
 
 // startWorker starts `gantry worker` talking to member i through a proxy.
 func (h *haEnv) startWorker(name string, member int) *workerProc {
+	proxy := testenv.StartTCPProxy(h.t, h.cluster.Endpoints[member])
+	w := h.startWorkerOn(name, proxy.Addr)
+	w.proxy = proxy
+	return w
+}
+
+// startWorkerOn starts `gantry worker` talking to the given endpoints.
+func (h *haEnv) startWorkerOn(name string, endpoints ...string) *workerProc {
 	t := h.t
 	w := &workerProc{name: name, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	w.proxy = testenv.StartTCPProxy(t, h.cluster.Endpoints[member])
-	w.cmd = exec.Command(h.bin, "worker", "--name", name, "--parallel", "2", "--store", h.url(w.proxy.Addr))
+	w.cmd = exec.Command(h.bin, "worker", "--name", name, "--parallel", "2", "--store", h.url(endpoints...))
 	w.cmd.Env = append(os.Environ(), "HOME="+h.home, "TMPDIR="+h.home, "LOG="+h.logFile)
 	w.cmd.Stdout, w.cmd.Stderr = w.stderr, w.stderr
 	require.NoError(t, w.cmd.Start())
@@ -358,6 +394,60 @@ func testWorkerCutOffFromEtcd(h *haEnv) {
 	all, _ := opLog(t, h.logFile, 0)
 	require.Len(t, all["end"], total)
 	h.requireConsistent()
+}
+
+// testEtcdLeaderKilled: the etcd leader is killed (SIGKILL) while two
+// workers, each talking to every member, run an install; the cluster
+// elects another leader and the install completes, whoever ends up
+// holding it; no operation recorded done before the kill runs again.
+func testEtcdLeaderKilled(h *haEnv) {
+	t := h.t
+	h.startWorkerOn("wa", h.cluster.Endpoints...)
+	h.startWorkerOn("wb", h.cluster.Endpoints...)
+	h.waitWorkers(2)
+	id, total := h.queueInstall("leader")
+	name, _ := h.holder(id, 0, 30*time.Second)
+	waitFor(t, time.Minute, "a third of the operations", func() bool { return countLines(h.logFile, "end ") >= total/3 })
+	leader := h.leader()
+	h.cluster.Kill(leader)
+	killed := time.Now()
+	done := h.recordedDone(id)
+	_, offset := opLog(t, h.logFile, 0)
+	require.NotEmpty(t, done)
+
+	h.waitEnded(id)
+	t.Logf("leader m%d killed while %s ran the install (%d operations recorded done); it ended %s later",
+		leader, name, len(done), time.Since(killed).Round(10*time.Millisecond))
+	for _, w := range h.workers {
+		if strings.Contains(w.stderr.String(), "claim lost") {
+			t.Logf("%s lost its claim: the other took the install over", w.name)
+		}
+	}
+	all, _ := opLog(t, h.logFile, 0)
+	require.Len(t, all["end"], total, "operations that ended")
+	after, _ := opLog(t, h.logFile, offset)
+	for k := range after["start"] {
+		require.False(t, done[k], "%s was recorded done before the leader's kill, yet ran again", k)
+	}
+	h.requireConsistent()
+}
+
+// leader returns the index of the cluster's leader.
+func (h *haEnv) leader() int {
+	var leader int
+	waitFor(h.t, 30*time.Second, "a leader", func() bool {
+		ms, err := h.q.Members(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, m := range ms {
+			if _, err := fmt.Sscanf(m.Name, "m%d", &leader); err == nil && m.Leader {
+				return true
+			}
+		}
+		return false
+	})
+	return leader
 }
 
 // TestTakeoverBench measures takeover latency with 5 s leases: from the
