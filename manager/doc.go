@@ -23,6 +23,10 @@
 //   - Engine events reach Config.OnEvent (every execution) and
 //     ExecOptions.OnEvent (one run) in the stored form (api.Event), from
 //     the engine's goroutines.
+//   - MigrateStore copies every record into another store (bbolt <->
+//     etcd) from one Batch of the source, only once every execution has
+//     ended, into an empty destination (or one without a record of the
+//     same id), then counts and checks the destination.
 //   - OpenLocal opens the bbolt store and owns it (Close closes it); New
 //     takes a store the caller owns.
 //

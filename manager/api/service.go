@@ -149,6 +149,14 @@ type Service interface {
 	// CompactStore rewrites the store without its free space (see
 	// store/DESIGN.md); ErrInvalid for a store that compacts itself.
 	CompactStore(ctx context.Context) (*CompactResult, error)
+	// MigrateStore copies every record of the Service's store into the
+	// store req.To names (bbolt file or etcd URL) from one consistent
+	// read of the source, then counts the destination's records and runs
+	// its check. ErrExists for a destination that holds records (unless
+	// req.IntoNonEmpty, and then for one that holds a record of the same
+	// id); ErrActiveExecution while an execution has not ended; ErrInvalid
+	// remotely and for the store itself as destination.
+	MigrateStore(ctx context.Context, req MigrateRequest) (*MigrateResult, error)
 
 	// Close releases what the Service holds (not the server's state).
 	Close() error

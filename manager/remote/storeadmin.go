@@ -32,3 +32,8 @@ func (c *Client) CompactStore(context.Context) (*api.CompactResult, error) {
 func (c *Client) RotateSecretKey(context.Context) (int, error) {
 	return 0, fmt.Errorf("gantry secrets rotate-key works where the key is: run it on the server's machine: %w", api.ErrInvalid)
 }
+
+// MigrateStore is refused remotely: see errStoreAdmin.
+func (c *Client) MigrateStore(context.Context, api.MigrateRequest) (*api.MigrateResult, error) {
+	return nil, errStoreAdmin("migrate")
+}

@@ -17,9 +17,9 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
-		Short: "Check, back up and compact the state store",
+		Short: "Check, back up, compact and migrate the state store",
 	}
-	cmd.AddCommand(newCheckCmd(f), newBackupCmd(f), newCompactCmd(f))
+	cmd.AddCommand(newCheckCmd(f), newBackupCmd(f), newCompactCmd(f), newMigrateCmd(f))
 	return cmd
 }
 
@@ -117,6 +117,53 @@ func newCompactCmd(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}, &asJSON)
+}
+
+func newMigrateCmd(f *cmdutil.Factory) *cobra.Command {
+	var asJSON bool
+	var from string
+	var req api.MigrateRequest
+	cmd := withJSON(&cobra.Command{
+		Use:   "migrate --from STORE --to STORE",
+		Short: "Copy every record of one store into another (bbolt <-> etcd)",
+		Long: `Copy every record of the store --from names into the store --to names: blueprints
+with their files, deployments with their node instances, dependencies, executions with
+their task records and events, secrets (re-encrypted under the destination's key), API
+tokens and the audit log. Either side is a bbolt file (PATH or bolt://PATH) or an etcd
+URL (etcd://HOST:PORT[,HOST:PORT...][/PREFIX][?ca=F&cert=F&key=F]).
+
+The source is read in one transaction; every execution must have ended, and no
+gantry server or worker should use either store meanwhile. The destination must be
+empty unless --into-non-empty (then no record may share an id). Afterwards the
+destination's records are counted and checked. See docs/ha.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if from == "" || req.To == "" {
+				return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("both --from and --to are required"))
+			}
+			f.StorePath = from
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			res, err := svc.MigrateStore(context.Background(), req)
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			if asJSON {
+				return cmdutil.PrintJSON(f.IO.Out, res)
+			}
+			c := res.Copied
+			fmt.Fprintf(f.IO.Out, "migrated %s to %s in %s: %d blueprints, %d deployments, %d node instances, %d dependencies, %d executions, %d task records, %d events, %d secrets, %d tokens, %d audit records (counts verified, check ok)\n",
+				res.From, res.To, res.Took.Round(time.Millisecond), c.Blueprints, c.Deployments, c.NodeInstances, c.Dependencies,
+				c.Executions, c.Tasks, c.Events, c.Secrets, c.Tokens, c.AuditRecords)
+			return nil
+		},
+	}, &asJSON)
+	cmd.Flags().StringVar(&from, "from", "", "the store to copy (bbolt file or etcd URL)")
+	cmd.Flags().StringVar(&req.To, "to", "", "the store to copy into (bbolt file or etcd URL)")
+	cmd.Flags().BoolVar(&req.IntoNonEmpty, "into-non-empty", false, "copy into a store that holds records already (none of the same id)")
+	return cmd
 }
 
 // serviceOf returns the Service the command runs against and what it says
