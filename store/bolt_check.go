@@ -164,6 +164,7 @@ func (c *checker) run() {
 	})
 	c.checkTokens()
 	c.checkAudit()
+	c.checkSessions()
 }
 
 func (c *checker) checkTokens() {

@@ -30,6 +30,7 @@ import (
 //	secrets                <key> -> Secret
 //	tokens                 <token id> -> Token (hash of the secret, never the secret)
 //	audit                  be64(seq) -> AuditRecord  (append-only, NextSequence)
+//	sessions               <sha256 of the session id> -> Session (never the id)
 //
 // Every lookup is a key get or a prefix scan of one deployment's or one
 // execution's range: nothing scans all records of a kind to find a few.
@@ -51,6 +52,9 @@ var (
 	bktSecrets       = []byte("secrets")
 	bktTokens        = []byte("tokens")
 	bktAudit         = []byte("audit")
+	// bktSessions is made when first written (sessionsBucket), so a store
+	// file older than it still checks clean.
+	bktSessions = []byte("sessions")
 
 	allBuckets = [][]byte{bktMeta, bktBlueprints, bktArchives, bktBPDeployments, bktDeployments,
 		bktPlans, bktInstances, bktInstanceNodes, bktExecutions, bktDepExecutions, bktTasks,

@@ -325,6 +325,19 @@ type Token struct {
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
+// Session is a web console session of `gantry server` (manager/auth). The
+// store keeps the SHA-256 of the session's id (Key, lowercase hex), never
+// the id, nor the token the session was made from: whoever reads the store
+// cannot use a session. The principal comes from the token record named
+// by TokenID at every use, so revoking the token ends its sessions.
+type Session struct {
+	Key     string `json:"key"`
+	TokenID string `json:"token_id"`
+	// CreatedAt is the sign-in; UsedAt the last use (written coarsely).
+	CreatedAt time.Time `json:"created_at"`
+	UsedAt    time.Time `json:"used_at"`
+}
+
 // AuditRecord is one entry of the append-only audit log: who did what,
 // to what, when, and how it ended. Seq is assigned by the store: strictly
 // increasing, in commit order.

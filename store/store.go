@@ -131,6 +131,18 @@ type Store interface {
 	// DeleteToken removes the token record (ErrNotFound if none).
 	DeleteToken(ctx context.Context, id string) error
 
+	// PutSession stores or replaces a web console session under s.Key,
+	// which must be a hex SHA-256 (the store never takes a session's id);
+	// ErrInvalid for a malformed key, token id or a zero CreatedAt.
+	PutSession(ctx context.Context, s *Session) error
+	// GetSession returns the session with key (ErrNotFound if none).
+	GetSession(ctx context.Context, key string) (*Session, error)
+	// ListSessions returns every session ordered by key.
+	ListSessions(ctx context.Context) ([]*Session, error)
+	// DeleteSessions removes the sessions with these keys in one
+	// transaction; unknown keys are ignored.
+	DeleteSessions(ctx context.Context, keys ...string) error
+
 	// AppendAudit appends r to the audit log, assigning r.Seq (strictly
 	// increasing, in commit order) and r.Time if zero. Action and Principal
 	// are required. Records are never changed or removed by the Store.

@@ -33,16 +33,41 @@ func (a *Auth) Authenticate(ctx context.Context, bearer string) (Principal, erro
 	if !ok {
 		return Principal{}, ErrBadToken
 	}
-	t, err := a.st.GetToken(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return Principal{}, ErrBadToken
-	}
+	t, err := a.token(ctx, id)
 	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: %w", err)
+		return Principal{}, err
 	}
 	if !secretMatches(secret, t.Hash) {
 		return Principal{}, ErrBadToken
 	}
+	return a.live(t)
+}
+
+// token reads the token record with id; ErrBadToken if there is none.
+func (a *Auth) token(ctx context.Context, id string) (*store.Token, error) {
+	t, err := a.st.GetToken(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return t, nil
+}
+
+// principalOf is the principal of the token with id, when that token is
+// still live (a console session's check, the secret having been checked
+// at sign-in).
+func (a *Auth) principalOf(ctx context.Context, id string) (Principal, error) {
+	t, err := a.token(ctx, id)
+	if err != nil {
+		return Principal{}, err
+	}
+	return a.live(t)
+}
+
+// live is t's principal unless t is revoked, expired or of no known role.
+func (a *Auth) live(t *store.Token) (Principal, error) {
 	// Only the token's holder learns that it was revoked or expired.
 	p := Principal{TokenID: t.ID, Name: t.Name, Role: Role(t.Role)}
 	switch {
@@ -88,14 +113,19 @@ func (a *Auth) ListTokens(ctx context.Context) ([]*store.Token, error) {
 	return a.st.ListTokens(ctx)
 }
 
-// RevokeToken revokes the token with id (its "gtk_" prefix may be given);
-// the next request with it is refused. A whole token is refused unread.
+// RevokeToken revokes the token with id (its "gtk_" prefix may be given)
+// and ends its console sessions; the next request with it is refused. A
+// whole token is refused unread.
 func (a *Auth) RevokeToken(ctx context.Context, id string) (*store.Token, error) {
 	id = strings.TrimPrefix(id, tokenPrefix)
 	if strings.Contains(id, "_") {
 		return nil, ErrNotAnID
 	}
-	return a.st.RevokeToken(ctx, id)
+	t, err := a.st.RevokeToken(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return t, endSessions(ctx, a.st, id)
 }
 
 // Outcome is how an audit record tells the end of an action: "ok" or the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -13,6 +14,8 @@ var (
 	ErrShuttingDown = errors.New("the server is shutting down")
 	// ErrNotRunningHere: an execution this server does not run (progress).
 	ErrNotRunningHere = errors.New("the execution is not running on this server")
+	// errNoSessions: a server built without console sessions (Config.Sessions).
+	errNoSessions = fmt.Errorf("this server keeps no console sessions: use a bearer token: %w", api.ErrNotFound)
 )
 
 // statusOf is the one table of HTTP statuses: one per api.Code.

@@ -84,7 +84,8 @@ type Config struct {
 	// Console serves the web console's assets at / (optional; see
 	// session.go for how its cookie sessions reach the API).
 	Console http.Handler
-	// Sessions holds the console's sessions (default: auth.NewSessions).
+	// Sessions are the console's sessions (default: those of Auth's store
+	// when Auth is an *auth.Auth; without any, sign-in is refused).
 	Sessions *auth.Sessions
 }
 
@@ -111,8 +112,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
-	if cfg.Sessions == nil {
-		cfg.Sessions = auth.NewSessions(auth.SessionOptions{})
+	if a, ok := cfg.Auth.(*auth.Auth); ok && cfg.Sessions == nil {
+		cfg.Sessions = a.Sessions(auth.SessionOptions{})
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), runs: newRuns()}
 	for _, rt := range routes {
@@ -140,7 +141,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			return
 		}
-		p, err := s.cfg.Auth.Authenticate(r.Context(), auth.BearerToken(r))
+		p, ok := sessionPrincipal(r)
+		var err error
+		if !ok {
+			p, err = s.cfg.Auth.Authenticate(r.Context(), auth.BearerToken(r))
+		}
 		if err != nil {
 			if !errors.Is(err, api.ErrUnauthenticated) {
 				err = fmt.Errorf("authenticate: %w", err) // a store failure: 5xx

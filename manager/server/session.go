@@ -57,22 +57,24 @@ func (s *Server) mountConsole() {
 	})
 }
 
-// withSession turns a request to the API that carries a session cookie and
-// no Authorization header into the bearer request of the session's token,
-// after checking that a write carries the session's CSRF token and comes
-// from this origin. Everything after (authentication, roles, audit) is the
-// same as for a bearer request.
+// withSession lets a request to the API that carries a session cookie and
+// no Authorization header act as the session's principal (read from its
+// token now, see auth.Sessions.Get), after checking that a write carries
+// the session's CSRF token and comes from this origin. Everything after
+// (roles, audit) is the same as for a bearer request of that token.
 func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if r.Header.Get("Authorization") != "" || !strings.HasPrefix(r.URL.Path, Prefix+"/") {
 		return r, true
 	}
 	c, err := r.Cookie(auth.SessionCookie)
-	if err != nil {
+	if err != nil || s.cfg.Sessions == nil {
 		return r, true
 	}
-	sess, err := s.cfg.Sessions.Get(c.Value)
+	sess, err := s.cfg.Sessions.Get(r.Context(), c.Value)
 	if err != nil {
-		s.clearSessionCookie(w, r)
+		if errors.Is(err, api.ErrUnauthenticated) {
+			s.clearSessionCookie(w, r)
+		}
 		s.writeError(w, r, err)
 		return nil, false
 	}
@@ -83,9 +85,17 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Requ
 			return nil, false
 		}
 	}
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+sess.Token())
-	return r, true
+	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess.Principal)), true
+}
+
+// sessionKey carries the principal of a request made with a session
+// cookie (withSession) to wrap; unexported, so nothing else can set it.
+type sessionKey struct{}
+
+// sessionPrincipal is the principal withSession found, if any.
+func sessionPrincipal(r *http.Request) (auth.Principal, bool) {
+	p, ok := r.Context().Value(sessionKey{}).(auth.Principal)
+	return p, ok
 }
 
 // checkWrite refuses a write made with a session cookie that lacks the
@@ -126,7 +136,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sess, err := s.cfg.Sessions.Create(p, strings.TrimSpace(req.Token))
+	if s.cfg.Sessions == nil {
+		s.writeError(w, r, errNoSessions)
+		return
+	}
+	sess, err := s.cfg.Sessions.Create(r.Context(), p)
 	if err == nil {
 		s.setSessionCookie(w, r, sess.ID, int(s.cfg.Sessions.MaxAge()/time.Second))
 	}
@@ -138,12 +152,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	_ = writeJSON(w, http.StatusOK, SessionInfo{Principal: p, CSRF: sess.CSRF})
 }
 
-// whoAmI answers the session's principal and CSRF token, after
-// authenticating its token again (a revoked token is signed out).
+// whoAmI answers the session's principal and CSRF token (its token is
+// read again: a revoked token is signed out).
 func (s *Server) whoAmI(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.liveSession(r)
+	sess, err := s.session(r)
 	if err != nil {
-		s.clearSessionCookie(w, r)
+		if errors.Is(err, api.ErrUnauthenticated) {
+			s.clearSessionCookie(w, r)
+		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -153,14 +169,12 @@ func (s *Server) whoAmI(w http.ResponseWriter, r *http.Request) {
 // signOut ends the session (with its CSRF token: no sign-out from another
 // site) and clears the cookie.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
-	c, err := r.Cookie(auth.SessionCookie)
-	if err != nil {
-		s.writeError(w, r, auth.ErrNoSession)
-		return
-	}
-	sess, err := s.cfg.Sessions.Get(c.Value)
+	sess, err := s.session(r)
 	if err == nil {
 		err = checkWrite(r, sess)
+	}
+	if err == nil {
+		err = s.cfg.Sessions.Delete(r.Context(), sess.ID)
 	}
 	if err != nil {
 		if errors.Is(err, api.ErrUnauthenticated) {
@@ -169,27 +183,18 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.cfg.Sessions.Delete(c.Value)
 	s.clearSessionCookie(w, r)
 	s.auditSession(r, sess.Principal, PathSession, nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// liveSession is the request's session whose token still authenticates.
-func (s *Server) liveSession(r *http.Request) (*auth.Session, error) {
+// session is the request's live session.
+func (s *Server) session(r *http.Request) (*auth.Session, error) {
 	c, err := r.Cookie(auth.SessionCookie)
-	if err != nil {
+	if err != nil || s.cfg.Sessions == nil {
 		return nil, auth.ErrNoSession
 	}
-	sess, err := s.cfg.Sessions.Get(c.Value)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.cfg.Auth.Authenticate(r.Context(), sess.Token()); err != nil {
-		s.cfg.Sessions.Delete(c.Value)
-		return nil, err
-	}
-	return sess, nil
+	return s.cfg.Sessions.Get(r.Context(), c.Value)
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {

@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -258,4 +261,71 @@ func TestConsoleMount(t *testing.T) {
 
 	// Without a console, / is a 404 as before.
 	assert.Equal(t, http.StatusNotFound, (&browser{t: t, base: f.http.URL}).do(http.MethodGet, "/", "", nil).StatusCode)
+}
+
+// TestSessionSurvivesRestart: a console session outlives the `gantry
+// server` process that made it (the built binary, killed and started
+// again on the same store file): the cookie still reads, a write still
+// needs its CSRF token (the same one, answered again by who-am-I), and
+// signing out then revoking end sessions at once, restart or not.
+func TestSessionSurvivesRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and restarts the gantry binary")
+	}
+	bin := buildGantry(t)
+	work := t.TempDir()
+	storePath := filepath.Join(work, "gantry.db")
+	env := append(os.Environ(), "HOME="+work)
+	tokens := map[string]string{}
+	for _, name := range []string{"alice", "bob"} {
+		file := filepath.Join(work, name+".token")
+		cmd := exec.Command(bin, "server", "tokens", "create", "--name", name, "--role", "operator", "--out", file, "--store", storePath)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "tokens create: %s", out)
+		raw, err := os.ReadFile(file)
+		require.NoError(t, err)
+		tokens[name] = strings.TrimSpace(string(raw))
+	}
+	srv := startGantryServer(t, bin, storePath, env)
+	alice, resp, _ := signIn(t, srv.url, tokens["alice"])
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	bob, resp, _ := signIn(t, srv.url, tokens["bob"])
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, srv.cmd.Process.Kill())
+	<-srv.exited
+
+	srv = startGantryServer(t, bin, storePath, env)
+	for _, b := range []*browser{alice, bob} {
+		b.base = srv.url
+		assert.Equal(t, http.StatusOK, b.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode, "signed in across the restart")
+		resp := b.do(http.MethodGet, server.PathSession, "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var info server.SessionInfo
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+		assert.Equal(t, b.csrf, info.CSRF, "the same CSRF token")
+	}
+	secret := `{"key":"k","value":"v"}`
+	assert.Equal(t, http.StatusForbidden, alice.do(http.MethodPost, server.PathSecrets, secret, map[string]string{"Content-Type": server.ContentJSON}).StatusCode,
+		"a write without the CSRF token is refused after the restart too")
+	assert.Equal(t, http.StatusForbidden, alice.do(http.MethodPost, server.PathSecrets, secret,
+		map[string]string{"Content-Type": server.ContentJSON, auth.CSRFHeader: bob.csrf}).StatusCode, "another session's CSRF token is refused")
+	assert.Equal(t, http.StatusCreated, alice.do(http.MethodPost, server.PathSecrets, secret,
+		map[string]string{"Content-Type": server.ContentJSON, auth.CSRFHeader: alice.csrf}).StatusCode)
+
+	// Signed out: the cookie is worth nothing, on this process or the next.
+	require.Equal(t, http.StatusNoContent, alice.do(http.MethodDelete, server.PathSession, "", map[string]string{auth.CSRFHeader: alice.csrf}).StatusCode)
+	assert.Equal(t, http.StatusUnauthorized, alice.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
+	// Revoked: bob's session ends at once.
+	revoke := exec.Command(bin, "server", "tokens", "revoke", tokens["bob"][4:20], "--store", storePath)
+	revoke.Env = env
+	out, err := revoke.CombinedOutput()
+	require.NoError(t, err, "tokens revoke: %s", out)
+	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
+	require.NoError(t, srv.cmd.Process.Kill())
+	<-srv.exited
+	srv = startGantryServer(t, bin, storePath, env)
+	alice.base, bob.base = srv.url, srv.url
+	assert.Equal(t, http.StatusUnauthorized, alice.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
+	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
 }

@@ -69,7 +69,7 @@ func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
 		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
-			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq,
+			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq, kindSession,
 			kindClaim, kindQueue, kindWorker:
 		default:
 			c.addf("unknown key kind %q under the prefix", kind)
@@ -81,6 +81,7 @@ func (c *checker) run() {
 	c.checkExecutions()
 	c.checkDependencies()
 	c.checkTokensAndAudit()
+	c.checkSessions()
 	for k, v := range c.by[kindSecret] {
 		var s store.Secret
 		if err := json.Unmarshal(v, &s); err != nil || s.Key != k {

@@ -31,6 +31,7 @@
 //	secret/<key>                            Secret
 //	token/<id>                              Token (its secret's SHA-256, never the secret)
 //	audit/<16 hex digits>                   AuditRecord, keyed by its sequence number
+//	session/<sha256 of the session id>      Session (never the id)
 //	auditseq                                last audit sequence number (decimal)
 //	queue/<exec>                            ""  index: queued executions not ended (workers)
 //	claim/<exec>                            ClaimInfo, attached to its holder's lease

@@ -31,6 +31,7 @@ const (
 	kindToken     = "token/"
 	kindAudit     = "audit/"
 	kindAuditSeq  = "auditseq"
+	kindSession   = "session/"
 	kindClaim     = "claim/"
 	kindQueue     = "queue/"
 	kindWorker    = "worker/"
@@ -64,6 +65,7 @@ func (k keys) execution(id string) string  { return k.join(kindExec, id) }
 func (k keys) secret(key string) string    { return k.join(kindSecret, key) }
 func (k keys) token(id string) string      { return k.join(kindToken, id) }
 func (k keys) auditSeq() string            { return k.p + kindAuditSeq }
+func (k keys) session(key string) string   { return k.join(kindSession, key) }
 func (k keys) claim(exec string) string    { return k.join(kindClaim, exec) }
 func (k keys) queue(exec string) string    { return k.join(kindQueue, exec) }
 func (k keys) worker(name string) string   { return k.join(kindWorker, name) }

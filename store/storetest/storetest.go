@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewFunc) {
 		{"Secrets", testSecrets},
 		{"Tokens", testTokens},
 		{"TokensRefused", testTokensRefused},
+		{"Sessions", testSessions},
 		{"Audit", testAudit},
 		{"Batch", testBatch},
 		{"CopiesNotShared", testCopiesNotShared},
