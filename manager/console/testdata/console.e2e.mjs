@@ -199,7 +199,23 @@ await page.locator('#main .badge.s-terminated').first().waitFor();
 await page.reload();
 await page.locator('#main a[href="#/deployment/hello"]').first().waitFor();
 await page.locator('#topology a[href="#/deployment/hello"]').waitFor();
+// The deployment's own dependency picture: itself and the one it uses.
+await page.locator('#depgraph a[data-deployment="consumer"]').waitFor();
+await page.locator('#depgraph a[data-deployment="hello"]').waitFor();
+await page.locator('#depgraph path[data-edge="consumer>hello"]').waitFor({ state: 'attached' });
 await shot('deployment-dependency', true);
+// The overview: both deployments and the edge between them, together,
+// each a link to its page (keyboard: focus it, Enter).
+await page.goto(`${base}/#/deployments`);
+await page.locator('#depgraph path[data-edge="consumer>hello"]').waitFor({ state: 'attached' });
+assert.match(await page.locator('#depgraph a[data-deployment="consumer"]').getAttribute('aria-label'), /deployment consumer: install terminated; uses hello/);
+assert.match(await page.locator('#depgraph a[data-deployment="hello"]').getAttribute('aria-label'), /deployment hello: install terminated; uses nothing/);
+assert.equal(await page.locator('#depgraph a[data-deployment]').count(), 2, 'only deployments with dependencies are pictured');
+await page.locator('#depgraph').scrollIntoViewIfNeeded();
+await shot('dependencies');
+await page.locator('#depgraph a[data-deployment="hello"]').focus();
+await page.keyboard.press('Enter');
+await page.locator('h1', { hasText: 'Deployment hello' }).waitFor();
 
 // 10. Secrets: operators see names and create; the deployments list filters.
 step('secrets and list');
@@ -228,6 +244,7 @@ for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/broken
   await page.waitForLoadState('networkidle');
   const labels = await page.locator('#main button, #main input[type=file], #main form').evaluateAll((els) => els.map((e) => e.textContent.trim() || e.id || e.tagName));
   assert.deepEqual(labels.filter((l) => writes.test(l) || /^(bp-|sec-|start-workflow|FORM)/.test(l)), [], `no write action on ${where}`);
+  assert.ok(!/^null$/m.test(await page.locator('#main').innerText()), `no stray "null" on ${where}`);
 }
 await shot('viewer');
 const refused = await page.evaluate(async () => {

@@ -20,6 +20,14 @@ function add(el, kids) {
   }
 }
 
+// fill replaces el's children with kids as h() takes them (null, false
+// and undefined left out: DOM's replaceChildren would print "null").
+export function fill(el, ...kids) {
+  el.replaceChildren();
+  add(el, kids);
+  return el;
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 export function badge(status) {

@@ -3,8 +3,12 @@
 // laid out by dagre (vendor/dagre.esm.js, from npm). A node's instances
 // show as coloured squares when it is expanded; big nodes start collapsed
 // (counts only) so that 1,000 instances stay one quick picture. Updates
-// touch one node's box only.
-const NS = 'http://www.w3.org/2000/svg';
+// are cheap and batched: set() recolours one instance's square and keeps
+// its node's counts (no recount); flush(), once per animation frame,
+// redraws the header (state bar, summary, accessible name) of the nodes
+// that changed, never the picture nor a node's squares.
+import { dagre, loading, s, svgOf, edgeOf } from './graph.js';
+
 const CONTAINED = 'cloudify.relationships.contained_in';
 const PROXY = 'cloudify.nodes.DeploymentProxy';
 const W = 230, HEAD = 72, CHIP = 12, PER_ROW = 17;
@@ -12,19 +16,6 @@ const W = 230, HEAD = 72, CHIP = 12, PER_ROW = 17;
 // deployment at most AUTO_TOTAL.
 const AUTO_NODE = 24, AUTO_TOTAL = 200;
 export const STATES = ['uninitialized', 'initializing', 'creating', 'created', 'configuring', 'configured', 'starting', 'started', 'stopping', 'stopped', 'deleting', 'deleted'];
-
-let dagre = null;
-const loading = import('./vendor/dagre.esm.js').then((m) => { dagre = m.default || m; }, () => { dagre = null; });
-
-function s(tag, attrs, ...kids) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === 'style') el.style.cssText = v;
-    else if (v !== undefined) el.setAttribute(k, v);
-  }
-  for (const k of kids) if (k !== null && k !== undefined) el.append(k);
-  return el;
-}
 
 const isA = (r, t) => r.type === t || (r.type_hierarchy || []).includes(t);
 
@@ -37,8 +28,16 @@ export class Topology {
     this.external = external || [];
     this.onSelect = onSelect;
     this.inst = new Map(instances.map((i) => [i.id, { id: i.id, node: i.node_id, state: i.state, failed: false }]));
+    this.nodes = new Map(plan.nodes.map((n) => [n.id, n]));
     this.byNode = new Map(plan.nodes.map((n) => [n.id, []]));
-    for (const i of this.inst.values()) (this.byNode.get(i.node) || this.byNode.set(i.node, []).get(i.node)).push(i.id);
+    // Per node: instances by state, and how many failed; kept on set().
+    this.tally = new Map(plan.nodes.map((n) => [n.id, { c: {}, failed: 0 }]));
+    for (const i of this.inst.values()) {
+      (this.byNode.get(i.node) || this.byNode.set(i.node, []).get(i.node)).push(i.id);
+      const t = this.tally.get(i.node) || this.tally.set(i.node, { c: {}, failed: 0 }).get(i.node);
+      t.c[i.state] = (t.c[i.state] || 0) + 1;
+    }
+    this.dirty = new Set();
     const total = this.inst.size;
     this.expanded = new Set(plan.nodes.filter((n) => total <= AUTO_TOTAL && this.byNode.get(n.id).length <= AUTO_NODE).map((n) => n.id));
     this.chips = new Map();
@@ -63,16 +62,10 @@ export class Topology {
       }
     }
     dagre.layout(g);
-    const gg = g.graph();
-    const svg = s('svg', { width: gg.width, height: gg.height, role: 'group', 'aria-label': 'Topology of the deployment' },
-      s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 1, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-        s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#57606a' }))));
+    const svg = svgOf(g, 'Topology of the deployment', 'topo');
     for (const e of g.edges()) {
       const ed = g.edge(e);
-      const pts = ed.points.map((p) => `${p.x},${p.y}`).join(' L');
-      svg.append(s('path', { class: `edge ${ed.contained ? 'contained' : 'rel'}`, d: `M${pts}`, 'marker-start': 'url(#arrow)' }));
-      const mid = ed.points[Math.floor(ed.points.length / 2)];
-      svg.append(s('text', { class: 'edgelabel', x: mid.x + 6, y: mid.y }, ed.label));
+      svg.append(...edgeOf(ed, ed.contained ? 'contained' : 'rel', 'topo'));
     }
     for (const n of this.plan.nodes) {
       const p = g.node(n.id);
@@ -99,24 +92,20 @@ export class Topology {
   }
 
   counts(nodeID) {
-    const c = {};
-    for (const id of this.byNode.get(nodeID) || []) { const st = this.inst.get(id).state; c[st] = (c[st] || 0) + 1; }
-    return c;
+    return (this.tally.get(nodeID) || { c: {} }).c;
   }
 
-  drawNode(n, box, height) {
+  // head draws a node's header: the parts that change with its states.
+  head(n, box) {
     const ids = this.byNode.get(n.id) || [];
     const c = this.counts(n.id);
-    const failed = ids.some((id) => this.inst.get(id).failed);
+    const failed = (this.tally.get(n.id) || {}).failed > 0;
     box.classList.toggle('failed', failed);
     const summary = STATES.filter((st) => c[st]).map((st) => `${c[st]} ${st}`).join(', ') || 'no instances';
     box.setAttribute('aria-label', `node ${n.id}, ${n.type}, ${ids.length} instance${ids.length === 1 ? '' : 's'}: ${summary}${failed ? ', an operation failed' : ''}`);
-    box.setAttribute('aria-expanded', String(this.expanded.has(n.id)));
-    const kids = [s('rect', { class: 'box', width: W, height, rx: 8 }),
-      s('text', { class: 'title', x: 10, y: 18 }, `${n.id}  ×${ids.length}`),
-      s('text', { x: 10, y: 34, class: 'edgelabel' }, n.type.length > 34 ? '…' + n.type.slice(-33) : n.type),
-      s('title', {}, `${n.id} (${n.type}): ${summary}`)];
+    const open = this.expanded.has(n.id);
     // The state bar: one segment per state, in lifecycle order.
+    const kids = [s('title', {}, `${n.id} (${n.type}): ${summary}`)];
     let x = 10;
     for (const st of STATES) {
       if (!c[st]) continue;
@@ -124,8 +113,20 @@ export class Topology {
       kids.push(s('rect', { class: `st-${st}`, x, y: 40, width: w, height: 8 }));
       x += w;
     }
-    const open = this.expanded.has(n.id);
     kids.push(s('text', { x: 10, y: 63, class: 'edgelabel' }, `${open ? '▾' : '▸'} ${summary.length > 40 ? summary.slice(0, 39) + '…' : summary}`));
+    box.head.replaceChildren(...kids);
+  }
+
+  drawNode(n, box, height) {
+    const ids = this.byNode.get(n.id) || [];
+    box.setAttribute('aria-expanded', String(this.expanded.has(n.id)));
+    box.head = s('g', { class: 'head' });
+    const kids = [s('rect', { class: 'box', width: W, height, rx: 8 }),
+      s('text', { class: 'title', x: 10, y: 18 }, `${n.id}  ×${ids.length}`),
+      s('text', { x: 10, y: 34, class: 'edgelabel' }, n.type.length > 34 ? '…' + n.type.slice(-33) : n.type),
+      box.head];
+    this.head(n, box);
+    const open = this.expanded.has(n.id);
     if (open) {
       ids.forEach((id, k) => {
         const i = this.inst.get(id);
@@ -144,16 +145,37 @@ export class Topology {
     this.render().then(() => this.boxes.get(nodeID)?.focus());
   }
 
-  // set updates one instance (state, or failed) and redraws its node only.
+  // set updates one instance (state, or failed): its square at once (if
+  // shown), its node's counts, and marks the node for flush().
   set(instID, change) {
     const i = this.inst.get(instID);
     if (!i) return;
+    const t = this.tally.get(i.node);
+    if (change.state !== undefined && change.state !== i.state) {
+      t.c[i.state]--;
+      if (!t.c[i.state]) delete t.c[i.state];
+      t.c[change.state] = (t.c[change.state] || 0) + 1;
+    }
+    if (change.failed && !i.failed) t.failed++;
     Object.assign(i, change);
-    const box = this.boxes.get(i.node);
-    if (box) {
-      const n = this.plan.nodes.find((x) => x.id === i.node);
-      this.drawNode(n, box, this.height(i.node));
-    } else if (this.list) this.renderList();
+    const chip = this.chips.get(instID);
+    if (chip && chip.isConnected) {
+      chip.setAttribute('class', `inst st-${i.state}${i.failed ? ' err' : ''}`);
+      chip.firstChild.textContent = `${instID}: ${i.state}`;
+    }
+    this.dirty.add(i.node);
+  }
+
+  // flush redraws the headers of the nodes set() changed since the last
+  // flush (the list, without the layout library).
+  flush() {
+    if (!this.dirty.size) return;
+    if (this.list) this.renderList();
+    for (const id of this.dirty) {
+      const box = this.boxes.get(id);
+      if (box && box.head) this.head(this.nodes.get(id), box);
+    }
+    this.dirty.clear();
   }
 
   // renderList is the picture's stand-in when the layout library is not

@@ -1,7 +1,7 @@
 // Blueprints: list, upload (a folder or an archive; the upload is the
 // validation: every problem is shown at its file and line), delete.
 import { call, getList, enc } from '../api.js';
-import { h, table, toast, showError, ago, labels } from '../dom.js';
+import { h, fill, table, toast, showError, ago, labels } from '../dom.js';
 import { tarGz, folderFiles } from '../tar.js';
 
 const TYPES = { '.zip': 'application/zip', '.tar.gz': 'application/gzip', '.tgz': 'application/gzip', '.yaml': 'application/yaml', '.yml': 'application/yaml' };
@@ -13,7 +13,7 @@ function archiveType(name) {
 
 export async function blueprintsPage(main, ctx) {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  main.replaceChildren(h('h1', {}, 'Blueprints'), ctx.canWrite ? uploadForm(ctx) : null, list);
+  fill(main, h('h1', {}, 'Blueprints'), ctx.canWrite ? uploadForm(ctx) : null, list);
   const bps = await getList('/blueprints');
   list.replaceChildren(bps.length ? table(['id', 'main file', 'description', 'labels', 'uploaded', ''],
     bps.map((b) => h('tr', {},

@@ -3,12 +3,15 @@
 // inputs, outputs, capabilities; node instances (secrets masked);
 // dependencies.
 import { call, get, getList, enc, stream } from '../api.js';
-import { h, table, toast, showError, ago, labels, badge, kv, masked, json, elapsed } from '../dom.js';
+import { h, fill, table, toast, showError, ago, labels, badge, kv, masked, json, elapsed } from '../dom.js';
 import { definitionsForm, values } from '../form.js';
 import { Topology } from '../topology.js';
+import { dependenciesOverview, statusOf } from './deployments.js';
 
 const ACTIVE = new Set(['pending', 'started', 'cancelling']);
 const STATE_MSG = /: (\w+)$/;
+// The events log keeps this many lines (the oldest go first).
+const MAX_LOG_LINES = 5000;
 
 // perf is what the browser test reads: the delay from an engine event's
 // timestamp to its DOM update, per state change.
@@ -32,8 +35,9 @@ export async function deploymentPage(main, ctx, id) {
   page.execPanel = h('section', { 'aria-labelledby': 'exec-title' });
   page.outputs = h('div');
   page.instTable = h('div');
+  page.depGraph = h('section', { 'aria-labelledby': 'deps-title' });
 
-  main.replaceChildren(
+  fill(main,
     h('h1', {}, 'Deployment ', h('span', { class: 'mono' }, id)),
     h('p', {}, 'Blueprint ', h('a', { href: `#/blueprints` }, dep.blueprint_id), ' · created ', ago(dep.created_at), ' ', labels(dep.labels)),
     ctx.canWrite ? actions(page) : null,
@@ -46,13 +50,14 @@ export async function deploymentPage(main, ctx, id) {
     h('h2', {}, 'Outputs'), page.outputs,
     h('h2', {}, 'Capabilities'), h('div', { id: 'capabilities' }),
     h('h2', {}, 'Inputs'), kv(dep.inputs, 'No inputs.'),
-    h('h2', {}, 'Dependencies'), dependencies(uses, usedBy),
+    h('h2', {}, 'Dependencies'), dependencies(uses, usedBy), page.depGraph,
     h('h2', {}, 'Node instances'), page.instTable);
   await page.topology.render();
   perf.firstPaintDeployment = performance.now();
   renderInstances(page, insts);
   renderExecs(page);
   loadOutputs(page);
+  drawDependencies(page, [...uses, ...usedBy]);
   const active = execs.filter((e) => ACTIVE.has(e.status)).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
   const lastOne = [...execs].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
   if (active || lastOne) watch(page, active || lastOne);
@@ -106,6 +111,19 @@ function dependencies(uses, usedBy) {
     h('tr', {}, h('td', {}, rel), h('td', {}, h('a', { href: `#/deployment/${enc(d)}` }, d)), h('td', { class: 'mono' }, c))));
 }
 
+// drawDependencies pictures this deployment with those it uses and those
+// using it, each told by its last execution.
+async function drawDependencies(page, links) {
+  if (!links.length) return;
+  const ids = new Set(links.flatMap((d) => [d.source_deployment_id, d.target_deployment_id]));
+  const last = new Map();
+  await Promise.all([...ids].map(async (d) => {
+    const ex = d === page.id ? page.execs : await getList(`/executions?deployment_id=${enc(d)}`).catch(() => []);
+    last.set(d, [...ex].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]);
+  }));
+  await dependenciesOverview(page.depGraph, links, (d) => statusOf(last.get(d)), page.id);
+}
+
 async function loadOutputs(page) {
   const caps = document.getElementById('capabilities');
   try { page.outputs.replaceChildren(kv(await get(`/deployments/${enc(page.id)}/outputs`), 'No outputs.')); } catch (e) { showError(page.outputs, e); }
@@ -156,13 +174,15 @@ async function watch(page, e) {
   page.execPanel.replaceChildren(h('h3', { id: 'exec-title' }, `Execution ${e.id} (${e.workflow_id})`), buttons, prog, failures, log);
   let ex = e;
   const counts = { done: 0, failed: 0 };
+  let lastP = null;
   const draw = (p) => {
+    lastP = p;
     const started = ex.started_at ? Date.parse(ex.started_at) : Date.now();
     const end = ex.ended_at ? Date.parse(ex.ended_at) : Date.now();
     const total = p ? p.operations : null;
     const done = p ? p.done : counts.done;
-    prog.replaceChildren(badge(ex.status), ' ',
-      total ? h('span', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done, 'aria-label': 'operations done' }, h('span', { style: `width:${(100 * done) / total}%` })) : null,
+    fill(prog, badge(ex.status), ' ',
+      total ? h('span', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done, 'aria-label': 'operations done' }, h('span', { style: `width:${(100 * done) / total}%` })) : '',
       ` ${done}${total ? ' / ' + total : ''} operations done`, p ? ` · ${p.running} running` : '', ` · ${p ? p.failed : counts.failed} failed`,
       ` · elapsed ${elapsed(end - started)}`, ex.error ? h('span', { class: 'err' }, ` · ${ex.error}`) : '');
     buttons.replaceChildren();
@@ -176,17 +196,43 @@ async function watch(page, e) {
   };
   let last = 0;
   let openedAt = Infinity; // when the event stream connected
+  // Events are queued as they arrive and applied together at the next
+  // animation frame: one layout and paint per frame however many came.
+  let queue = [];
+  let frame = 0;
+  const flush = () => {
+    frame = 0;
+    const batch = queue;
+    queue = [];
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40; // read before any write
+    const lines = document.createDocumentFragment();
+    const changed = [];
+    for (const { ev, received } of batch) {
+      if (apply(page, ev, failures)) changed.push({ ev, received });
+      if (ev.type === 'task_succeeded' || ev.type === 'task_failed') counts.done++;
+      if (ev.type === 'task_failed') counts.failed++;
+      const cls = ev.type.endsWith('failed') || ev.level === 'error' ? 'ev-error' : ev.type.endsWith('succeeded') ? 'ev-ok' : ev.level === 'warning' ? 'ev-warn' : '';
+      lines.append(h('div', { class: cls }, `${new Date(ev.timestamp).toLocaleTimeString()} ${ev.type}${ev.node_instance_id ? ' ' + ev.node_instance_id : ''}${ev.operation ? ' ' + ev.operation : ''}  ${ev.message}${ev.error ? '\n    ' + ev.error : ''}`));
+    }
+    page.topology.flush();
+    log.append(lines);
+    for (let n = log.childElementCount - MAX_LOG_LINES; n > 0; n--) log.firstChild.remove();
+    if (atBottom) log.scrollTop = log.scrollHeight;
+    if (!ACTIVE.has(ex.status)) draw(lastP); // an ended execution: its counts come from its events
+    // ms: engine to DOM, end to end; dom: receipt to the DOM change. The
+    // change is in the DOM now, and painted at the end of this frame.
+    const now = Date.now(), pnow = performance.now();
+    for (const { ev, received } of changed) {
+      perf.latencies.push({ ms: now - Date.parse(ev.timestamp), dom: pnow - received, live: Date.parse(ev.timestamp) >= openedAt });
+    }
+  };
   const onEvent = (ev) => {
     if (ev.seq <= last) return;
     last = ev.seq;
-    apply(page, ev, failures, Date.parse(ev.timestamp) >= openedAt, performance.now());
-    if (ev.type === 'task_succeeded' || ev.type === 'task_failed') counts.done++;
-    if (ev.type === 'task_failed') counts.failed++;
-    const cls = ev.type.endsWith('failed') || ev.level === 'error' ? 'ev-error' : ev.type.endsWith('succeeded') ? 'ev-ok' : ev.level === 'warning' ? 'ev-warn' : '';
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    log.append(h('div', { class: cls }, `${new Date(ev.timestamp).toLocaleTimeString()} ${ev.type}${ev.node_instance_id ? ' ' + ev.node_instance_id : ''}${ev.operation ? ' ' + ev.operation : ''}  ${ev.message}${ev.error ? '\n    ' + ev.error : ''}`));
-    if (atBottom) log.scrollTop = log.scrollHeight;
+    queue.push({ ev, received: performance.now() });
+    if (!frame) frame = requestAnimationFrame(flush);
   };
+  page.stops.push(() => { if (frame) cancelAnimationFrame(frame); });
   draw(null);
   if (!ACTIVE.has(e.status)) {
     (await getList(`/executions/${enc(e.id)}/events?limit=2000`)).forEach(onEvent);
@@ -214,25 +260,25 @@ async function watch(page, e) {
 }
 
 // apply turns one event into the picture and the tables: state changes
-// recolour an instance, failed tasks mark it and name the operation. live:
-// the event happened while the stream was open (not a replay of the past).
-function apply(page, ev, failures, live, received) {
+// recolour an instance, failed tasks mark it and name the operation. It
+// returns whether the event changed an instance's state.
+function apply(page, ev, failures) {
   const iid = ev.node_instance_id;
   if (ev.type === 'state_changed' && iid) {
     const m = STATE_MSG.exec(ev.message);
-    if (!m) return;
+    if (!m) return false;
     page.topology.set(iid, { state: m[1] });
     const r = page.rows.get(iid);
     if (r) r.state.replaceChildren(badge(m[1]));
-    const t0 = Date.parse(ev.timestamp);
-    // ms: engine to DOM, end to end; dom: receipt to the frame that shows it.
-    requestAnimationFrame(() => perf.latencies.push({ ms: Date.now() - t0, dom: performance.now() - received, live }));
-  } else if (ev.type === 'task_failed' && iid) {
+    return true;
+  }
+  if (ev.type === 'task_failed' && iid) {
     page.topology.set(iid, { failed: true });
     const r = page.rows.get(iid);
     if (r) r.err.textContent = `${ev.operation}: ${ev.error || ev.message}`;
     failures.append(h('li', { class: 'err', 'data-failed-op': ev.operation }, h('code', {}, `${iid} ${ev.operation}`), ' ', ev.error || ev.message));
   }
+  return false;
 }
 
 async function act(page, ex, verb, force) {

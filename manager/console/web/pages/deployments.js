@@ -1,7 +1,8 @@
 // Deployments: list with status and labels, a filter, and creation from a
 // blueprint with a form generated from its inputs.
 import { call, get, getList, enc } from '../api.js';
-import { h, table, toast, showError, ago, labels, badge } from '../dom.js';
+import { h, fill, table, toast, showError, ago, labels, badge } from '../dom.js';
+import { dependencyGraph } from '../graph.js';
 import { definitionsForm, values } from '../form.js';
 
 // latest returns each deployment's most recent execution.
@@ -23,11 +24,13 @@ export async function deploymentsPage(main, ctx, query) {
   const filter = h('input', { id: 'dep-filter', type: 'search', placeholder: 'id, blueprint, label key:value or status', value: query.get('q') || '' });
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const create = h('div');
-  main.replaceChildren(h('h1', {}, 'Deployments'),
+  fill(main, h('h1', {}, 'Deployments'),
     h('div', { class: 'row' }, h('label', { for: 'dep-filter' }, 'Filter'), filter,
       ctx.canWrite ? h('button', { type: 'button', id: 'new-deployment', onclick: () => createForm(create, ctx, '') }, 'New deployment') : null),
     create, list);
-  const [deps, execs] = await Promise.all([getList('/deployments'), getList('/executions')]);
+  const graph = h('section', { 'aria-labelledby': 'deps-title' });
+  main.append(graph);
+  const [deps, execs, links] = await Promise.all([getList('/deployments'), getList('/executions'), getList('/dependencies')]);
   const last = latest(execs);
   const rows = deps.map((d) => {
     const e = last.get(d.id);
@@ -51,6 +54,7 @@ export async function deploymentsPage(main, ctx, query) {
   filter.addEventListener('input', apply);
   list.replaceChildren(count, table(['id', 'blueprint', 'last execution', 'labels', 'created'], rows));
   apply();
+  await dependenciesOverview(graph, links, (id) => statusOf(last.get(id)));
   if (ctx.canWrite && query.has('new')) createForm(create, ctx, query.get('new'));
 }
 
@@ -92,4 +96,18 @@ async function createForm(where, ctx, blueprintID) {
   where.replaceChildren(form);
   await load();
   (blueprintID ? id : pick).focus();
+}
+
+// dependenciesOverview pictures every deployment that uses or is used by
+// another, and those dependencies (deployments with none stay out).
+export async function dependenciesOverview(where, links, status, here) {
+  if (!links.length) { where.replaceChildren(); return; }
+  const svg = await dependencyGraph(links, status, here);
+  fill(where, h(here ? 'h3' : 'h2', { id: 'deps-title' }, 'Dependencies between deployments'),
+    h('p', { class: 'muted' }, 'An arrow points at the deployment used; the label names what records the dependency (a DeploymentProxy instance, or get_capability). Tab to a deployment, Enter to open it.'),
+    svg ? h('div', { class: 'deps', id: 'depgraph' }, svg) : null,
+    svg ? null : table(['deployment', 'uses', 'through'], links.map((d) => h('tr', {},
+      h('td', {}, h('a', { href: `#/deployment/${enc(d.source_deployment_id)}` }, d.source_deployment_id)),
+      h('td', {}, h('a', { href: `#/deployment/${enc(d.target_deployment_id)}` }, d.target_deployment_id)),
+      h('td', { class: 'mono' }, d.dependency_creator)))));
 }

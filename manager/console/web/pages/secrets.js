@@ -1,11 +1,11 @@
 // Secrets: names for everyone; operators create and delete; only admins
 // read a value (the server refuses anyone else).
 import { call, get, getList, enc } from '../api.js';
-import { h, table, toast, showError, ago } from '../dom.js';
+import { h, fill, table, toast, showError, ago } from '../dom.js';
 
 export async function secretsPage(main, ctx) {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  main.replaceChildren(h('h1', {}, 'Secrets'),
+  fill(main, h('h1', {}, 'Secrets'),
     h('p', { class: 'muted' }, ctx.role === 'admin' ? 'As an admin you may reveal values.' : 'Names only: values are for admins.'),
     ctx.canWrite ? createForm(ctx) : null, list);
   const secrets = await getList('/secrets');
