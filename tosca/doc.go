@@ -22,7 +22,8 @@
 // instances.go (the limit on node instances), runnable.go (what a Runtime
 // cannot run; builtin.go holds GantryRuntime, the one list of plugins and
 // workflows the engine runs), generate.go (generated blueprints for
-// benchmarks), model.go (the Plan).
+// benchmarks), model.go (the Plan), compact.go (the compact plan JSON,
+// CompactPlan: each operation map once, docs/plan-json.md), errors.go.
 //
 // Every file read is a regular file read with a bound (internal/readlimit);
 // imports and scripts stay in the blueprint's folder (or an import rule's,
