@@ -126,10 +126,10 @@ func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint6
 	return m.st.Events(ctx, executionID, afterSeq, limit)
 }
 
-// EventsJSON is Events as JSON, from the stored bytes where the store
-// has them (store.EventsJSON).
-func (m *Manager) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error) {
-	return store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, nil)
+// EventsJSON appends Events as JSON to dst, from the stored bytes where
+// the store has them (store.EventsJSON).
+func (m *Manager) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error) {
+	return store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, dst)
 }
 
 // Follow polling: how often, and how many events per read.

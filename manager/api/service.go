@@ -100,11 +100,12 @@ type Service interface {
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)
 	// Events returns up to limit (<= 0: all) events with Seq > afterSeq.
 	Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*Event, error)
-	// EventsJSON is Events as the JSON array the REST API answers with
-	// (byte for byte json.Marshal of those events) and their number: a
-	// server serves a page of stored events without decoding each and
-	// encoding it again.
-	EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error)
+	// EventsJSON appends to dst Events as the JSON array the REST API
+	// answers with (byte for byte json.Marshal of those events) and
+	// returns it with their number: a server serves a page of stored
+	// events without decoding each and encoding it again, into a buffer it
+	// reuses.
+	EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error)
 	// FollowEvents calls fn for every event with Seq > afterSeq, in order,
 	// until the execution ends (then it returns the ended execution), ctx
 	// ends, or fn returns an error. An execution whose process died ends.

@@ -108,17 +108,17 @@ func (c *Client) Events(ctx context.Context, executionID string, afterSeq uint64
 	}
 }
 
-// EventsJSON is Events encoded as the server answers a page of them.
-func (c *Client) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]byte, int, error) {
+// EventsJSON appends Events encoded as the server answers a page of them.
+func (c *Client) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error) {
 	evs, err := c.Events(ctx, executionID, afterSeq, limit)
 	if err != nil {
-		return nil, 0, err
+		return dst, 0, err
 	}
 	if evs == nil {
 		evs = []*api.Event{}
 	}
 	b, err := json.Marshal(evs)
-	return b, len(evs), err
+	return append(dst, b...), len(evs), err
 }
 
 func positive(n int) string {

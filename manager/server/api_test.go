@@ -2,9 +2,13 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +90,26 @@ func TestInstallThroughServer(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page, 2)
 	assert.Equal(t, evs[3].Seq, page[0].Seq)
+	// Raw pages, built in reused buffers: a short page after a long one
+	// is exactly its own events, sent with its length (not chunked).
+	for _, limit := range []int{0, 3, 1, 2} {
+		want, err := f.mgr.Events(ctx, final.ID, 0, limit)
+		require.NoError(t, err)
+		wantJSON, err := json.Marshal(want)
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodGet, f.http.URL+server.PathOf(server.PathEvents, final.ID)+"?limit="+strconv.Itoa(limit), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+f.tokens[auth.RoleViewer])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Equal(t, string(wantJSON)+"\n", string(body), "limit %d", limit)
+		assert.EqualValues(t, len(body), resp.ContentLength, "limit %d", limit)
+		assert.Empty(t, resp.TransferEncoding, "limit %d", limit)
+	}
 	var followed []uint64
 	ended, err := c.FollowEvents(ctx, final.ID, evs[len(evs)-3].Seq, func(e *api.Event) error {
 		followed = append(followed, e.Seq)

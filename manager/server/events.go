@@ -29,8 +29,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The page as stored: no event is decoded and encoded again.
-	page, n, err := s.cfg.Service.EventsJSON(r.Context(), id, after, limit)
+	// The page as stored: no event is decoded and encoded again, and the
+	// buffer is reused.
+	buf, done := pageBuffer()
+	page, n, err := s.cfg.Service.EventsJSON(r.Context(), id, after, limit, buf)
+	defer func() { done(page) }()
 	if err != nil {
 		return err
 	}
@@ -40,7 +43,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		cancel()
 		switch {
 		case errors.Is(ferr, errGotEvent):
-			if page, _, err = s.cfg.Service.EventsJSON(r.Context(), id, after, limit); err != nil {
+			if page, _, err = s.cfg.Service.EventsJSON(r.Context(), id, after, limit, page[:0]); err != nil {
 				return err
 			}
 		case ferr == nil && ended != nil:
@@ -51,6 +54,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 	}
+	page = append(page, '\n')
 	return writeRawJSON(w, http.StatusOK, page)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -73,13 +74,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// writeRawJSON sends b, a JSON document, as writeJSON sends a value (it
-// appends a newline to b, as json.Encoder does).
+// writeRawJSON sends b, a JSON document and a newline (as json.Encoder
+// writes a value), with its length, so that it goes out in one piece
+// rather than chunked.
 func writeRawJSON(w http.ResponseWriter, status int, b []byte) error {
-	w.Header().Set("Content-Type", ContentJSON)
+	h := w.Header()
+	h.Set("Content-Type", ContentJSON)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, err := w.Write(append(b, '\n'))
+	_, err := w.Write(b)
 	return err
+}
+
+// pageBuffers are the buffers pages of events are built in (listEvents):
+// a page of 100 events is about 25 KB, built for every request.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPage bounds the buffers pageBuffers keeps: a larger one (a page
+// of long log lines) is left to the garbage collector.
+const maxPooledPage = 1 << 20
+
+// pageBuffer returns an empty buffer from pageBuffers and the func that
+// puts it back holding what was built in it.
+func pageBuffer() (buf []byte, done func(used []byte)) {
+	p := pageBuffers.Get().(*[]byte)
+	return (*p)[:0], func(used []byte) {
+		if cap(used) <= maxPooledPage {
+			*p = used
+			pageBuffers.Put(p)
+		}
+	}
 }
 
 // writeError sends err as an api.Error with its code's status.
