@@ -73,17 +73,17 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	if err := m.checkNoActive(ctx, deploymentID); err != nil {
 		return nil, err
 	}
+	force := false
 	if wf == workflowUninstall {
-		if err := m.checkNoDependents(ctx, deploymentID); err != nil {
-			if force, _ := params["force"].(bool); !force {
-				return nil, err
-			}
+		force, _ = params["force"].(bool)
+		if err := m.checkNoDependents(ctx, deploymentID); err != nil && !force {
+			return nil, err
 		}
 		delete(params, "force")
 	}
 	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, ExecutionID: newID(), Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
 	if queued {
-		r, err := m.enqueue(ctx, req, opts, queuedAfter)
+		r, err := m.enqueue(ctx, req, opts, queuedAfter, force)
 		if err != nil {
 			return nil, err
 		}

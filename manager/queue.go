@@ -41,10 +41,12 @@ func (m *Manager) checkQueue(wf string) error {
 	return nil
 }
 
-// enqueue stores the execution of req queued; after names what the
-// worker does once the workflow succeeded.
-func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOptions, after string) (*queuedRun, error) {
-	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, Queued: true, After: after}
+// enqueue stores the execution of req queued with the engine settings of
+// opts; after names what the worker does once the workflow succeeded
+// (force: even though other deployments depend on it).
+func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOptions, after string, force bool) (*queuedRun, error) {
+	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun,
+		Queued: true, After: after, AfterForce: force && after != store.AfterNothing, Engine: engineSettings(opts)}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -52,6 +54,20 @@ func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOp
 		return nil, err
 	}
 	return &queuedRun{m: m, exec: e, start: time.Now(), done: make(chan struct{})}, nil
+}
+
+// engineSettings keeps the engine flags of opts for the worker (nil when
+// none is set).
+func engineSettings(opts ExecOptions) *store.EngineSettings {
+	if opts.Parallelism <= 0 && opts.TaskRetries == nil && opts.TaskRetryInterval <= 0 {
+		return nil
+	}
+	es := &store.EngineSettings{Parallelism: max(opts.Parallelism, 0), TaskRetryInterval: max(opts.TaskRetryInterval, 0)}
+	if opts.TaskRetries != nil {
+		n := *opts.TaskRetries
+		es.TaskRetries = &n
+	}
+	return es
 }
 
 // queuedRun is the api.Run of a queued execution: it follows the stored
@@ -195,7 +211,7 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim) error {
 	}
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID,
 		Params: e.Parameters, Plan: d.Plan, DryRun: e.DryRun, Resume: takeover, AllowCustomParameters: true}
-	r, err := m.start(ctx, e, req, ExecOptions{}, cl, m.afterQueued(e, d), nil)
+	r, err := m.start(ctx, e, req, engineOptions(e.Engine), cl, m.afterQueued(e, d), nil)
 	if err != nil {
 		return err
 	}
@@ -214,9 +230,18 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim) error {
 func (m *Manager) afterQueued(e *store.Execution, d *store.Deployment) afterFunc {
 	switch e.After {
 	case store.AfterDeleteDeployment:
-		return m.afterUninstall(d, false, true, e.DryRun)
+		return m.afterUninstall(d, e.AfterForce, true, e.DryRun)
 	case store.AfterDeleteDeploymentAndBlueprint:
-		return m.afterUninstall(d, false, false, e.DryRun)
+		return m.afterUninstall(d, e.AfterForce, false, e.DryRun)
 	}
 	return nil
+}
+
+// engineOptions are the ExecOptions of a queued execution's settings (none
+// for nil: the worker's own).
+func engineOptions(es *store.EngineSettings) ExecOptions {
+	if es == nil {
+		return ExecOptions{}
+	}
+	return ExecOptions{Parallelism: es.Parallelism, TaskRetries: es.TaskRetries, TaskRetryInterval: es.TaskRetryInterval}
 }

@@ -3,7 +3,10 @@ package manager
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,4 +128,84 @@ func TestQueueNeedsASharedStore(t *testing.T) {
 	execs, err := m.ListExecutions(context.Background(), "hello")
 	require.NoError(t, err)
 	require.Empty(t, execs, "nothing was stored")
+}
+
+// TestQueuedEngineSettings: the engine flags an execution is queued with
+// (--parallelism, --task-retries, --task-retry-interval) are the ones the
+// worker runs it with, not the worker's own; a queued uninstall --force
+// deletes its deployment although another depends on it.
+func TestQueuedEngineSettings(t *testing.T) {
+	ctx := context.Background()
+	c := testenv.StartEtcdCluster(t, 3)
+	url := c.URL("engine") + "?lease-ttl=2s"
+	work := t.TempDir()
+	client, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "client")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	// The worker's own settings would run the four creates at once, not
+	// retry, and wait ten minutes before a retry.
+	wm, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "worker"), Parallelism: 10, TaskRetries: 0, TaskRetryInterval: 10 * time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wm.Close() })
+	w, err := wm.NewWorker(WorkerConfig{Name: "w", Parallel: 1, Log: func(msg string) { t.Log(msg) }})
+	require.NoError(t, err)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+
+	// Each create logs its start and end around a sleep; n0's fails its
+	// first two attempts.
+	bp, log := filepath.Join(work, "bp"), filepath.Join(work, "ops.log")
+	require.NoError(t, os.MkdirAll(bp, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bp, "create.sh"), []byte(`#!/bin/bash
+echo "start $GANTRY_NODE_INSTANCE_ID" >> `+log+`
+sleep 0.3
+echo "end $GANTRY_NODE_INSTANCE_ID" >> `+log+`
+if [[ $GANTRY_NODE_INSTANCE_ID == n0_* ]] && (( $(grep -c "start n0_" `+log+`) <= 2 )); then exit 1; fi
+`), 0o755))
+	yaml := "tosca_definitions_version: cloudify_dsl_1_3\nimports:\n  - http://www.getcloudify.org/spec/cloudify/4.3.3/types.yaml\nnode_templates:\n"
+	for i := range 4 {
+		yaml += fmt.Sprintf("  n%d:\n    type: cloudify.nodes.Root\n    interfaces:\n      cloudify.interfaces.lifecycle:\n        create: { implementation: create.sh, executor: central_deployment_agent }\n", i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(bp, "blueprint.yaml"), []byte(yaml), 0o644))
+	_, err = client.UploadBlueprint(ctx, "bp", bp)
+	require.NoError(t, err)
+	for _, dep := range []string{"app", "user"} {
+		_, err = client.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: dep, BlueprintID: "bp"})
+		require.NoError(t, err)
+	}
+	retries := 2
+	r, err := client.StartExecution(ctx, api.StartRequest{DeploymentID: "app", Workflow: "install",
+		Options: api.ExecOptions{Queue: true, Parallelism: 1, TaskRetries: &retries, TaskRetryInterval: 10 * time.Millisecond}})
+	require.NoError(t, err)
+	require.Equal(t, &store.EngineSettings{Parallelism: 1, TaskRetries: &retries, TaskRetryInterval: 10 * time.Millisecond}, r.Execution().Engine)
+	wctx2, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	e, err := r.Wait(wctx2)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, "n0 succeeded on its third attempt: %s", e.Error)
+	running, most := 0, 0
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "start ") {
+			running++
+		} else {
+			running--
+		}
+		most = max(most, running)
+	}
+	require.Equal(t, 1, most, "operations ran one at a time (--parallelism 1):\n%s", data)
+	require.Equal(t, 3, strings.Count(string(data), "start n0_"), "n0's create ran three times (--task-retries 2)")
+
+	require.NoError(t, client.Store().PutDependency(ctx, &store.Dependency{SourceDeploymentID: "user", TargetDeploymentID: "app", Creator: "test"}))
+	u, err := client.Uninstall(ctx, api.UninstallRequest{DeploymentID: "app", KeepBlueprint: true, Force: true, Options: api.ExecOptions{Queue: true}})
+	require.NoError(t, err)
+	require.True(t, u.Execution().AfterForce)
+	e, err = u.Wait(wctx2)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	_, err = client.GetDeployment(ctx, "app")
+	require.ErrorIs(t, err, store.ErrNotFound, "the forced uninstall deleted the deployment others depend on")
 }

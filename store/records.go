@@ -176,12 +176,27 @@ type Execution struct {
 	Queued bool `json:"queued,omitempty"`
 	// After is what follows a queued workflow that succeeded (the worker
 	// does it): AfterNothing, AfterDeleteDeployment or
-	// AfterDeleteDeploymentAndBlueprint (uninstall).
-	After string `json:"after,omitempty"`
+	// AfterDeleteDeploymentAndBlueprint (uninstall). AfterForce deletes
+	// the deployment even though others depend on it (uninstall --force).
+	After      string `json:"after,omitempty"`
+	AfterForce bool   `json:"after_force,omitempty"`
+	// Engine are the engine settings a queued execution was started with,
+	// for the worker that runs it or takes it over (nil: the worker's).
+	Engine *EngineSettings `json:"engine,omitempty"`
 	// ScaleAdded are the node instances a scale added (stored before it
 	// runs, in the plan only once it succeeds): a resume plans the same
 	// modification over the plan without them.
 	ScaleAdded []string `json:"scale_added,omitempty"`
+}
+
+// EngineSettings are an execution's engine flags (--parallelism,
+// --task-retries, --task-retry-interval); zero values leave the running
+// process's own.
+type EngineSettings struct {
+	Parallelism int `json:"parallelism,omitempty"`
+	// TaskRetries nil: the process's own (0 is no retries, -1 forever).
+	TaskRetries       *int          `json:"task_retries,omitempty"`
+	TaskRetryInterval time.Duration `json:"task_retry_interval_ns,omitempty"`
 }
 
 // What follows a queued workflow that succeeded (Execution.After).

@@ -54,9 +54,11 @@ func TestScripts(t *testing.T) {
 }
 
 // A scriptMode says where gantry keeps its state while the scripts run:
-// "local" (a store file) or "remote" (a `gantry server`, whose Setup sets
-// GANTRY_URL and GANTRY_TOKEN). Scripts tell them apart with the [local]
-// and [remote] conditions; the output and exit codes are the same.
+// "local" (a store file), "remote" (a `gantry server` on a store file,
+// whose Setup sets GANTRY_URL and GANTRY_TOKEN) or "etcd" (a server on an
+// etcd cluster). Scripts tell them apart with the [local], [remote] (true
+// for both servers) and [etcd] conditions; the output and exit codes are
+// the same.
 type scriptMode struct {
 	name  string
 	setup func(*testscript.Env) error
@@ -89,8 +91,10 @@ func runScripts(t *testing.T, mode scriptMode) {
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
-			case "local", "remote":
+			case "local", etcdMode:
 				return cond == mode.name, nil
+			case "remote":
+				return mode.name == "remote" || mode.name == etcdMode, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

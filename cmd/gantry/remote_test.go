@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/testenv"
 )
 
 // TestScriptsRemote runs the same scripts against a real `gantry server`
@@ -27,18 +29,38 @@ func TestScriptsRemote(t *testing.T) {
 	runScripts(t, remoteMode)
 }
 
-var remoteMode = scriptMode{name: "remote", setup: startServer}
+var remoteMode = scriptMode{name: "remote", setup: func(env *testscript.Env) error {
+	return startServer(env, filepath.Join(env.WorkDir, "server", "gantry.db"))
+}}
+
+// TestScriptsEtcd runs the same scripts against a real `gantry server`
+// whose store is a real 3-member etcd cluster on loopback (one for the
+// suite, a key prefix per script). Scripts see [remote] and [etcd] true.
+// Without the etcd binary it is skipped, and fails under CI=true.
+func TestScriptsEtcd(t *testing.T) {
+	c := testenv.StartEtcdCluster(t, 3)
+	var n atomic.Int64
+	runScripts(t, scriptMode{name: etcdMode, setup: func(env *testscript.Env) error {
+		return startServer(env, c.URL(fmt.Sprintf("script%d", n.Add(1))))
+	}})
+}
+
+// etcdMode is the scripts' mode against a server on etcd.
+const etcdMode = "etcd"
 
 // serverStart bounds how long `gantry server` may take to listen.
 const serverStart = 20 * time.Second
 
 var listening = regexp.MustCompile(`gantry server listening on (http://\S+) `)
 
-// startServer makes the first admin token on a new store, starts `gantry
-// server` on it (port 0) with the script's environment, and points the
-// script's gantry at it; the server stops (SIGTERM) when the script ends.
-func startServer(env *testscript.Env) error {
-	storePath := filepath.Join(env.WorkDir, "server", "gantry.db")
+// startServer makes the first admin token on a new store (a file path or
+// an etcd URL), starts `gantry server` on it (port 0) with the script's
+// environment, and points the script's gantry at it; the server stops
+// (SIGTERM) when the script ends.
+func startServer(env *testscript.Env, storePath string) error {
+	if err := os.MkdirAll(filepath.Join(env.WorkDir, "server"), 0o700); err != nil {
+		return err
+	}
 	token, err := adminToken(storePath)
 	if err != nil {
 		return err
@@ -84,9 +106,6 @@ func startServer(env *testscript.Env) error {
 // adminToken creates an admin token in the store at path, as `gantry
 // server tokens create` run on the server's machine does.
 func adminToken(path string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
 	f := cmdutil.NewFactory(cmdutil.SystemStreams())
 	f.StorePath = path
 	m, err := f.Local(false)

@@ -204,7 +204,9 @@ type ExecOptions struct {
 	// Queue stores the execution queued for a worker (`gantry worker`,
 	// which needs a shared store: etcd) instead of running it in the
 	// process that starts it; Wait then follows the stored record. The
-	// engine settings above are the worker's. A scale cannot be queued.
+	// engine settings above are stored with it (Execution.Engine) and the
+	// worker that runs it, or takes it over, uses them instead of its own.
+	// A scale cannot be queued.
 	Queue bool `json:"queue,omitempty"`
 	// OnEvent sees every event of the run as it happens (not sent over
 	// the wire: the remote client calls it from the event stream). In

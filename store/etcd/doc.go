@@ -84,6 +84,10 @@
 //     it. Event numbers stay gap-free: the counter moves in the same
 //     transaction as each event (its repeated writes collapse into one per
 //     transaction).
+//   - One record is one key, within MaxTxnBytes: a larger one (e.g. a
+//     secret whose sealed value, 4/3 of its size plus JSON escapes, is
+//     over 1 MiB) is refused whole with ErrTooLarge naming the key.
+//     Blueprint archives and plans are chunked and have no such limit.
 //   - Operations that create or delete a whole record with its parts
 //     write a commit point so that a reader never sees half of one: a
 //     deployment's record is written after its instances and deleted
@@ -103,7 +107,10 @@
 // hundreds of them, and one round trip each would dominate it. Before the
 // Batch commits, every cached record it used is verified by compare-only
 // transactions (128 per round trip); a stale one is forgotten and the
-// Batch runs again from fresh reads. A 1,000-item flush costs 10 round
+// Batch runs again from fresh reads. So does a Batch whose fn failed
+// after using a cached record, when that record proves stale (a version
+// check against an instance another client deleted and created again
+// would otherwise be a false ErrConflict). A 1,000-item flush costs 10 round
 // trips (2 verifications, 8 writes) instead of 260.
 //
 // # Consistency and watches

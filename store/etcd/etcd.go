@@ -202,10 +202,17 @@ func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 	for attempt := 0; ; attempt++ {
 		t := newTx(v.s.cli, v.s.opts)
 		t.fence = v.fence
-		if err := fn(t); err != nil {
-			return err
+		err := fn(t)
+		if err != nil {
+			// The error may come from a stale cached record (a version
+			// check against a guess): then it runs again from fresh reads.
+			if t.cache == nil || !errors.Is(t.verifyCached(ctx), errRetry) {
+				return err
+			}
+			err = errRetry
+		} else {
+			err = t.commit(ctx)
 		}
-		err := t.commit(ctx)
 		if !errors.Is(err, errRetry) {
 			return err
 		}

@@ -47,6 +47,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("BigArchive", testBigArchive)
 	t.Run("BigPlan", testBigPlan)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
+	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
 	t.Run("LeftoversOfADeadCreate", testLeftovers)
 	t.Run("SchemaNewer", testSchemaNewer)
 	t.Run("WaitEvents", testWaitEvents)
@@ -152,6 +153,36 @@ func seed(t *testing.T, s *Store, n int) {
 	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "bp", MainFile: "blueprint.yaml"}, data))
 	require.NoError(t, s.CreateDeployment(ctx, &store.Deployment{ID: "d", BlueprintID: "bp", Plan: plan(n)}))
 	require.NoError(t, s.CreateExecution(ctx, &store.Execution{ID: "e", DeploymentID: "d", WorkflowID: "install"}))
+}
+
+// testStaleCacheVersionCheck: a Batch's version check against a cached
+// node instance that another client deleted and created again (a scale
+// rolled back, then resumed: the instance is back at version 1) runs
+// again from a fresh read instead of failing with ErrConflict.
+func testStaleCacheVersionCheck(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1)
+	other, err := OpenURL(ctx, cluster.URL(s.opts.Prefix), store.Options{})
+	require.NoError(t, err)
+	defer other.Close()
+	setState := func(st store.Store, version int, state store.State) error {
+		_, err := st.UpdateNodeInstance(ctx, "d", "web_00000", version, func(ni *store.NodeInstance) error { ni.State = state; return nil })
+		return err
+	}
+	for v := 1; v <= 3; v++ { // cached at version 4
+		require.NoError(t, s.Batch(ctx, func(b store.Store) error { return setState(b, v, store.StateCreating) }))
+	}
+	require.NoError(t, other.DeleteNodeInstances(ctx, "d", []string{"web_00000"}))
+	require.NoError(t, other.CreateNodeInstances(ctx, "d", []*store.NodeInstance{{NodeInstance: tosca.NodeInstance{ID: "web_00000", Name: "web_00000", NodeID: "web"}}}))
+	require.NoError(t, s.Batch(ctx, func(b store.Store) error { return setState(b, 1, store.StateCreated) }))
+	ni, err := other.GetNodeInstance(ctx, "d", "web_00000")
+	require.NoError(t, err)
+	require.Equal(t, 2, ni.Version)
+	require.Equal(t, store.StateCreated, ni.State)
+	// A version that is wrong in the store itself is still a conflict.
+	err = s.Batch(ctx, func(b store.Store) error { return setState(b, 1, store.StateStarted) })
+	require.ErrorIs(t, err, store.ErrConflict)
 }
 
 func clean(t *testing.T, s *Store) {
