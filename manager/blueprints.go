@@ -54,7 +54,9 @@ func (m *Manager) UploadBlueprint(ctx context.Context, id, path string) (*store.
 	if err != nil {
 		return nil, err
 	}
-	bp, problems := tosca.Parse(main, m.parseOptions())
+	opts, done := m.withStoredBlueprints(ctx, m.parseOptions())
+	bp, problems := tosca.Parse(main, opts)
+	done()
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
 	}

@@ -50,7 +50,9 @@ func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[s
 	}
 	defer remove()
 	main := filepath.Join(dir, bp.MainFile)
-	parsed, problems := tosca.Parse(main, m.parseOptions())
+	opts, done := m.withStoredBlueprints(ctx, m.parseOptions())
+	defer done()
+	parsed, problems := tosca.Parse(main, opts)
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
 	}

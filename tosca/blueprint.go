@@ -34,6 +34,9 @@ type Options struct {
 	// Commands and the manager pass GantryRuntime; without it Parse checks
 	// the language only (as the conformance tests compare with Cloudify).
 	Runtime *Runtime
+	// Blueprints resolves `NS--blueprint:ID` imports from the caller's
+	// blueprint store (the manager's); nil makes them a problem.
+	Blueprints BlueprintResolver
 }
 
 func (o Options) maxFileSize() int64 {

@@ -93,6 +93,9 @@ type loader struct {
 	ver dslVersion
 	// curNS is the namespace of the file being loaded (namespace.go).
 	curNS string
+	// storedBlueprints maps the ids of `blueprint:ID` imports to the main
+	// file Options.Blueprints gave (imports_blueprint.go).
+	storedBlueprints map[string]string
 }
 
 type preDecoded struct {
@@ -244,8 +247,12 @@ func (l *loader) resolveImport(imp string, from *source, at Pos) *source {
 		l.add(at, CodeImportInvalid, "empty import", "remove the empty entry")
 		return nil
 	}
+	whole := imp
 	if _, rest := splitNamespace(imp); rest != imp {
 		imp = strings.TrimSpace(rest)
+	}
+	if id, ok := strings.CutPrefix(imp, blueprintImportPrefix); ok {
+		return l.loadStoredBlueprint(whole, strings.TrimSpace(id), at)
 	}
 	if name, ok := strings.CutPrefix(imp, "plugin:"); ok {
 		return l.loadPlugin(name, at)
@@ -342,9 +349,12 @@ func (l *loader) loadRelative(p string, from *source, at Pos) *source {
 // reads the user's files again), or, for a file read through an import
 // rule, in that rule's folder.
 func (l *loader) loadInFolder(imp, abs string, from *source, at Pos) *source {
-	if from != nil && l.ruleRoot[from.key] != "" && within(l.ruleRoot[from.key], abs) {
-		l.ruleRoot[abs] = l.ruleRoot[from.key]
-		return l.loadPath(abs, at)
+	if from != nil {
+		fromFile, _, _ := strings.Cut(from.key, "\x00") // the key without its namespace
+		if root := l.ruleRoot[fromFile]; root != "" && within(root, abs) {
+			l.ruleRoot[abs] = root
+			return l.loadPath(abs, at)
+		}
 	}
 	if !within(l.mainDir, abs) {
 		shown := abs

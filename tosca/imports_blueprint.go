@@ -1,0 +1,58 @@
+package tosca
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// blueprintImportPrefix starts an import of a blueprint of the store
+// (Cloudify 6+: `NS--blueprint:ID`).
+const blueprintImportPrefix = "blueprint:"
+
+// BlueprintResolver finds the blueprint a `blueprint:ID` import names in
+// the caller's store: the path of its main file, in a folder holding its
+// files that stays readable until Parse returns, or an error (an unknown
+// id). The manager passes one; tosca never reads a store itself.
+type BlueprintResolver func(id string) (mainFile string, err error)
+
+// loadStoredBlueprint resolves `blueprint:ID` (imp is the whole import, with
+// its namespace) through Options.Blueprints. As Cloudify, the import must
+// be namespaced; the blueprint's node templates, types and the rest come
+// in under that namespace, and its own relative imports are read from its
+// folder.
+func (l *loader) loadStoredBlueprint(imp, id string, at Pos) *source {
+	if ns, _ := splitNamespace(strings.TrimSpace(imp)); ns == "" {
+		l.add(at, CodeImportInvalid, fmt.Sprintf("import %q of a stored blueprint has no namespace", imp),
+			fmt.Sprintf("Cloudify requires one: write `NS--%s` (its names become NS--name)", strings.TrimSpace(imp)))
+		return nil
+	}
+	if id == "" {
+		l.add(at, CodeImportInvalid, "`blueprint:` import without a blueprint id", "write NS--blueprint:ID with the id of an uploaded blueprint")
+		return nil
+	}
+	if l.opts.Blueprints == nil {
+		l.add(at, CodeImportUnmapped, fmt.Sprintf("import %q names a blueprint of a store, and this parse has none", imp),
+			"blueprint:ID imports are resolved from the store when the blueprint is uploaded (`gantry blueprints upload`, `gantry install`); upload "+id+" first")
+		return nil
+	}
+	main, ok := l.storedBlueprints[id]
+	if !ok {
+		var err error
+		if main, err = l.opts.Blueprints(id); err != nil {
+			l.add(at, CodeImportNotFound, fmt.Sprintf("import %q: %v", imp, err),
+				fmt.Sprintf("upload the blueprint first (`gantry blueprints upload PATH -b %s`)", id))
+			return nil
+		}
+		if l.storedBlueprints == nil {
+			l.storedBlueprints = map[string]string{}
+		}
+		l.storedBlueprints[id] = main
+	}
+	dir := filepath.Dir(main)
+	if l.ruleRoot == nil {
+		l.ruleRoot = map[string]string{}
+	}
+	l.ruleRoot[main] = dir // its relative imports stay in its folder
+	return l.load(main, blueprintImportPrefix+id+"/"+filepath.Base(main), dir, false, nil, at)
+}
