@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,6 +53,23 @@ func TestHandler(t *testing.T) {
 	assert.Equal(t, page, other)
 	assert.Contains(t, get(t, "/app.js", nil).Header.Get("Content-Type"), "javascript")
 	assert.Equal(t, page, mustRead(get(t, "/../../etc/passwd", nil)))
+}
+
+// TestModulePreload: index.html preloads every module of the console (the
+// browser fetches them in parallel instead of one import level at a time).
+func TestModulePreload(t *testing.T) {
+	page := string(mustRead(get(t, "/", nil)))
+	var mods []string
+	require.NoError(t, fs.WalkDir(os.DirFS("web"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".js") && !strings.HasPrefix(p, "vendor/") {
+			mods = append(mods, p)
+		}
+		return err
+	}))
+	require.NotEmpty(t, mods)
+	for _, m := range mods {
+		assert.Contains(t, page, `<link rel="modulepreload" href="`+m+`">`, "index.html preloads %s", m)
+	}
 }
 
 // TestWeight: the whole console, compressed, stays under 300 KB.

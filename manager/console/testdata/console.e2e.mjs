@@ -47,6 +47,25 @@ function stats(xs) {
   return { n: s.length, p50: q(0.5), p95: q(0.95), max: s[s.length - 1] };
 }
 
+// accessible checks the page's controls: every form control has a label
+// (a <label for>, a wrapping label, or aria-label), every button and link
+// a name, every focusable picture element a name; and that Tab reaches
+// the first control of the page from the navigation.
+async function accessible(where) {
+  const bad = await page.evaluate(() => {
+    const out = [];
+    const name = (el) => (el.getAttribute('aria-label') || el.textContent || el.getAttribute('title') || '').trim();
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      if (!el.labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) out.push(`unlabelled ${el.tagName} ${el.id}`);
+    }
+    for (const el of document.querySelectorAll('button, a[href], [role=button], [tabindex="0"]')) {
+      if (!name(el)) out.push(`nameless ${el.tagName} ${el.outerHTML.slice(0, 80)}`);
+    }
+    return out;
+  });
+  assert.deepEqual(bad, [], `accessible names on ${where}`);
+}
+
 async function signIn(role) {
   await page.locator('#token').fill(token(role));
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -85,6 +104,16 @@ await page.locator('#signin').waitFor();
 metrics.first_contentful_paint_ms = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
 metrics.console_ready_ms = await page.evaluate(() => window.__gantry.ready);
 await shot('signin');
+// First paint again, the browser warm (its process and the server's
+// connection up, assets revalidated by ETag): what a reload costs.
+{
+  const warm = await context.newPage();
+  await warm.goto(base + '/');
+  await warm.locator('#signin').waitFor();
+  metrics.first_contentful_paint_warm_ms = await warm.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+  metrics.console_ready_warm_ms = await warm.evaluate(() => window.__gantry.ready);
+  await warm.close();
+}
 await page.locator('#token').fill('gtk_0000000000000000_' + '0'.repeat(64));
 await page.getByRole('button', { name: 'Sign in' }).click();
 await page.getByRole('alert').filter({ hasText: 'not recognised' }).waitFor();
@@ -230,6 +259,24 @@ await page.locator('#dep-filter').fill('failed');
 await page.locator('p', { hasText: '1 of 5 deployments' }).waitFor();
 await page.locator('#dep-filter').fill('');
 await shot('deployments');
+// Labels and names on every page; the keyboard reaches the pages from the
+// skip link and the navigation.
+for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/consumer', '#/deployment/big', '#/blueprints', '#/secrets', '#/deployments?new=hello']) {
+  await page.goto(`${base}/${where}`);
+  await page.locator('#main h1').waitFor();
+  await page.waitForLoadState('networkidle');
+  await accessible(where);
+}
+await page.goto(`${base}/#/deployments`);
+await page.reload(); // a fresh document: focus starts at the top
+await page.locator('#main h1').waitFor();
+await page.keyboard.press('Tab'); // the skip link
+assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+await page.keyboard.press('Tab');
+assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#/deployments');
+await page.keyboard.press('Tab');
+await page.keyboard.press('Enter'); // Blueprints
+await page.locator('#main h1', { hasText: 'Blueprints' }).waitFor();
 await signOut();
 const old = await context.cookies();
 assert.ok(!old.some((c) => c.name === 'gantry_session' && c.value), 'signed out: cookie cleared');
