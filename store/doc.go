@@ -3,8 +3,9 @@
 // (state, runtime properties, a version for optimistic concurrency),
 // executions and the task records that resume needs, events and logs,
 // secrets, and for `gantry server` its API tokens (the SHA-256 of each
-// secret, never the secret: CheckToken refuses anything else) and the
-// append-only audit log.
+// secret, never the secret: CheckToken refuses anything else), the
+// append-only audit log and the web console's sessions (the SHA-256 of
+// each session id, never the id: CheckSession refuses anything else).
 //
 // Store is the contract the engine and the CLI use; every backend must pass
 // the suite in store/storetest. The default backend, BoltStore, keeps

@@ -61,9 +61,30 @@ async function accessible(where) {
     for (const el of document.querySelectorAll('button, a[href], [role=button], [tabindex="0"]')) {
       if (!name(el)) out.push(`nameless ${el.tagName} ${el.outerHTML.slice(0, 80)}`);
     }
+    // Contrast (WCAG 2): text against the first opaque background behind
+    // it, 4.5:1 (3:1 for large text). Disabled controls are exempt.
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const bg = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    for (const el of document.querySelectorAll('body *:not(svg *)')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || el.closest('[disabled], [hidden]') || !el.offsetParent && el.tagName !== 'BODY') continue;
+      const st = getComputedStyle(el);
+      if (st.visibility === 'hidden' || el.getBoundingClientRect().left < 0) continue;
+      const [a, b] = [lum(rgb(st.color).slice(0, 3)), lum(bg(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && Number(st.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push(`contrast ${ratio.toFixed(2)}:1 of ${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}"`);
+    }
     return out;
   });
-  assert.deepEqual(bad, [], `accessible names on ${where}`);
+  assert.deepEqual(bad, [], `accessible names and contrast on ${where}`);
 }
 
 async function signIn(role) {
@@ -104,6 +125,7 @@ await page.locator('#signin').waitFor();
 metrics.first_contentful_paint_ms = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
 metrics.console_ready_ms = await page.evaluate(() => window.__gantry.ready);
 await shot('signin');
+await accessible('the sign-in page');
 // First paint again, the browser warm (its process and the server's
 // connection up, assets revalidated by ETag): what a reload costs.
 {
