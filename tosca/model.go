@@ -126,13 +126,16 @@ func (r *Relationship) IsA(typ string) bool {
 
 // Well-known type names.
 const (
-	TypeRoot        = "cloudify.nodes.Root"
-	TypeCompute     = "cloudify.nodes.Compute"
-	RelDependsOn    = "cloudify.relationships.depends_on"
-	RelConnectedTo  = "cloudify.relationships.connected_to"
-	RelContainedIn  = "cloudify.relationships.contained_in"
-	ExecutorCentral = "central_deployment_agent"
-	ExecutorHost    = "host_agent"
+	TypeRoot       = "cloudify.nodes.Root"
+	TypeCompute    = "cloudify.nodes.Compute"
+	RelDependsOn   = "cloudify.relationships.depends_on"
+	RelConnectedTo = "cloudify.relationships.connected_to"
+	RelContainedIn = "cloudify.relationships.contained_in"
+	// RelDependsOnLifecycleOp: the source waits for one lifecycle
+	// operation of the target (its `operation` property), not its install.
+	RelDependsOnLifecycleOp = "cloudify.relationships.depends_on_lifecycle_operation"
+	ExecutorCentral         = "central_deployment_agent"
+	ExecutorHost            = "host_agent"
 )
 
 // NodeInstance is one instance of a node.

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,5 +29,35 @@ func TestInstallDependenciesOrderWithTwoNodes(t *testing.T) {
 		r, ok := st.Instance("dep", id)
 		require.True(t, ok)
 		require.Equal(t, StateStarted, r.State)
+	}
+}
+
+// depends_on_lifecycle_operation: the source's install waits for the
+// target's named operation (configure), not for its whole install, so the
+// source is created while the target's (slow) start runs; with depends_on
+// it waits for that start.
+func TestInstallDependsOnLifecycleOperation(t *testing.T) {
+	for _, tc := range []struct {
+		rel            string
+		appBeforeStart bool
+	}{
+		{tosca.RelDependsOnLifecycleOp, true},
+		{tosca.RelDependsOn, false},
+	} {
+		t.Run(tc.rel, func(t *testing.T) {
+			b := newPlan()
+			b.node("db", rootTypes, map[string]*tosca.Operation{opCreate: op("rec", nil), opConfigure: op("rec", nil),
+				opStart: op("rec", map[string]any{"sleep": 0.5})}, 1)
+			b.node("app", rootTypes, map[string]*tosca.Operation{opCreate: op("rec", nil)}, 1)
+			b.rel("app", tc.rel, "db", nil, nil)
+			b.p.Nodes[1].Relationships[0].Properties["operation"] = "configure"
+			rec := newRecPlugin()
+			res, err := runWF(t, testConfig(t, NewMemState(), rec), b.p, WorkflowInstall, nil)
+			require.NoError(t, err)
+			require.Equal(t, StatusTerminated, res.Status)
+			ran := rec.ran()
+			require.Equal(t, tc.appBeforeStart, slices.Index(ran, "app_1:create") < slices.Index(ran, "db_1:start"), "%v", ran)
+			require.Less(t, slices.Index(ran, "db_1:configure"), slices.Index(ran, "app_1:create"), "%v", ran)
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"strings"
+
 	"github.com/gantryhq/gantry/tosca"
 )
 
@@ -13,6 +15,37 @@ type lifecycle struct {
 	insts   []*tosca.NodeInstance
 	related []*tosca.NodeInstance
 	ignore  bool // uninstall: ignore operation failures
+	// done maps an instance's id and a lifecycle operation to the install
+	// task that follows that operation (depends_on_lifecycle_operation).
+	done map[string]map[string][]int32
+}
+
+// markDone records that the last step of s follows operation op of ni.
+func (l *lifecycle) markDone(s *seq, ni *tosca.NodeInstance, op string) {
+	if l.done == nil {
+		l.done = map[string]map[string][]int32{}
+	}
+	m := l.done[ni.ID]
+	if m == nil {
+		m = map[string][]int32{}
+		l.done[ni.ID] = m
+	}
+	m[op] = s.frontier
+	m[strings.TrimPrefix(op, lifecyclePrefix)] = s.frontier
+}
+
+// lifecyclePrefix starts the name of a lifecycle operation.
+const lifecyclePrefix = "cloudify.interfaces.lifecycle."
+
+// operationDone is what the install of an instance holding a
+// depends_on_lifecycle_operation relationship rel waits for: the target's
+// task after the operation the relationship names (nil: its whole install).
+func (l *lifecycle) operationDone(rel *tosca.Relationship, target string) []int32 {
+	if rel == nil || !rel.IsA(tosca.RelDependsOnLifecycleOp) {
+		return nil
+	}
+	op, _ := rel.Properties["operation"].(string)
+	return l.done[target][op]
 }
 
 func (b *builder) isCompute(ni *tosca.NodeInstance) bool {
@@ -26,10 +59,12 @@ func (l *lifecycle) installSubgraph(ni *tosca.NodeInstance) subgraph {
 	s.step(l.b.stateTask(p, ni, StateCreating))
 	s.opStep(p, ni, opCreate, false)
 	s.step(l.b.stateTask(p, ni, StateCreated))
+	l.markDone(s, ni, opCreate)
 	s.relSteps(p, ni, relPreconfigure, false, false, nil)
 	s.step(l.b.stateTask(p, ni, StateConfiguring))
 	s.opStep(p, ni, opConfigure, false)
 	s.step(l.b.stateTask(p, ni, StateConfigured))
+	l.markDone(s, ni, opConfigure)
 	s.relSteps(p, ni, relPostconfigure, false, false, nil)
 	s.step(l.b.stateTask(p, ni, StateStarting))
 	s.opStep(p, ni, opStart, false)
@@ -43,6 +78,7 @@ func (l *lifecycle) installSubgraph(ni *tosca.NodeInstance) subgraph {
 	s.opStep(p, ni, opMonitoringStart, false)
 	s.relSteps(p, ni, relEstablish, false, false, nil)
 	s.step(l.b.stateTask(p, ni, StateStarted))
+	l.markDone(s, ni, opStart)
 	return s.done()
 }
 
@@ -113,6 +149,10 @@ func (l *lifecycle) build(install bool) subgraph {
 				continue
 			}
 			if install {
+				if at := l.operationDone(l.b.topo.relTmpl[ni][k], r.TargetID); at != nil {
+					l.b.after(src, subgraph{exit: at})
+					continue
+				}
 				l.b.after(src, tgt)
 			} else {
 				l.b.after(tgt, src)
