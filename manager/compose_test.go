@@ -235,3 +235,110 @@ func TestSharedResourceMissingDeployment(t *testing.T) {
 	require.Equal(t, store.ExecutionFailed, e.Status)
 	require.Contains(t, e.Error, `deployment "shared" does not exist`)
 }
+
+const archiveParent = `tosca_definitions_version: cloudify_dsl_1_4
+imports: [cloudify/types/types.yaml]
+inputs:
+  marker: {type: string}
+node_templates:
+  comp:
+    type: cloudify.nodes.Component
+    properties:
+      resource_config:
+        blueprint: {id: packed, blueprint_archive: child/}
+        deployment:
+          auto_inc_suffix: true
+          inputs: {greeting: packed, marker: {get_input: marker}}
+      secrets: {child_token: s3cret}
+`
+
+// A Component whose blueprint_archive is a folder of the parent blueprint
+// stores that blueprint, names its deployment with auto_inc_suffix, sets
+// its secrets, and deletes the blueprint it stored on uninstall.
+func TestComponentBlueprintArchive(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t)
+	parent := writeBlueprint(t, archiveParent, nil)
+	require.NoError(t, os.MkdirAll(filepath.Join(parent, "child"), 0o755))
+	child := writeBlueprint(t, composeChild, childScripts("echo \"$GREETING\" > \"$MARKER\"\nctx instance runtime-properties said \"$GREETING\"\n"))
+	require.NoError(t, os.CopyFS(filepath.Join(parent, "child"), os.DirFS(child)))
+	marker := filepath.Join(t.TempDir(), "m")
+	e := installDeployment(t, m, "parent", parent, map[string]any{"marker": marker})
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	_, err := m.GetBlueprint(ctx, "packed")
+	require.NoError(t, err, "the archive folder is stored as blueprint packed")
+	insts, err := m.ListNodeInstances(ctx, "parent", "comp")
+	require.NoError(t, err)
+	kid := insts[0].ID + "-0"
+	require.Equal(t, map[string]any{"id": kid}, insts[0].RuntimeProperties["deployment"], "the instance's id with the first free suffix")
+	require.Equal(t, "packed@child", insts[0].RuntimeProperties["capabilities"].(map[string]any)["endpoint"])
+	s, err := m.GetSecret(ctx, "child_token")
+	require.NoError(t, err)
+	require.Equal(t, "s3cret", s.Value)
+
+	_, res := run(t, m, "parent", "uninstall", nil)
+	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
+	_, err = m.GetDeployment(ctx, kid)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = m.GetBlueprint(ctx, "packed")
+	require.ErrorIs(t, err, store.ErrNotFound, "the blueprint the component stored is deleted with it")
+}
+
+const sharedWorkflowParent = `tosca_definitions_version: cloudify_dsl_1_4
+imports: [cloudify/types/types.yaml]
+node_templates:
+  db:
+    type: cloudify.nodes.SharedResource
+    properties:
+      resource_config:
+        deployment: {id: shared}
+  app:
+    type: cloudify.nodes.Root
+    relationships:
+      - type: cloudify.relationships.connected_to_shared_resource
+        target: db
+        target_interfaces:
+          cloudify.interfaces.relationship_lifecycle:
+            establish:
+              inputs: {workflow_id: restart, parameters: {node_ids: [svc]}, timeout: 60}
+            unlink:
+              inputs: {workflow_id: start, timeout: 60}
+`
+
+// The *_shared_resource relationships run a workflow of the shared
+// deployment on establish.
+func TestSharedResourceRelationshipRunsWorkflow(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t)
+	log := filepath.Join(t.TempDir(), "starts")
+	const sharedBP = `tosca_definitions_version: cloudify_dsl_1_4
+imports: [cloudify/types/types.yaml]
+inputs:
+  log: {type: string}
+node_templates:
+  svc:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        start:
+          implementation: start.sh
+          executor: central_deployment_agent
+          inputs: {LOG: {get_input: log}}
+`
+	e := installDeployment(t, m, "shared", writeBlueprint(t, sharedBP, map[string]string{"start.sh": "echo start >> \"$LOG\"\n"}), map[string]any{"log": log})
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	e = installDeployment(t, m, "app", writeBlueprint(t, sharedWorkflowParent, nil), nil)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	b, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.Equal(t, "start\nstart\n", string(b), "install, then the restart the relationship ran")
+	execs, err := m.ListExecutions(ctx, "shared")
+	require.NoError(t, err)
+	require.Len(t, execs, 2)
+	require.Equal(t, "restart", execs[1].WorkflowID)
+	_, res := run(t, m, "app", "uninstall", nil)
+	require.Equal(t, workflow.StatusTerminated, res.Status, "%v", res.Err)
+	b, err = os.ReadFile(log)
+	require.NoError(t, err)
+	require.Equal(t, "start\nstart\nstart\n", string(b), "and the start its unlink ran")
+}

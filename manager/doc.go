@@ -8,6 +8,13 @@
 // and capabilities from runtime state, secrets, and the inter-deployment
 // dependencies that DeploymentProxy nodes create.
 //
+// The composition plugin (plugins/compose: Component, SharedResource) reaches
+// other deployments only through composeDeployments: a child's executions
+// run in the process that runs the parent's operation (never queued), and
+// an uninstall it starts passes the dependency its own parent recorded.
+// Uploads and plans resolve `NS--blueprint:ID` imports from the store,
+// each stored blueprint extracted into a private folder removed after.
+//
 // Contracts:
 //   - *Manager implements api.Service; errors wrap the api sentinels
 //     (the store's and the engine's are the same values).
