@@ -402,7 +402,7 @@ func (m *Manager) engineConfig(deploymentID string, w store.Store, opts ExecOpti
 		Capability:        m.capability(deploymentID),
 		Secrets:           m.secret,
 		OnEvent:           m.eventSink(opts.OnEvent),
-		Followed:          m.commits.followed,
+		Followed:          m.Followed,
 	}
 	if opts.Parallelism > 0 {
 		cfg.Parallelism = opts.Parallelism

@@ -115,7 +115,7 @@ func (r *queuedRun) Wait(ctx context.Context) (*api.Execution, error) {
 func (r *queuedRun) follow() {
 	defer close(r.done)
 	ctx := context.Background()
-	e, err := r.m.FollowEvents(ctx, r.exec.ID, 0, func(*store.Event) error { return nil })
+	e, err := r.m.WaitExecution(ctx, r.exec.ID)
 	if err == nil && e.Status == store.ExecutionTerminated && r.exec.After != store.AfterNothing {
 		e, err = r.m.waitAfter(ctx, e)
 	}

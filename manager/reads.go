@@ -142,7 +142,10 @@ const (
 
 // FollowEvents calls fn for every event with Seq > afterSeq until the
 // execution ends, its gantry process is found dead (it is reaped and
-// returned failed), ctx ends (ctx.Err()) or fn fails (its error).
+// returned failed), ctx ends (ctx.Err()) or fn fails (its error). It
+// counts as a follower of the execution (Followed) while it runs. An
+// execution deleted once it had ended (uninstall deletes its deployment)
+// still ends the follow with its end, never with ErrNotFound.
 func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq uint64, fn func(*store.Event) error) (*store.Execution, error) {
 	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
 		return nil, err
@@ -154,6 +157,9 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		// the wait still wakes it.
 		wake := m.nextCommit(executionID)
 		evs, err := m.st.Events(ctx, executionID, afterSeq, followPage)
+		if ended != nil && errors.Is(err, store.ErrNotFound) {
+			return ended, nil // deleted after it ended, with its events
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -183,6 +189,35 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		}
 	}
 }
+
+// WaitExecution returns the execution once it has ended (one whose gantry
+// process died is reaped and returned failed), ctx.Err() if ctx ends
+// first. Unlike FollowEvents it reads no events and is no follower: the
+// engine keeps batching the execution's commits.
+func (m *Manager) WaitExecution(ctx context.Context, executionID string) (*store.Execution, error) {
+	for {
+		wake := m.nextCommit(executionID) // before the read, as FollowEvents
+		e, err := m.GetExecution(ctx, executionID)
+		if err != nil {
+			return nil, err
+		}
+		if e.Status.Terminal() {
+			return e, nil
+		}
+		if err := m.waitEvents(ctx, executionID, noEvents, wake); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// noEvents is an afterSeq no event reaches: waitEvents then waits for a
+// change of the execution's record only.
+const noEvents = ^uint64(0)
+
+// Followed reports whether anyone in this process follows the
+// execution's events (FollowEvents): the engine then commits each event
+// at once instead of batching them (workflow.Config.Followed).
+func (m *Manager) Followed(executionID string) bool { return m.commits.followed(executionID) }
 
 // nextCommit is closed at the next commit of an execution this process
 // runs; nil (never) for others.

@@ -110,6 +110,10 @@ type Service interface {
 	// until the execution ends (then it returns the ended execution), ctx
 	// ends, or fn returns an error. An execution whose process died ends.
 	FollowEvents(ctx context.Context, executionID string, afterSeq uint64, fn func(*Event) error) (*Execution, error)
+	// WaitExecution returns the execution once it has ended, ctx.Err()
+	// if ctx ends first. It reads no events: waiting for the end is not
+	// following (a followed execution commits each event at once).
+	WaitExecution(ctx context.Context, executionID string) (*Execution, error)
 
 	// PutSecret stores a secret; ErrExists if it exists and not overwrite.
 	PutSecret(ctx context.Context, s *Secret, overwrite bool) error

@@ -213,6 +213,16 @@ func (c *Client) deploymentGone(ctx context.Context, id string) bool {
 	return errors.Is(err, api.ErrNotFound)
 }
 
+// WaitExecution long-polls GET .../wait until the execution has ended:
+// its record (a run's error after the workflow is the Run's to tell).
+func (c *Client) WaitExecution(ctx context.Context, executionID string) (*api.Execution, error) {
+	e, err := c.wait(ctx, executionID)
+	if e != nil && e.Status.Terminal() {
+		return e, nil
+	}
+	return e, err
+}
+
 // wait long-polls GET .../wait until the execution's outcome is known.
 func (c *Client) wait(ctx context.Context, id string) (*api.Execution, error) {
 	for {

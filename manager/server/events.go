@@ -34,6 +34,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	buf, done := pageBuffer()
 	page, n, err := s.cfg.Service.EventsJSON(r.Context(), id, after, limit, buf)
 	defer func() { done(page) }()
+	if errors.Is(err, api.ErrNotFound) {
+		if x := s.runs.ended(id); x != nil {
+			return deletedError(x)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -76,7 +81,10 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		after = max(after, n)
 	}
 	if _, err := s.cfg.Service.GetExecution(r.Context(), id); err != nil {
-		return err
+		// Deleted by the uninstall it ran: the stream is its end alone.
+		if !errors.Is(err, api.ErrNotFound) || s.runs.get(id) == nil {
+			return err
+		}
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream lasts as long as its execution

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -84,8 +85,17 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	return get(w, v, err)
 }
 
+// getExecution answers with the record; for a run of this server that an
+// uninstall deleted with its deployment, with its final record (kept
+// for keepEnded), so that whoever followed it reads how it ended.
 func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.cfg.Service.GetExecution(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	v, err := s.cfg.Service.GetExecution(r.Context(), id)
+	if errors.Is(err, api.ErrNotFound) {
+		if x := s.runs.ended(id); x != nil {
+			v, err = x, nil
+		}
+	}
 	return get(w, v, err)
 }
 
@@ -129,9 +139,10 @@ func (s *Server) waitExecution(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ex.Status.Terminal() && timeout > 0 {
-		ended, ferr := s.cfg.Service.FollowEvents(ctx, id, ^uint64(0)>>1, func(*api.Event) error { return nil })
+		// Waiting for the end, not following its events.
+		ended, ferr := s.cfg.Service.WaitExecution(ctx, id)
 		switch {
-		case ferr == nil && ended != nil:
+		case ferr == nil:
 			ex = ended
 		case ctx.Err() != nil && r.Context().Err() == nil:
 		case ferr != nil:

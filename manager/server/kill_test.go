@@ -57,6 +57,18 @@ for i in $(seq 600); do [ -e "$RELEASE" ] && break; sleep 0.1; done
 echo "end $node" >> "$LOG"
 `
 
+// writeChain writes the chain blueprint and its scripts into work/chain
+// and returns that folder.
+func writeChain(t *testing.T, work string) string {
+	t.Helper()
+	bp := filepath.Join(work, "chain")
+	require.NoError(t, os.MkdirAll(bp, 0o755))
+	for name, body := range map[string]string{"blueprint.yaml": chainBlueprint, "op.sh": opScript, "block.sh": blockScript} {
+		require.NoError(t, os.WriteFile(filepath.Join(bp, name), []byte(body), 0o755))
+	}
+	return bp
+}
+
 // gantryServer is a `gantry server` process of the built binary.
 type gantryServer struct {
 	cmd    *exec.Cmd
@@ -137,11 +149,7 @@ func TestServerKilledMidInstall(t *testing.T) {
 	logFile, release := filepath.Join(work, "ops.log"), filepath.Join(work, "release")
 	storePath := filepath.Join(work, "server", "gantry.db")
 	require.NoError(t, os.MkdirAll(filepath.Dir(storePath), 0o700))
-	bp := filepath.Join(work, "chain")
-	require.NoError(t, os.MkdirAll(bp, 0o755))
-	for name, body := range map[string]string{"blueprint.yaml": chainBlueprint, "op.sh": opScript, "block.sh": blockScript} {
-		require.NoError(t, os.WriteFile(filepath.Join(bp, name), []byte(body), 0o755))
-	}
+	bp := writeChain(t, work)
 	// The first admin token, made on the store as the server's owner does.
 	st, err := store.OpenBolt(storePath, store.Options{})
 	require.NoError(t, err)

@@ -25,11 +25,7 @@ func TestShutdownLeavesResumable(t *testing.T) {
 	logFile, release := filepath.Join(work, "ops.log"), filepath.Join(work, "release")
 	t.Setenv("LOG", logFile)
 	t.Setenv("RELEASE", release)
-	bp := filepath.Join(work, "chain")
-	require.NoError(t, os.MkdirAll(bp, 0o755))
-	for name, body := range map[string]string{"blueprint.yaml": chainBlueprint, "op.sh": opScript, "block.sh": blockScript} {
-		require.NoError(t, os.WriteFile(filepath.Join(bp, name), []byte(body), 0o755))
-	}
+	bp := writeChain(t, work)
 	f := newFixture(t, server.Limits{})
 	ctx := context.Background()
 	started, err := f.clients[auth.RoleOperator].Install(ctx, api.InstallRequest{Path: bp, DeploymentID: "chain"})
