@@ -22,7 +22,6 @@ RUNS=${RUNS:-20}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number, got '$RUNS'" >&2; exit 2; }
 cd "$ROOT"
 out=$(mktemp "${TMPDIR:-/tmp}/gantry-faults.XXXXXX")
-trap 'rm -f "$out"' EXIT
 echo "commit $(git rev-parse --short HEAD); $RUNS runs of each fault test"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
@@ -37,7 +36,8 @@ for f in KilledMidInstall PausedPastItsLease CutOffFromEtcd EtcdLeaderKilled; do
 	echo
 done
 if [ "$rc" -ne 0 ]; then
-	echo "failures:" >&2
-	grep -E -- "--- FAIL|Error Trace|Error:|Messages:" "$out" | head -60 >&2
+	echo "failures (whole log: $out):" >&2
+	grep -E -- "^\s+Error:|Messages:|worker_fault_test.go:[0-9]+: " "$out" | grep -v "worker w[ab]:$" | head -60 >&2
 	exit 1
 fi
+rm -f "$out"

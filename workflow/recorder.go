@@ -39,7 +39,8 @@ type recorder struct {
 	ended   []time.Time
 	inFlush int
 
-	// committed is signalled after every successful commit.
+	// committed is signalled after every commit, and after a failed one
+	// (then failed() tells).
 	committed chan struct{}
 
 	kick    chan struct{}
@@ -203,11 +204,12 @@ func (r *recorder) flush() {
 	}
 	r.inFlush = 0
 	r.mu.Unlock()
-	if err == nil {
-		select {
-		case r.committed <- struct{}{}:
-		default:
-		}
+	// Wake the engine either way: a commit shrank the backlog, a failure
+	// must stop the run (an engine waiting on a full backlog with nothing
+	// running would otherwise wait for a commit that never comes).
+	select {
+	case r.committed <- struct{}{}:
+	default:
 	}
 }
 

@@ -58,3 +58,58 @@ func TestWriteBehindWindowBounded(t *testing.T) {
 	assert.LessOrEqual(t, st.maxDone, bound, "operation results waiting for one commit")
 	t.Logf("at most %d operation results in one commit (bound %d)", st.maxDone, bound)
 }
+
+// failingCommits fails every commit that records an operation's end,
+// after a delay: the failure lands while the engine, its backlog full,
+// waits for it. Cancel requests come by a watch (as on etcd), so no
+// polling wakes the engine meanwhile.
+type failingCommits struct {
+	*MemState
+	delay time.Duration
+}
+
+func (s *failingCommits) WatchCancel(context.Context, string) (<-chan CancelMode, error) {
+	return make(chan CancelMode), nil
+}
+
+func (s *failingCommits) Commit(ctx context.Context, b *Batch) error {
+	for _, e := range b.Events {
+		if e.Type == EventTaskSucceeded {
+			time.Sleep(s.delay)
+			return fmt.Errorf("cluster unavailable")
+		}
+	}
+	return s.MemState.Commit(ctx, b)
+}
+
+// TestCommitFailureWhileBacklogFull: a commit fails while the engine,
+// with nothing running, waits for its backlog to shrink; the run ends
+// failed with the commit's error instead of waiting forever (seen with
+// etcd's leader killed mid-install).
+func TestCommitFailureWhileBacklogFull(t *testing.T) {
+	st := &failingCommits{MemState: NewMemState(), delay: 200 * time.Millisecond}
+	rec := newRecPlugin()
+	cfg := testConfig(t, st, rec)
+	cfg.Parallelism, cfg.MaxUnrecorded = 1, 1
+	b := newPlan()
+	for i := range 20 {
+		b.node(fmt.Sprintf("n%02d", i), rootTypes, map[string]*tosca.Operation{opCreate: op("rec", nil)}, 1)
+	}
+	type outcome struct {
+		res *Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := runWF(t, cfg, b.p, WorkflowInstall, nil)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		require.Error(t, o.err)
+		assert.Contains(t, o.err.Error(), "cluster unavailable")
+		assert.Equal(t, StatusFailed, o.res.Status)
+	case <-time.After(time.Minute):
+		t.Fatal("the engine still waits for a commit after one failed")
+	}
+}

@@ -96,6 +96,14 @@
 //     (readers go through the record), reported by Check, and removed when
 //     the id is created again.
 //
+// A transaction the cluster fails to answer (no leader, the leader
+// changed or died, the member went away, a timeout: gRPC Unavailable) is
+// waited out, up to 30 s (transient.go): the write finds out whether the
+// lost attempt was applied (its first key holds its value, written after
+// the snapshot: then it counts as committed) and otherwise sends it again
+// under the same guards. So a leader's death mid-install costs the engine
+// a pause, not a failed execution (TestWorkerFaults/EtcdLeaderKilled).
+//
 // The alternative, one key per batch (the whole batch encoded in one
 // value, applied by readers), would keep big batches atomic but make
 // every read merge logs; and raising --max-txn-ops is not ours to do on a

@@ -48,6 +48,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("BigPlan", testBigPlan)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
+	t.Run("AppliedAfterALostAnswer", testApplied)
 	t.Run("LeftoversOfADeadCreate", testLeftovers)
 	t.Run("SchemaNewer", testSchemaNewer)
 	t.Run("WaitEvents", testWaitEvents)

@@ -461,7 +461,7 @@ func (t *tx) commit(ctx context.Context) error {
 				ops[i] = clientv3.OpDelete(o.key, clientv3.WithPrefix())
 			}
 		}
-		resp, err := t.kv.Txn(ctx).If(cmps...).Then(ops...).Else(orElse...).Commit()
+		resp, err := t.send(ctx, c, cmps, ops, orElse)
 		if err != nil {
 			if ci == 0 {
 				return wrapErr(err)
