@@ -292,13 +292,15 @@ func (m *Manager) Cancel(ctx context.Context, executionID string, force bool) (*
 func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Execution, error) {
 	// A queued execution whose worker died is taken over by another
 	// worker once the claim's lease ends.
-	if !e.Status.Active() || e.Queued || processAlive(e.PID, e.PIDStart, e.Host) {
+	if !e.Status.Active() || e.Queued {
 		return e, nil
 	}
+	// Before the process check (a read of /proc): a follower of a run of
+	// this process asks on every commit.
 	m.mu.Lock()
 	_, mine := m.running[e.ID]
 	m.mu.Unlock()
-	if mine {
+	if mine || processAlive(e.PID, e.PIDStart, e.Host) {
 		return e, nil
 	}
 	pid := e.PID
