@@ -61,5 +61,11 @@ testenv-down:
 demo: deps build
 	@bash blueprints/demo.sh
 
+## demo-ha: the router scenario on 3 etcd members, 2 servers and 3 workers; a worker is
+## killed mid-install and another completes it (docs/ha.md). Same deps as demo.
+.PHONY: demo-ha
+demo-ha: deps build
+	@bash blueprints/demo-ha.sh
+
 clean:
 	rm -rf bin manager/console/node_modules manager/console/web/vendor/dagre.*
