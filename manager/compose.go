@@ -168,3 +168,26 @@ func (c *composeDeployments) DeleteChild(ctx context.Context, parent, via, id st
 func (c *composeDeployments) PutSecret(ctx context.Context, key, value string) error {
 	return c.m.PutSecret(ctx, &store.Secret{Key: key, Value: value}, true)
 }
+
+func (c *composeDeployments) BlueprintOf(ctx context.Context, id string) (string, error) {
+	d, err := c.m.st.GetDeploymentRecord(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", proxy.ErrNoDeployment
+	}
+	if err != nil {
+		return "", err
+	}
+	return d.BlueprintID, nil
+}
+
+func (c *composeDeployments) InstanceStates(ctx context.Context, id string) (map[string]string, error) {
+	insts, err := c.m.st.ListNodeInstances(ctx, id, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(insts))
+	for _, ni := range insts {
+		out[ni.ID] = string(ni.State)
+	}
+	return out, nil
+}

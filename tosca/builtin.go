@@ -65,6 +65,10 @@ const (
 	OpComponentDelete       = "cloudify_types.component.delete"           // Component delete
 	OpComponentRefresh      = "cloudify_types.component.refresh"          // re-read the capabilities
 	OpComponentCheckStatus  = "cloudify_types.component.check_status"     // the component is installed
+	OpComponentCheckDrift   = "cloudify_types.component.check_drift"      // returns what drifted
+	OpComponentHeal         = "cloudify_types.component.heal"             // heals the child's instances
+	OpComponentUpdate       = "cloudify_types.component.update"           // refuses drift it cannot apply
+	OpSharedCheckDrift      = "cloudify_types.shared_resource.check_drift"
 	OpSharedConnect         = "cloudify_types.shared_resource.connect_deployment"
 	OpSharedDisconnect      = "cloudify_types.shared_resource.disconnect_deployment"
 	OpSharedExecuteWorkflow = "cloudify_types.shared_resource.execute_workflow" // *_shared_resource establish/unlink
@@ -110,7 +114,8 @@ func GantryRuntime() *Runtime {
 			PluginKubernetes: {OpConnectMaster, OpCheckMaster, OpLabelNode, OpUnlabelNode, OpMicroserviceStart, OpMicroserviceStop},
 			PluginProxy:      {OpProxyWait, OpProxyInherit, OpProxyCleanup},
 			PluginCfyExtensions: {OpComponentUpload, OpComponentCreate, OpComponentExecute, OpComponentDelete, OpComponentRefresh, OpComponentCheckStatus,
-				OpSharedConnect, OpSharedDisconnect, OpSharedExecuteWorkflow, OpSharedRefresh, OpSharedCheckStatus},
+				OpComponentCheckDrift, OpComponentHeal, OpComponentUpdate,
+				OpSharedConnect, OpSharedDisconnect, OpSharedExecuteWorkflow, OpSharedRefresh, OpSharedCheckStatus, OpSharedCheckDrift},
 			PluginAgent: nil,
 		},
 		Workflows: []string{WorkflowInstall, WorkflowUninstall, WorkflowExecuteOperation, WorkflowHeal, WorkflowScale,

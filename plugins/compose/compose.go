@@ -71,6 +71,14 @@ func (p *Plugin) Run(ctx context.Context, op *plugins.Context) (any, error) {
 		err = p.refresh(ctx, op, deploymentIDOf(op))
 	case tosca.OpComponentCheckStatus, tosca.OpSharedCheckStatus:
 		err = p.checkStatus(ctx, op)
+	case tosca.OpComponentCheckDrift:
+		return p.checkDrift(ctx, op, true)
+	case tosca.OpSharedCheckDrift:
+		return p.checkDrift(ctx, op, false)
+	case tosca.OpComponentHeal:
+		err = p.heal(ctx, op)
+	case tosca.OpComponentUpdate:
+		err = p.update(ctx, op)
 	case tosca.OpSharedConnect:
 		err = p.connect(ctx, op)
 	case tosca.OpSharedDisconnect:

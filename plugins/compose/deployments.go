@@ -42,4 +42,10 @@ type Deployments interface {
 	DeleteChild(ctx context.Context, parent, via, id string) error
 	// PutSecret creates or overwrites a secret.
 	PutSecret(ctx context.Context, key, value string) error
+	// BlueprintOf returns the blueprint deployment id was created from
+	// (proxy.ErrNoDeployment when it does not exist).
+	BlueprintOf(ctx context.Context, deploymentID string) (string, error)
+	// InstanceStates returns the state of every node instance of the
+	// deployment, by instance id.
+	InstanceStates(ctx context.Context, deploymentID string) (map[string]string, error)
 }
