@@ -85,7 +85,45 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Requ
 			return nil, false
 		}
 	}
-	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess.Principal)), true
+	r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess.Principal))
+	if longLived(r) {
+		r = s.endsWithSession(r, c.Value)
+	}
+	return r, true
+}
+
+// sessionRecheck is how often a long-lived request made with a session
+// (an event stream, a long poll) checks that its session still lives.
+const sessionRecheck = 2 * time.Second
+
+// longLived tells the requests that may outlast a sign-out or a
+// revocation by far: event streams and long polls.
+func longLived(r *http.Request) bool {
+	return strings.HasSuffix(r.URL.Path, "/events/stream") || r.URL.Query().Has(ParamWait)
+}
+
+// endsWithSession cancels r's context once its session ends (signed out,
+// its token revoked, expired or deleted), checked every sessionRecheck:
+// an open event stream stops within that, and the browser's reconnect is
+// refused 401. The watcher ends with the request.
+func (s *Server) endsWithSession(r *http.Request, id string) *http.Request {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	go func() {
+		t := time.NewTicker(sessionRecheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := s.cfg.Sessions.Get(ctx, id); errors.Is(err, api.ErrUnauthenticated) {
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return r.WithContext(ctx)
 }
 
 // sessionKey carries the principal of a request made with a session

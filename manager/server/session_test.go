@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -337,4 +338,65 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	alice.base, bob.base = srv.url, srv.url
 	assert.Equal(t, http.StatusUnauthorized, alice.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
 	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, server.PathDeployments, "", nil).StatusCode)
+}
+
+// TestSessionEndsOpenStream: an event stream opened with a session stops
+// soon after the session ends, by sign-out or by revoking its token,
+// while the execution it follows still runs; reconnecting is refused.
+func TestSessionEndsOpenStream(t *testing.T) {
+	work := t.TempDir()
+	logFile, release := filepath.Join(work, "ops.log"), filepath.Join(work, "release")
+	t.Setenv("LOG", logFile)
+	t.Setenv("RELEASE", release)
+	bp := filepath.Join(work, "chain")
+	require.NoError(t, os.MkdirAll(bp, 0o755))
+	for name, body := range map[string]string{"blueprint.yaml": chainBlueprint, "op.sh": opScript, "block.sh": blockScript} {
+		require.NoError(t, os.WriteFile(filepath.Join(bp, name), []byte(body), 0o755))
+	}
+	f := newFixture(t, server.Limits{})
+	ctx := context.Background()
+	started, err := f.clients[auth.RoleOperator].Install(ctx, api.InstallRequest{Path: bp, DeploymentID: "chain"})
+	require.NoError(t, err)
+	id := started.Run.Execution().ID
+	t.Cleanup(func() { // let the install end before the fixture closes
+		_ = os.WriteFile(release, nil, 0o644)
+		_, _ = started.Run.Wait(ctx)
+	})
+
+	stream := server.PathOf(server.PathEventStream, id)
+	open := func(b *browser) <-chan struct{} {
+		resp := b.do(http.MethodGet, stream, "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		ended := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, resp.Body); close(ended) }()
+		return ended
+	}
+	mustEnd := func(ended <-chan struct{}, why string) {
+		t.Helper()
+		select {
+		case <-ended:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the stream still runs 30 s after %s", why)
+		}
+		e, err := f.mgr.GetExecution(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, api.ExecutionStarted, e.Status, "the execution still runs: the session ended the stream")
+	}
+
+	alice, resp, _ := signIn(t, f.http.URL, f.tokens[auth.RoleOperator])
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	ended := open(alice)
+	require.Equal(t, http.StatusNoContent, alice.do(http.MethodDelete, server.PathSession, "", map[string]string{auth.CSRFHeader: alice.csrf}).StatusCode)
+	mustEnd(ended, "sign-out")
+	assert.Equal(t, http.StatusUnauthorized, alice.do(http.MethodGet, stream, "", nil).StatusCode, "no reconnect")
+
+	tok, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "bob", Role: string(auth.RoleViewer)})
+	require.NoError(t, err)
+	bob, resp, _ := signIn(t, f.http.URL, tok.Bearer)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	ended = open(bob)
+	_, err = f.mgr.RevokeToken(ctx, tok.Token.ID)
+	require.NoError(t, err)
+	mustEnd(ended, "revocation")
+	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, stream, "", nil).StatusCode, "no reconnect")
 }

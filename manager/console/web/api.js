@@ -74,7 +74,10 @@ export function stream(execID, after, onEvent, onEnd, onOpen) {
   es.addEventListener('event', (m) => onEvent(JSON.parse(m.data)));
   es.addEventListener('end', (m) => { es.close(); onEnd(JSON.parse(m.data)); });
   es.addEventListener('error', (m) => {
-    if (m.data) { es.close(); onEnd(null, JSON.parse(m.data)); }
+    if (m.data) { es.close(); onEnd(null, JSON.parse(m.data)); return; }
+    // Refused on reconnect (the session ended: signed out elsewhere, token
+    // revoked): one read tells, and a 401 shows the sign-in page.
+    if (es.readyState === EventSource.CLOSED) get(`/executions/${enc(execID)}`).catch(() => {});
   });
   return () => es.close();
 }
