@@ -61,43 +61,20 @@ func Modify(p *tosca.Plan, changes []Change, opts Options) (*Modification, error
 	old := len(f.insts)
 	perParent := f.perParentCounts()
 	f.limit = tosca.InstanceLimit(opts.MaxInstances)
-	m := &Modification{Counts: make(map[string]int, len(changes))}
+	counts := make(map[string]int, len(changes))
 	for _, c := range changes {
 		n, err := f.apply(c, perParent)
 		if err != nil {
 			return nil, fmt.Errorf("modify: %w", err)
 		}
-		m.Counts[c.Name] = n
+		counts[c.Name] = n
 	}
 	all, err := f.instances(f.chosenAllToOne())
 	if err != nil {
 		return nil, fmt.Errorf("modify: %w", err)
 	}
-	m.NodeInstances = all
-	for _, rec := range all {
-		i := f.byID[rec.ID]
-		in := &f.insts[i]
-		if i >= old {
-			m.Added = append(m.Added, rec)
-			continue
-		}
-		gained, lost := diffRelationships(in.old.Relationships, rec.Relationships)
-		if len(gained) > 0 {
-			ext := *rec
-			ext.Relationships = gained
-			m.Extended = append(m.Extended, &ext)
-		}
-		if len(lost) > 0 {
-			red := *rec
-			red.Relationships = lost
-			m.Reduced = append(m.Reduced, &red)
-		}
-	}
-	for _, ni := range p.NodeInstances {
-		if f.insts[f.byID[ni.ID]].dead {
-			m.Removed = append(m.Removed, ni)
-		}
-	}
+	m := f.modification(all, old, p.NodeInstances)
+	m.Counts = counts
 	return m, nil
 }
 
