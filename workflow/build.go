@@ -178,6 +178,16 @@ type builder struct {
 	topo *topology
 	g    *Graph
 	err  error
+	// lost marks the relationship instances an update removes from intact
+	// instances (UpdateChange.Reduced): only the steps that unlink them
+	// see them.
+	lost map[relMark]bool
+}
+
+// current reports whether a relationship instance of ni is one the
+// deployment keeps (not lost by an update).
+func (b *builder) current(ni *tosca.NodeInstance, r *tosca.InstanceRelationship) bool {
+	return b.lost == nil || !b.lost[relMark{ni.ID, r.Type, r.TargetID}]
 }
 
 // seq builds a sequence of steps; each step is one task or a group of
@@ -256,7 +266,8 @@ func (s *seq) opStep(prefix string, ni *tosca.NodeInstance, name string, ignore 
 // relSteps appends REL(ni, name): the instance's outgoing relationships
 // grouped by adjacent target instance, groups in sequence (reversed when
 // asked), the source and target operations of each group in parallel.
-// filter, when not nil, selects the relationships to include.
+// filter, when not nil, selects the relationships to include; without
+// one, those the deployment keeps (builder.current).
 func (s *seq) relSteps(prefix string, ni *tosca.NodeInstance, name string, reverse, ignore bool, filter func(*tosca.InstanceRelationship) bool) {
 	var groups [][]*Task
 	tmpls := s.b.topo.relTmpl[ni]
@@ -265,7 +276,7 @@ func (s *seq) relSteps(prefix string, ni *tosca.NodeInstance, name string, rever
 		var group []*Task
 		for ; j < len(ni.Relationships) && ni.Relationships[j].TargetID == ni.Relationships[i].TargetID; j++ {
 			r := ni.Relationships[j]
-			if filter != nil && !filter(r) {
+			if filter != nil && !filter(r) || filter == nil && !s.b.current(ni, r) {
 				continue
 			}
 			for _, side := range []Side{SideSource, SideTarget} {

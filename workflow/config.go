@@ -110,6 +110,8 @@ type Request struct {
 	Plan         *tosca.Plan
 	// Scale is the deployment modification the scale workflow runs.
 	Scale *ScaleChange
+	// Update is the change the update workflow applies (a deployment update).
+	Update *UpdateChange
 	// DryRun walks the graph and reports what would run, without
 	// dispatching operations or changing instance states.
 	DryRun bool

@@ -133,7 +133,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 	if req.ExecutionID == "" || req.DeploymentID == "" {
 		return nil, fmt.Errorf("start %s: deployment and execution ids are required", req.Workflow)
 	}
-	topo, err := newTopology(req.Plan, req.Scale.instances())
+	topo, err := newTopology(req.Plan, req.Scale.instances(), req.Update.instances(req.Plan))
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func Start(ctx context.Context, cfg Config, req Request) (*Execution, error) {
 		return nil, err
 	}
 	r.insts = insts
-	g, err := BuildGraph(BuildOptions{Plan: req.Plan, Workflow: req.Workflow, Params: req.Params, States: insts.states(), Scale: req.Scale, AllowCustomParameters: req.AllowCustomParameters})
+	g, err := BuildGraph(BuildOptions{Plan: req.Plan, Workflow: req.Workflow, Params: req.Params, States: insts.states(), Scale: req.Scale, Update: req.Update, AllowCustomParameters: req.AllowCustomParameters})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ type lifecycle struct {
 	// done maps an instance's id and a lifecycle operation to the install
 	// task that follows that operation (depends_on_lifecycle_operation).
 	done map[string]map[string][]int32
+	// lostToo: related instances also unlink relationships an update
+	// removes (its first phase); otherwise only those kept.
+	lostToo bool
 }
 
 // markDone records that the last step of s follows operation op of ni.
@@ -126,7 +129,9 @@ func (l *lifecycle) build(install bool) subgraph {
 			continue
 		}
 		s := l.b.seq()
-		s.relSteps(l.prefix, ni, intactOp, !install, l.ignore && !install, func(r *tosca.InstanceRelationship) bool { return inSet[r.TargetID] })
+		s.relSteps(l.prefix, ni, intactOp, !install, l.ignore && !install, func(r *tosca.InstanceRelationship) bool {
+			return inSet[r.TargetID] && (l.lostToo || l.b.current(ni, r))
+		})
 		if s.frontier == nil {
 			// An empty stub still passes ordering on (A -> intact B -> C).
 			s.step(&Task{ID: taskID(l.prefix, ni.ID, "stub"), Kind: KindNop, InstanceID: ni.ID, NodeID: ni.NodeID})

@@ -82,13 +82,15 @@ type BuildOptions struct {
 	States map[string]string
 	// Scale is required by the scale workflow.
 	Scale *ScaleChange
+	// Update is required by the update workflow.
+	Update *UpdateChange
 	// AllowCustomParameters accepts undeclared parameters.
 	AllowCustomParameters bool
 }
 
 // BuildGraph builds the task graph of a workflow.
 func BuildGraph(o BuildOptions) (*Graph, error) {
-	topo, err := newTopology(o.Plan, o.Scale.instances())
+	topo, err := newTopology(o.Plan, o.Scale.instances(), o.Update.instances(o.Plan))
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +111,8 @@ func BuildGraph(o BuildOptions) (*Graph, error) {
 		err = b.buildStartStop(p, o.Workflow)
 	case WorkflowRestart:
 		err = b.buildRestart(p)
+	case WorkflowUpdate:
+		err = b.buildUpdate(p, o.Update, o.States)
 	default:
 		def, ok := customDef(o.Plan, o.Workflow)
 		if !ok {

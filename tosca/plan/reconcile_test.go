@@ -69,9 +69,9 @@ func TestReconcile(t *testing.T) {
 			kept: []string{"vm1", "vm2"},
 		},
 		{
-			name:  "count given grows a kept node; a new contained node goes under every host",
-			old:   func() *tosca.Plan { return mkPlan(mkHost("vm", 2)) },
-			new:   func() *tosca.Plan { return mkPlan(mkHost("vm", 3), mkNode("app", 1, mkRel("contained_in", "vm"))) },
+			name:   "count given grows a kept node; a new contained node goes under every host",
+			old:    func() *tosca.Plan { return mkPlan(mkHost("vm", 2)) },
+			new:    func() *tosca.Plan { return mkPlan(mkHost("vm", 3), mkNode("app", 1, mkRel("contained_in", "vm"))) },
 			counts: map[string]int{"vm": 3},
 			added:  []string{"app", "app", "app", "vm"}, removed: []string{}, extended: []string{}, reduced: []string{},
 			kept: []string{"vm"},

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gantryhq/gantry/tosca"
@@ -95,5 +96,34 @@ func TestDiffOfStoredPlanIsEmpty(t *testing.T) {
 func TestDiffNilPlan(t *testing.T) {
 	if _, err := Diff(nil, &tosca.Plan{}); !errors.Is(err, ErrNoPlan) {
 		t.Errorf("Diff(nil, ...) = %v, want ErrNoPlan", err)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	dir := filepath.Join("testdata", "relationships")
+	old, new := planOf(t, filepath.Join(dir, "old.yaml")), planOf(t, filepath.Join(dir, "new.yaml"))
+	nodes := filepath.Join("testdata", "nodes")
+	old.Nodes = append(old.Nodes, planOf(t, filepath.Join(nodes, "old.yaml")).Nodes[2]) // cache
+	m := Merge(old, new)
+	var got []string
+	for _, n := range m.Nodes {
+		for _, r := range n.Relationships {
+			got = append(got, n.ID+"->"+r.TargetID+" "+r.Type)
+		}
+		if len(n.Relationships) == 0 {
+			got = append(got, n.ID)
+		}
+	}
+	want := []string{"a",
+		"b->a cloudify.relationships.depends_on",
+		"c->a cloudify.relationships.connected_to",
+		"c->b cloudify.relationships.connected_to",
+		"c->b cloudify.relationships.depends_on", // lost, appended
+		"cache"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("merged plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(new.Nodes[2].Relationships) != 2 {
+		t.Error("Merge modified the new plan's node")
 	}
 }
