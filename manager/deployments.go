@@ -44,6 +44,20 @@ func (m *Manager) CreateDeployment(ctx context.Context, req api.CreateDeployment
 
 // planFor parses the stored blueprint and expands a plan with inputs.
 func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[string]any, seed int64) (*tosca.Plan, error) {
+	p, err := m.prepareStored(ctx, bp, func(*tosca.Blueprint) map[string]any { return inputs })
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.Expand(p, plan.Options{Seed: seed}); err != nil {
+		return nil, fmt.Errorf("planning deployment of %s: %w", bp.ID, err)
+	}
+	return p, nil
+}
+
+// prepareStored parses the stored blueprint from a private copy of its
+// files (removed after) and prepares its plan with the inputs that
+// inputsFor gives for it; problems come back as *ProblemsError.
+func (m *Manager) prepareStored(ctx context.Context, bp *store.Blueprint, inputsFor func(*tosca.Blueprint) map[string]any) (*tosca.Plan, error) {
 	dir, remove, err := m.extractBlueprint(ctx, bp, planPurpose)
 	if err != nil {
 		return nil, err
@@ -56,12 +70,9 @@ func (m *Manager) planFor(ctx context.Context, bp *store.Blueprint, inputs map[s
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
 	}
-	p, problems := parsed.Prepare(inputs)
+	p, problems := parsed.Prepare(inputsFor(parsed))
 	if len(problems) > 0 {
 		return nil, &ProblemsError{Path: main, Problems: problems}
-	}
-	if err := plan.Expand(p, plan.Options{Seed: seed}); err != nil {
-		return nil, fmt.Errorf("planning deployment of %s: %w", bp.ID, err)
 	}
 	return p, nil
 }

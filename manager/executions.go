@@ -118,6 +118,11 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 			e.ScaleAdded = append(e.ScaleAdded, ni.ID)
 		}
 	}
+	if req.Update != nil && !opts.DryRun {
+		for _, ni := range req.Update.Added {
+			e.ScaleAdded = append(e.ScaleAdded, ni.ID)
+		}
+	}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}
@@ -178,7 +183,11 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 		bp, err = m.st.GetBlueprint(ctx, req.BlueprintID)
 	}
 	if err == nil {
-		req.Plan.BlueprintDir, remove, err = m.extractBlueprint(ctx, bp, e.ID)
+		if req.Update != nil {
+			req.Plan.BlueprintDir, remove, err = m.extractForUpdate(ctx, req.DeploymentID, bp, e.ID)
+		} else {
+			req.Plan.BlueprintDir, remove, err = m.extractBlueprint(ctx, bp, e.ID)
+		}
 	}
 	var ex *workflow.Execution
 	if err == nil {
@@ -222,6 +231,9 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	default:
 		return nil, fmt.Errorf("execution %s is %s: %w (only failed, cancelled or interrupted executions resume)", e.ID, e.Status, ErrNotResumable)
 	}
+	if e.RolledBack {
+		return nil, fmt.Errorf("execution %s was rolled back: %w; run the deployment update again", e.ID, ErrNotResumable)
+	}
 	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
 		return nil, err
 	}
@@ -258,6 +270,19 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	// The parameters were checked when the execution started.
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true, AllowCustomParameters: true}
 	var apply, rollback afterFunc
+	if e.WorkflowID == workflow.WorkflowUpdate {
+		// The same update again (same new instance ids: the seed is the
+		// execution's), over the plan it was not applied to.
+		u, err := m.planUpdate(ctx, d, resumedUpdate(e), e.ID)
+		if err == nil {
+			apply, rollback, err = m.storeUpdate(ctx, u, true)
+		}
+		if err != nil {
+			m.failClaimed(ctx, e.ID, err.Error())
+			return nil, err
+		}
+		req.BlueprintID, req.Plan, req.Update = u.bp.ID, u.execPlan, u.change
+	}
 	if e.WorkflowID == workflowScale {
 		// The same modification again (same instance ids: the seed is
 		// the execution's), over the plan it was not applied to.

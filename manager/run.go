@@ -90,6 +90,7 @@ func (r *Running) settle(ctx context.Context, m *Manager, res *workflow.Result, 
 		r.err = after(ctx)
 	case rollback != nil && res.Status != workflow.StatusTerminated:
 		r.err = rollback(ctx)
+		r.final = m.finalRecord(ctx, r.exec, res) // as the rollback left it
 	}
 }
 

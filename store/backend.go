@@ -83,17 +83,29 @@ func PrepareDeployment(d *Deployment) (Deployment, []*NodeInstance, error) {
 }
 
 // ApplyDeploymentUpdate runs an UpdateDeployment fn on the stored d and
-// restores what it may not change.
-func ApplyDeploymentUpdate(id string, d *Deployment, fn func(*Deployment) error) error {
+// restores what it may not change. fn may move the deployment to another
+// blueprint (a deployment update): movedFrom is then the blueprint it
+// leaves, and the backend checks the new one exists and moves the
+// deployment in its blueprint index.
+func ApplyDeploymentUpdate(id string, d *Deployment, fn func(*Deployment) error) (movedFrom string, err error) {
 	bpID, created := d.BlueprintID, d.CreatedAt
 	if err := fn(d); err != nil {
-		return err
+		return "", err
 	}
 	if d.Plan == nil {
-		return fmt.Errorf("deployment %q: update removed the plan: %w", id, ErrInvalid)
+		return "", fmt.Errorf("deployment %q: update removed the plan: %w", id, ErrInvalid)
 	}
-	d.ID, d.BlueprintID, d.CreatedAt, d.UpdatedAt = id, bpID, created, now()
-	return nil
+	if d.BlueprintID == "" {
+		d.BlueprintID = bpID
+	}
+	if d.BlueprintID != bpID {
+		if err := CheckID("blueprint", d.BlueprintID); err != nil {
+			return "", err
+		}
+		movedFrom = bpID
+	}
+	d.ID, d.CreatedAt, d.UpdatedAt = id, created, now()
+	return movedFrom, nil
 }
 
 // PlanNodeIDs returns the ids of a plan's nodes.

@@ -170,8 +170,24 @@ func (v *boltView) UpdateDeployment(ctx context.Context, id string, fn func(*Dep
 		if err != nil {
 			return err
 		}
-		if err := ApplyDeploymentUpdate(id, d, fn); err != nil {
+		movedFrom, err := ApplyDeploymentUpdate(id, d, fn)
+		if err != nil {
 			return err
+		}
+		if movedFrom != "" {
+			if _, err := getBlueprint(tx, d.BlueprintID); err != nil {
+				return fmt.Errorf("deployment %q: %w", id, err)
+			}
+			idx, err := bucket(tx, bktBPDeployments)
+			if err != nil {
+				return err
+			}
+			if err := idx.Delete(key(movedFrom, id)); err != nil {
+				return err
+			}
+			if err := idx.Put(key(d.BlueprintID, id), empty); err != nil {
+				return err
+			}
 		}
 		if err := writeDeployment(tx, d, true); err != nil {
 			return err

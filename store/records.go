@@ -183,10 +183,13 @@ type Execution struct {
 	// Engine are the engine settings a queued execution was started with,
 	// for the worker that runs it or takes it over (nil: the worker's).
 	Engine *EngineSettings `json:"engine,omitempty"`
-	// ScaleAdded are the node instances a scale added (stored before it
-	// runs, in the plan only once it succeeds): a resume plans the same
-	// modification over the plan without them.
+	// ScaleAdded are the node instances a scale or a deployment update
+	// added (stored before it runs, in the plan only once it succeeds): a
+	// resume plans the same modification over the plan without them.
 	ScaleAdded []string `json:"scale_added,omitempty"`
+	// RolledBack: the execution (a deployment update) failed and what it
+	// had added was uninstalled and removed; it cannot be resumed.
+	RolledBack bool `json:"rolled_back,omitempty"`
 }
 
 // EngineSettings are an execution's engine flags (--parallelism,

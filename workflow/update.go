@@ -39,6 +39,10 @@ type UpdateChange struct {
 	Reduced []*tosca.NodeInstance
 	// Reinstall are the ids of intact instances reinstalled last.
 	Reinstall []string
+	// Rollback builds instead the undoing of a failed update: the Added
+	// instances that got past uninitialized are uninstalled (failures
+	// ignored), intact instances unlinking their relationships to them.
+	Rollback bool
 }
 
 // relMark identifies a relationship instance of a source instance.
@@ -86,6 +90,7 @@ const (
 	prefixUpdateEstablish  = "update-establish"
 	prefixReinstallRemove  = "reinstall-uninstall"
 	prefixReinstallInstall = "reinstall-install"
+	prefixRollback         = "rollback-uninstall"
 )
 
 // buildUpdate builds the update graph (see UpdateChange).
@@ -114,6 +119,18 @@ func (b *builder) buildUpdate(p *params, c *UpdateChange, states map[string]stri
 		removed = append(removed, ni)
 	}
 	added, reduced, extended := resolve(c.Added), resolve(c.Reduced), resolve(c.Extended)
+	if c.Rollback {
+		var undo []*tosca.NodeInstance
+		for _, ni := range added {
+			if s := states[ni.ID]; s != "" && s != StateUninitialized && s != StateDeleted {
+				undo = append(undo, ni)
+			}
+		}
+		if len(undo) > 0 {
+			(&lifecycle{b: b, prefix: prefixRollback, insts: undo, related: b.relatedTo(undo, extended), ignore: true}).build(false)
+		}
+		return nil
+	}
 	removedSet, addedSet := idSet(removed), idSet(added)
 
 	// 1. Lost relationships unlinked, removed instances uninstalled.

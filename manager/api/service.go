@@ -65,6 +65,12 @@ type Service interface {
 	// ListDeployments returns deployments without plans; a non-empty
 	// blueprintID keeps only that blueprint's.
 	ListDeployments(ctx context.Context, blueprintID string) ([]*Deployment, error)
+	// UpdateDeployment moves a deployment to another stored blueprint
+	// (Cloudify's deployment update): it computes the change and, unless
+	// req.Preview, starts the execution of workflow `update` that applies
+	// it (Wait on the returned Run). The deployment switches to the new
+	// blueprint, inputs and plan only when that execution succeeds.
+	UpdateDeployment(ctx context.Context, req UpdateDeploymentRequest) (*DeploymentUpdate, error)
 	// DeleteDeployment refuses live executions and dependents unless force.
 	DeleteDeployment(ctx context.Context, id string, force bool) error
 	// Outputs and Capabilities are evaluated from runtime state when read.

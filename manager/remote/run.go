@@ -40,6 +40,17 @@ func (c *Client) Uninstall(ctx context.Context, req api.UninstallRequest) (api.R
 	return c.follow(ctx, e, req.Options, true), nil
 }
 
+// UpdateDeployment previews a deployment update or starts it; a started
+// one's Run follows its execution like any other.
+func (c *Client) UpdateDeployment(ctx context.Context, req api.UpdateDeploymentRequest) (*api.DeploymentUpdate, error) {
+	u, err := one[api.DeploymentUpdate](ctx, c, request{method: http.MethodPost, path: server.PathOf(server.PathDeploymentUpdate, req.DeploymentID), json: req})
+	if err != nil || u.Execution == nil {
+		return u, err
+	}
+	u.Run = c.follow(ctx, u.Execution, req.Options, false)
+	return u, nil
+}
+
 func (c *Client) start(ctx context.Context, r request, opts api.ExecOptions) (api.Run, error) {
 	e, err := one[api.Execution](ctx, c, r)
 	if err != nil {

@@ -33,6 +33,29 @@ func (s *Server) uninstall(w http.ResponseWriter, r *http.Request) error {
 	return s.started(w, run, err)
 }
 
+// updateDeployment previews a deployment update (200) or starts it (201;
+// the execution runs in the server like any other).
+func (s *Server) updateDeployment(w http.ResponseWriter, r *http.Request) error {
+	if s.stopping.Load() {
+		return ErrShuttingDown
+	}
+	var req api.UpdateDeploymentRequest
+	if err := s.readJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.DeploymentID, req.Options.OnEvent = r.PathValue("id"), nil
+	req.Inputs = numbersIn(req.Inputs)
+	u, err := s.cfg.Service.UpdateDeployment(detached(r), req)
+	if err != nil {
+		return err
+	}
+	if u.Run == nil {
+		return writeJSON(w, http.StatusOK, u)
+	}
+	s.runs.add(u.Run)
+	return writeJSON(w, http.StatusCreated, u)
+}
+
 func (s *Server) startExecution(w http.ResponseWriter, r *http.Request) error {
 	if s.stopping.Load() {
 		return ErrShuttingDown

@@ -36,6 +36,7 @@ var routes = []Route{
 	{"createDeployment", http.MethodPost, PathDeployments, auth.RoleOperator, "deployments.create", (*Server).createDeployment},
 	{"getDeployment", http.MethodGet, PathDeployment, auth.RoleViewer, "", (*Server).getDeployment},
 	{"getDeploymentPlan", http.MethodGet, PathDeploymentPlan, auth.RoleViewer, "", (*Server).getDeploymentPlan},
+	{"updateDeployment", http.MethodPost, PathDeploymentUpdate, auth.RoleOperator, "deployments.update", (*Server).updateDeployment},
 	{"deleteDeployment", http.MethodDelete, PathDeployment, auth.RoleOperator, "deployments.delete", (*Server).deleteDeployment},
 	{"getOutputs", http.MethodGet, PathOutputs, auth.RoleViewer, "", (*Server).outputs},
 	{"getCapabilities", http.MethodGet, PathCapabilities, auth.RoleViewer, "", (*Server).capabilities},

@@ -25,6 +25,7 @@ const (
 	PathNodeInstances    = Prefix + "/deployments/{id}/node-instances"
 	PathNodeInstance     = Prefix + "/deployments/{id}/node-instances/{instance}"
 	PathUninstall        = Prefix + "/deployments/{id}/uninstall"
+	PathDeploymentUpdate = Prefix + "/deployments/{id}/update"
 	PathDependencies     = Prefix + "/dependencies"
 	PathInstall          = Prefix + "/install"
 	PathExecutions       = Prefix + "/executions"

@@ -149,8 +149,18 @@ func (v *view) UpdateDeployment(ctx context.Context, id string, fn func(*store.D
 		if err != nil {
 			return err
 		}
-		if err := store.ApplyDeploymentUpdate(id, d, fn); err != nil {
+		movedFrom, err := store.ApplyDeploymentUpdate(id, d, fn)
+		if err != nil {
 			return err
+		}
+		if movedFrom != "" {
+			if ok, err := t.exists(ctx, v.k.blueprint(d.BlueprintID)); err != nil {
+				return err
+			} else if !ok {
+				return fmt.Errorf("deployment %q: blueprint %q: %w", id, d.BlueprintID, store.ErrNotFound)
+			}
+			t.del(v.k.bpDep(movedFrom, id))
+			t.putRaw(v.k.bpDep(d.BlueprintID, id), nil)
 		}
 		out = d
 		return v.writeDeployment(ctx, t, d, true)

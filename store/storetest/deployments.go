@@ -88,7 +88,7 @@ func testUpdateDeployment(t *testing.T, s store.Store) {
 	d, err := s.UpdateDeployment(ctx, "d", func(d *store.Deployment) error {
 		d.Plan.Nodes[1].Capabilities.CurrentInstances = 5
 		d.Description = "scaled"
-		d.ID, d.BlueprintID = "hijack", "other" // ignored
+		d.ID = "hijack" // ignored
 		return nil
 	})
 	require.NoError(t, err)
@@ -113,6 +113,25 @@ func testUpdateDeployment(t *testing.T, s store.Store) {
 	assert.Equal(t, "scaled", got.Description, "failed update writes nothing")
 	_, err = s.UpdateDeployment(ctx, "nope", func(*store.Deployment) error { return nil })
 	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	// A deployment update moves it to another blueprint, which must exist;
+	// the blueprint index follows.
+	_, err = s.UpdateDeployment(ctx, "d", func(d *store.Deployment) error { d.BlueprintID = "other"; return nil })
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "other", MainFile: "blueprint.yaml"}, archive(t)))
+	_, err = s.UpdateDeployment(ctx, "d", func(d *store.Deployment) error { d.BlueprintID = "other"; return nil })
+	require.NoError(t, err)
+	got, err = s.GetDeployment(ctx, "d")
+	require.NoError(t, err)
+	assert.Equal(t, "other", got.BlueprintID)
+	byOld, err := s.ListDeployments(ctx, "bp")
+	require.NoError(t, err)
+	assert.Empty(t, byOld)
+	byNew, err := s.ListDeployments(ctx, "other")
+	require.NoError(t, err)
+	assert.Len(t, byNew, 1)
+	assert.ErrorIs(t, s.DeleteBlueprint(ctx, "other"), store.ErrInUse)
+	require.NoError(t, s.DeleteBlueprint(ctx, "bp"))
 	requireClean(t, s)
 }
 

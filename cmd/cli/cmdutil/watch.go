@@ -211,6 +211,10 @@ func ExecutionExit(e *api.Execution) error {
 	if msg == "" {
 		msg = fmt.Sprintf("unknown error (status %s)", e.Status)
 	}
+	if e.RolledBack {
+		return Exit(ExitFailed, fmt.Errorf("execution %s (%s of %s) failed: %s\nfix the cause, then update the deployment again",
+			e.ID, e.WorkflowID, e.DeploymentID, msg))
+	}
 	return Exit(ExitFailed, fmt.Errorf("execution %s (%s of %s) failed: %s\nfix the cause, then `gantry executions resume %s`",
 		e.ID, e.WorkflowID, e.DeploymentID, msg, e.ID))
 }

@@ -13,7 +13,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Aliases: []string{"deployment", "dep"},
 		Short:   "Create, inspect and delete deployments",
 	}
-	cmd.AddCommand(newCreateCmd(f), newListCmd(f), newGetCmd(f), newDeleteCmd(f),
+	cmd.AddCommand(newCreateCmd(f), newListCmd(f), newGetCmd(f), newUpdateCmd(f), newDeleteCmd(f),
 		newValuesCmd(f, "inputs"), newValuesCmd(f, "outputs"), newValuesCmd(f, "capabilities"))
 	return cmd
 }
