@@ -11,6 +11,7 @@ import (
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/testenv"
 	"github.com/gantryhq/gantry/workflow"
 )
 
@@ -341,4 +342,51 @@ node_templates:
 	b, err = os.ReadFile(log)
 	require.NoError(t, err)
 	require.Equal(t, "start\nstart\nstart\n", string(b), "and the start its unlink ran")
+}
+
+// A Component's child runs in the process that runs the parent's
+// operation, never queued: a parent queued on a shared store and run by a
+// worker that runs one execution at a time completes (a queued child would
+// wait for that worker forever).
+func TestComponentQueuedOnWorker(t *testing.T) {
+	ctx := context.Background()
+	c := testenv.StartEtcdCluster(t, 3)
+	url := c.URL("compose") + "?lease-ttl=2s"
+	work := t.TempDir()
+	client, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "client")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	// The worker's manager queues the executions it starts, as a server
+	// with workers does.
+	wm, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "worker"), QueueExecutions: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wm.Close() })
+	w, err := wm.NewWorker(WorkerConfig{Name: "w", Parallel: 1, Log: func(msg string) { t.Log(msg) }})
+	require.NoError(t, err)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+
+	marker := filepath.Join(work, "child-ran")
+	_, err = client.UploadBlueprint(ctx, "childbp", writeBlueprint(t, composeChild, childScripts("echo \"$GREETING\" > \"$MARKER\"\nctx instance runtime-properties said \"$GREETING\"\n")))
+	require.NoError(t, err)
+	_, err = client.UploadBlueprint(ctx, "parent", writeBlueprint(t, composeParent, nil))
+	require.NoError(t, err)
+	_, err = client.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "parent", BlueprintID: "parent", Inputs: map[string]any{"marker": marker}})
+	require.NoError(t, err)
+	r, err := client.StartExecution(ctx, api.StartRequest{DeploymentID: "parent", Workflow: "install", Options: api.ExecOptions{Queue: true}})
+	require.NoError(t, err)
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	e, err := r.Wait(wait)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	out, err := client.Outputs(ctx, "parent")
+	require.NoError(t, err)
+	require.Equal(t, "hello@child", out["endpoint"])
+	kid, err := client.ListExecutions(ctx, "kid")
+	require.NoError(t, err)
+	require.Len(t, kid, 1)
+	require.Equal(t, store.ExecutionTerminated, kid[0].Status)
 }
