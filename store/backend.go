@@ -108,6 +108,22 @@ func ApplyDeploymentUpdate(id string, d *Deployment, fn func(*Deployment) error)
 	return movedFrom, nil
 }
 
+// pendingUpdate is the workflow of a deployment update (the manager's).
+const pendingUpdate = "update"
+
+// PendingAdditions returns the node instances a deployment update stored
+// before it ran and that are not in its deployment's plan yet (their nodes
+// join the plan when it succeeds): a consistent store may hold them while
+// the update runs, is interrupted or failed. Keys are "deployment/instance".
+func PendingAdditions(e *Execution, into map[string]bool) {
+	if e.WorkflowID != pendingUpdate || e.RolledBack || e.Status == ExecutionTerminated {
+		return
+	}
+	for _, id := range e.ScaleAdded {
+		into[e.DeploymentID+"/"+id] = true
+	}
+}
+
 // PlanNodeIDs returns the ids of a plan's nodes.
 func PlanNodeIDs(p *tosca.Plan) map[string]bool {
 	nodes := map[string]bool{}

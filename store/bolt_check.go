@@ -152,7 +152,15 @@ func (c *checker) run() {
 		}
 		return nil
 	})
-	c.checkInstances(deps, nodesOf)
+	pending := map[string]bool{}
+	_ = execs.ForEach(func(_, v []byte) error {
+		var e Execution
+		if json.Unmarshal(v, &e) == nil {
+			PendingAdditions(&e, pending)
+		}
+		return nil
+	})
+	c.checkInstances(deps, nodesOf, pending)
 	c.checkExecutions(deps, execs)
 	c.checkDependencies(deps)
 	_ = tx.Bucket(bktSecrets).ForEach(func(k, v []byte) error {
@@ -197,7 +205,7 @@ func (c *checker) checkAudit() {
 	})
 }
 
-func (c *checker) checkInstances(deps *bolt.Bucket, nodesOf map[string]map[string]bool) {
+func (c *checker) checkInstances(deps *bolt.Bucket, nodesOf map[string]map[string]bool, pending map[string]bool) {
 	insts, byNode := c.tx.Bucket(bktInstances), c.tx.Bucket(bktInstanceNodes)
 	_ = deps.ForEach(func(k, _ []byte) error {
 		if insts.Bucket(k) == nil || byNode.Bucket(k) == nil {
@@ -229,7 +237,7 @@ func (c *checker) checkInstances(deps *bolt.Bucket, nodesOf map[string]map[strin
 			case ni.Version < 1:
 				c.addf("node instance %q of deployment %q: version %d", k, depID, ni.Version)
 			}
-			if nodes != nil && !nodes[ni.NodeID] {
+			if nodes != nil && !nodes[ni.NodeID] && !pending[depID+"/"+ni.ID] {
 				c.addf("node instance %q of deployment %q: node %q is not in the plan", k, depID, ni.NodeID)
 			}
 			if idx != nil && idx.Get(key(ni.NodeID, ni.ID)) == nil {

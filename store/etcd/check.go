@@ -77,7 +77,14 @@ func (c *checker) run() {
 	}
 	c.checkBlueprints()
 	nodesOf := c.checkDeployments()
-	c.checkInstances(nodesOf)
+	pending := map[string]bool{}
+	for _, v := range c.by[kindExec] {
+		var e store.Execution
+		if json.Unmarshal(v, &e) == nil {
+			store.PendingAdditions(&e, pending)
+		}
+	}
+	c.checkInstances(nodesOf, pending)
 	c.checkExecutions()
 	c.checkDependencies()
 	c.checkTokensAndAudit()
@@ -168,7 +175,7 @@ func (c *checker) checkDeployments() map[string]map[string]bool {
 	return nodesOf
 }
 
-func (c *checker) checkInstances(nodesOf map[string]map[string]bool) {
+func (c *checker) checkInstances(nodesOf map[string]map[string]bool, pending map[string]bool) {
 	deps, idx := c.by[kindDeploy], c.by[kindInstNode]
 	for rest, v := range c.by[kindInstance] {
 		p := c.parts(kindInstance, rest, 2)
@@ -195,7 +202,7 @@ func (c *checker) checkInstances(nodesOf map[string]map[string]bool) {
 		case ni.Version < 1:
 			c.addf("node instance %q of deployment %q: version %d", id, depID, ni.Version)
 		}
-		if nodes := nodesOf[depID]; nodes != nil && !nodes[ni.NodeID] {
+		if nodes := nodesOf[depID]; nodes != nil && !nodes[ni.NodeID] && !pending[depID+"/"+ni.ID] {
 			c.addf("node instance %q of deployment %q: node %q is not in the plan", id, depID, ni.NodeID)
 		}
 		if _, ok := idx[j(depID, ni.NodeID, id)]; !ok {
