@@ -26,7 +26,8 @@ const (
 	manager7MinVerdicts = 238
 	manager7MinPlans    = 236
 	// with Gantry's built-in types (no --resources-dir)
-	manager7BuiltinMinVerdicts = 235
+	manager7BuiltinMinVerdicts = 238
+	manager7BuiltinMinPlans    = 236
 )
 
 // oracle7 is an expected/manager-7/*.json file (cloudify-common 7.1's
@@ -245,8 +246,8 @@ func TestConformanceManager7(t *testing.T) {
 // TestConformanceManager7BuiltinTypes scores the same corpus with Gantry's
 // built-in types instead of the manager's types files (no
 // --resources-dir): what a user without a Cloudify manager's resources
-// gets. The gap is the Cloudify 7 types and workflows Gantry's built-in
-// types lack yet (PasswordSecret, Cloudify 7's update workflow).
+// gets: the built-in types declare Cloudify 7's types and workflows (those
+// the engine cannot run are refused or dropped when checked for install).
 func TestConformanceManager7BuiltinTypes(t *testing.T) {
 	root := testcorpus.Dir(t)
 	opts := manager7Options(root)
@@ -254,4 +255,5 @@ func TestConformanceManager7BuiltinTypes(t *testing.T) {
 	sc := scoreManager7(t, root, opts)
 	t.Logf("manager-7 conformance with Gantry's built-in types: %s", sc)
 	assert.GreaterOrEqual(t, sc.verdicts, manager7BuiltinMinVerdicts, "the verdict score fell: fix the regression")
+	assert.GreaterOrEqual(t, sc.plans, manager7BuiltinMinPlans, "the plan score fell: fix the regression")
 }

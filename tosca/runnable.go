@@ -30,8 +30,11 @@ func (p *parser) checkRunnable(rt *Runtime) {
 		p.add(at, CodeWorkflowNotRunnable, fmt.Sprintf("workflow '%s' maps to %s, which Gantry cannot run", name, mappingText(wf.Plugin, wf.Operation)),
 			"Gantry runs the workflows "+strings.Join(rt.Workflows, ", ")+" and custom workflows written as scripts: `mapping: scripts/my_workflow.py` (or .sh) with the script in the blueprint's folder")
 	}
+	// A set is checked once; one declared by Gantry's built-in files (a
+	// Cloudify 7 type whose operations Gantry does not run yet) is reported
+	// at each template using it, since the user can fix only that.
 	seen := map[*opSet]bool{}
-	check := func(s *opSet) {
+	check := func(s *opSet, t *template) {
 		if s == nil || seen[s] {
 			return
 		}
@@ -41,22 +44,27 @@ func (p *parser) checkRunnable(rt *Runtime) {
 			if m == nil || m.op.IsNoop() {
 				continue
 			}
+			at, what := m.pos, "operation '"+name+"'"
+			if p.builtins[at.File] {
+				seen[s] = false
+				at, what = t.pos, fmt.Sprintf("node template '%s' (%s): operation '%s'", t.name, t.typ.name, name)
+			}
 			hasPlugin, hasOp := rt.runs(m.op.Plugin, m.op.Operation)
 			switch {
 			case !hasPlugin:
-				p.add(m.pos, CodeOpNotRunnable, fmt.Sprintf("operation '%s' maps to plugin '%s', which Gantry cannot run", name, m.op.Plugin),
+				p.add(at, CodeOpNotRunnable, fmt.Sprintf("%s maps to plugin '%s', which Gantry cannot run", what, m.op.Plugin),
 					"Gantry runs the plugins "+strings.Join(rt.pluginNames(), ", ")+"; scripts in the blueprint's folder run with the script plugin")
 			case !hasOp:
-				p.add(m.pos, CodeOpNotRunnable, fmt.Sprintf("operation '%s' maps to %s, which the %s plugin does not have", name, mappingText(m.op.Plugin, m.op.Operation), m.op.Plugin),
+				p.add(at, CodeOpNotRunnable, fmt.Sprintf("%s maps to %s, which the %s plugin does not have", what, mappingText(m.op.Plugin, m.op.Operation), m.op.Plugin),
 					fmt.Sprintf("the %s plugin runs: %s", m.op.Plugin, strings.Join(rt.Plugins[m.op.Plugin], ", ")))
 			}
 		}
 	}
 	for _, t := range b.templates {
-		check(t.ops)
+		check(t.ops, t)
 		for _, r := range t.rels {
-			check(r.srcOps)
-			check(r.tgtOps)
+			check(r.srcOps, t)
+			check(r.tgtOps, t)
 		}
 	}
 }

@@ -111,3 +111,38 @@ func TestScriptWorkflowsRunnable(t *testing.T) {
 		})
 	}
 }
+
+// Cloudify 7's types the built-in files declare without a runtime for
+// their operations (PasswordSecret, Blueprint) and its workflows the engine
+// does not build (check_drift, pull, ...): they plan as in Cloudify 7, and
+// checked for install each template using such a type is a problem at the
+// template (the user cannot fix the built-in file), the workflows dropped.
+func TestBuiltinCloudify7TypesDeclaredNotRunnable(t *testing.T) {
+	path := writeFiles(t, map[string]string{"blueprint.yaml": `tosca_definitions_version: cloudify_dsl_1_4
+imports:
+  - cloudify/types/types.yaml
+node_templates:
+  one: {type: cloudify.nodes.PasswordSecret, properties: {length: 12}}
+  two: {type: cloudify.nodes.PasswordSecret}
+  bp: {type: cloudify.nodes.Blueprint}
+`})
+	bp, probs := Parse(path, Options{})
+	require.Empty(t, probs)
+	plan, probs := bp.Prepare(nil)
+	require.Empty(t, probs)
+	for _, w := range []string{"check_status", "check_drift", "reinstall", "validate_agents", "rollback", "pull", "install_new_agents"} {
+		assert.Contains(t, plan.Workflows, w)
+	}
+	assert.NotContains(t, plan.Workflows, "update", "Cloudify 7's types have no update workflow")
+	assert.Equal(t, false, plan.Nodes[0].Properties["use_external_resource"])
+
+	_, probs = Parse(path, Options{Runtime: GantryRuntime()})
+	var lines []int
+	for _, p := range probs {
+		assert.Equal(t, CodeOpNotRunnable, p.Code)
+		assert.Equal(t, path, p.File, "reported at the template, not in the built-in file")
+		lines = append(lines, p.Line)
+	}
+	assert.Equal(t, []int{5, 5, 6, 6, 7, 7}, lines, "%v", probs)
+	assert.Contains(t, probs[0].Message, "node template 'one' (cloudify.nodes.PasswordSecret): operation 'cloudify.interfaces.lifecycle.create' maps to 'cfy_extensions.cloudify_types.password_secret.create'")
+}

@@ -9,11 +9,15 @@ import (
 
 // Operation and interface names used by the builders.
 const (
+	opPrecreate       = "cloudify.interfaces.lifecycle.precreate"
 	opCreate          = "cloudify.interfaces.lifecycle.create"
 	opConfigure       = "cloudify.interfaces.lifecycle.configure"
 	opStart           = "cloudify.interfaces.lifecycle.start"
+	opPoststart       = "cloudify.interfaces.lifecycle.poststart"
+	opPrestop         = "cloudify.interfaces.lifecycle.prestop"
 	opStop            = "cloudify.interfaces.lifecycle.stop"
 	opDelete          = "cloudify.interfaces.lifecycle.delete"
+	opPostdelete      = "cloudify.interfaces.lifecycle.postdelete"
 	opMonitoringStart = "cloudify.interfaces.monitoring.start"
 	opMonitoringStop  = "cloudify.interfaces.monitoring.stop"
 	opHostGetState    = "cloudify.interfaces.host.get_state"

@@ -61,3 +61,30 @@ func TestInstallDependsOnLifecycleOperation(t *testing.T) {
 		})
 	}
 }
+
+// Cloudify 5+'s pre/post lifecycle operations: install runs precreate
+// before create and poststart after the relationships are established;
+// uninstall runs prestop before stop and postdelete after delete.
+func TestPrePostLifecycleOperations(t *testing.T) {
+	b := newPlan()
+	all := map[string]*tosca.Operation{}
+	for _, o := range []string{opPrecreate, opCreate, opConfigure, opStart, opPoststart, opPrestop, opStop, opDelete, opPostdelete} {
+		all[o] = op("rec", nil)
+	}
+	b.node("db", rootTypes, map[string]*tosca.Operation{}, 1)
+	b.node("app", rootTypes, all, 1)
+	b.rel("app", tosca.RelConnectedTo, "db", map[string]*tosca.Operation{relEstablish: op("rec", nil), relUnlink: op("rec", nil)}, nil)
+	st := NewMemState()
+	rec := newRecPlugin()
+	res, err := runWF(t, testConfig(t, st, rec), b.p, WorkflowInstall, nil)
+	require.NoError(t, err)
+	require.Equal(t, StatusTerminated, res.Status)
+	require.Equal(t, []string{"app_1:precreate", "app_1:create", "app_1:configure", "app_1:start",
+		"app_1->db_1:establish:source", "app_1:poststart"}, rec.ran())
+
+	rec = newRecPlugin()
+	res, err = runWF(t, testConfig(t, st, rec), b.p, WorkflowUninstall, nil)
+	require.NoError(t, err)
+	require.Equal(t, StatusTerminated, res.Status)
+	require.Equal(t, []string{"app_1:prestop", "app_1:stop", "app_1->db_1:unlink:source", "app_1:delete", "app_1:postdelete"}, rec.ran())
+}

@@ -55,11 +55,13 @@ func (b *builder) isCompute(ni *tosca.NodeInstance) bool {
 	return b.topo.nodes[ni.NodeID].IsA(tosca.TypeCompute)
 }
 
-// installSubgraph is spec 7.2's install_subgraph for one instance.
+// installSubgraph is spec 7.2's install_subgraph for one instance, with
+// Cloudify 5+'s precreate (before create) and poststart (after establish).
 func (l *lifecycle) installSubgraph(ni *tosca.NodeInstance) subgraph {
 	s, p := l.b.seq(), l.prefix
 	s.step(l.b.stateTask(p, ni, StateInitializing))
 	s.step(l.b.stateTask(p, ni, StateCreating))
+	s.opStep(p, ni, opPrecreate, false)
 	s.opStep(p, ni, opCreate, false)
 	s.step(l.b.stateTask(p, ni, StateCreated))
 	l.markDone(s, ni, opCreate)
@@ -80,15 +82,18 @@ func (l *lifecycle) installSubgraph(ni *tosca.NodeInstance) subgraph {
 	}
 	s.opStep(p, ni, opMonitoringStart, false)
 	s.relSteps(p, ni, relEstablish, false, false, nil)
+	s.opStep(p, ni, opPoststart, false)
 	s.step(l.b.stateTask(p, ni, StateStarted))
 	l.markDone(s, ni, opStart)
 	return s.done()
 }
 
-// uninstallSubgraph is spec 7.3's uninstall_subgraph for one instance.
+// uninstallSubgraph is spec 7.3's uninstall_subgraph for one instance,
+// with Cloudify 5+'s prestop (before stop) and postdelete (after delete).
 func (l *lifecycle) uninstallSubgraph(ni *tosca.NodeInstance) subgraph {
 	s, p, ig := l.b.seq(), l.prefix, l.ignore
 	s.step(l.b.stateTask(p, ni, StateStopping))
+	s.opStep(p, ni, opPrestop, ig)
 	s.opStep(p, ni, opMonitoringStop, ig)
 	if l.b.isCompute(ni) {
 		s.opStep(p, ni, opMonAgentStop, ig)
@@ -99,6 +104,7 @@ func (l *lifecycle) uninstallSubgraph(ni *tosca.NodeInstance) subgraph {
 	s.relSteps(p, ni, relUnlink, true, ig, nil)
 	s.step(l.b.stateTask(p, ni, StateDeleting))
 	s.opStep(p, ni, opDelete, ig)
+	s.opStep(p, ni, opPostdelete, ig)
 	s.step(l.b.stateTask(p, ni, StateDeleted))
 	return s.done()
 }
