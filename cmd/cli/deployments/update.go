@@ -66,7 +66,11 @@ update resumes with 'gantry executions resume'.
 			if _, err := rf.Follow(f, u.Run, "execution"); err != nil {
 				return err
 			}
-			if !rf.JSON {
+			switch {
+			case rf.JSON:
+			case rf.DryRun:
+				fmt.Fprintf(f.IO.Out, "dry run: deployment %s stays on blueprint %s\n", u.DeploymentID, u.OldBlueprintID)
+			default:
 				fmt.Fprintf(f.IO.Out, "deployment %s updated to blueprint %s\n", u.DeploymentID, u.BlueprintID)
 			}
 			return nil
