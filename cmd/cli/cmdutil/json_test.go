@@ -64,8 +64,54 @@ func TestPrintJSONOutline(t *testing.T) {
 			_, err := o.Write([]byte{b})
 			require.NoError(t, err)
 		}
+		require.NoError(t, o.w.WriteByte('\n'))
 		require.NoError(t, o.w.Flush())
 		assert.Equal(t, c.want, split.String(), "depth %d, byte by byte", c.depth)
 	}
 	assert.Error(t, PrintJSONOutline(&bytes.Buffer{}, map[string]any{"f": func() {}}, 1))
+}
+
+// A struct is written field by field and its slices element by element:
+// the bytes are encoding/json's (tags, omitempty, nil and empty slices).
+func TestPrintJSONOutlineStreamsStructs(t *testing.T) {
+	type item struct {
+		N int    `json:"n"`
+		S string `json:"s,omitempty"`
+	}
+	type doc struct {
+		Name    string         `json:"name"`
+		Skip    string         `json:"-"`
+		hidden  int            //nolint:unused // unexported fields are not written
+		Opt     map[string]any `json:"opt,omitempty"`
+		Items   []*item        `json:"items"`
+		None    []int          `json:"none"`
+		Empty   []int          `json:"empty"`
+		OptList []int          `json:"opt_list,omitempty"`
+		Untaged bool
+		Raw     []byte `json:"raw"`
+	}
+	d := doc{Name: "<x>", Skip: "no", hidden: 1, Items: []*item{{N: 1, S: "a,b"}, {N: 2}}, Empty: []int{}, Raw: []byte("hi")}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(d))
+	for _, v := range []any{d, &d} {
+		var got bytes.Buffer
+		require.NoError(t, PrintJSONOutline(&got, v, 0))
+		assert.Equal(t, want.String(), got.String())
+	}
+	var got bytes.Buffer
+	require.NoError(t, PrintJSONOutline(&got, &d, 2))
+	assert.Equal(t, `{
+  "name": "<x>",
+  "items": [
+    {"n":1,"s":"a,b"},
+    {"n":2}
+  ],
+  "none": null,
+  "empty": [],
+  "Untaged": false,
+  "raw": "aGk="
+}
+`, got.String())
 }
