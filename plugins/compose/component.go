@@ -152,7 +152,7 @@ func (p *Plugin) executeStart(ctx context.Context, op *plugins.Context) error {
 		}
 	}
 	args := mapOf(mapOf(desired(op, propResourceConfig))[cfgStartArgs])
-	rctx, cancel := context.WithTimeout(ctx, seconds(op.Inputs[inTimeout], defaultTimeout))
+	rctx, cancel := context.WithTimeout(ctx, plugins.Seconds(op.Inputs[inTimeout], defaultTimeout))
 	defer cancel()
 	op.Log(plugins.LevelInfo, "running %s of component deployment %s", wf, id)
 	execID, err := p.Deployments.RunWorkflow(rctx, op.DeploymentID, op.Instance.ID, id, wf, nil, boolean(args, argAllowCustom))

@@ -171,19 +171,6 @@ func blueprintIDOf(op *plugins.Context) string {
 	return op.Instance.ID
 }
 
-// seconds reads an operation input given in seconds.
-func seconds(v any, def time.Duration) time.Duration {
-	switch n := v.(type) {
-	case int:
-		return time.Duration(n) * time.Second
-	case int64:
-		return time.Duration(n) * time.Second
-	case float64:
-		return time.Duration(n * float64(time.Second))
-	}
-	return def
-}
-
 // refresh copies deployment id's capabilities into the runtime properties.
 func (p *Plugin) refresh(ctx context.Context, op *plugins.Context, id string) error {
 	caps, err := p.Deployments.Capabilities(ctx, id)

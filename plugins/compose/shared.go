@@ -19,7 +19,7 @@ func (p *Plugin) connect(ctx context.Context, op *plugins.Context) error {
 		return plugins.NonRecoverable(fmt.Errorf("node %s: resource_config.deployment.id is empty: name the deployment this SharedResource stands for", op.Node.ID))
 	}
 	err := proxy.WaitInstalled(ctx, p.Deployments, op, id, proxy.Wait{
-		Timeout:   seconds(op.Inputs[inTimeout], defaultSharedTimeout),
+		Timeout:   plugins.Seconds(op.Inputs[inTimeout], defaultSharedTimeout),
 		MustExist: true,
 		Hint:      "give the create operation a longer timeout input",
 	})
@@ -54,7 +54,7 @@ func (p *Plugin) executeWorkflow(ctx context.Context, op *plugins.Context) error
 			op.OperationName, op.Instance.ID))
 	}
 	id := deploymentIDOf(op)
-	rctx, cancel := context.WithTimeout(ctx, seconds(op.Inputs[inTimeout], defaultSharedTimeout))
+	rctx, cancel := context.WithTimeout(ctx, plugins.Seconds(op.Inputs[inTimeout], defaultSharedTimeout))
 	defer cancel()
 	execID, err := p.Deployments.RunWorkflow(rctx, op.DeploymentID, op.Instance.ID, id, wf, mapOf(op.Inputs[inParameters]), true)
 	if err != nil {

@@ -72,18 +72,6 @@ func targetID(op *plugins.Context) (string, error) {
 		"(or the create/start operation input deployment_id) to the deployment this proxy stands for", op.Node.ID))
 }
 
-func seconds(v any, def time.Duration) time.Duration {
-	switch n := v.(type) {
-	case int:
-		return time.Duration(n) * time.Second
-	case int64:
-		return time.Duration(n) * time.Second
-	case float64:
-		return time.Duration(n * float64(time.Second))
-	}
-	return def
-}
-
 func (p *Plugin) now() time.Time {
 	if p.Now != nil {
 		return p.Now()
@@ -98,8 +86,8 @@ func (p *Plugin) wait(ctx context.Context, op *plugins.Context) error {
 		return err
 	}
 	return WaitInstalled(ctx, p.Deployments, op, id, Wait{
-		Timeout:  seconds(op.Node.Properties["timeout"], DefaultTimeout),
-		Interval: seconds(op.Node.Properties["poll_interval"], DefaultPollInterval),
+		Timeout:  plugins.Seconds(op.Node.Properties["timeout"], DefaultTimeout),
+		Interval: plugins.Seconds(op.Node.Properties["poll_interval"], DefaultPollInterval),
 		Now:      p.now,
 		Hint:     "raise the proxy's timeout property",
 	})
