@@ -554,30 +554,12 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 	}
 	apply = func(ctx context.Context) error {
 		if len(mod.Removed) > 0 {
-			ids := make([]string, len(mod.Removed))
-			for i, ni := range mod.Removed {
-				ids[i] = ni.ID
-			}
-			if err := m.st.DeleteNodeInstances(ctx, d.ID, ids); err != nil {
+			if err := m.st.DeleteNodeInstances(ctx, d.ID, instanceIDs(mod.Removed)); err != nil {
 				return fmt.Errorf("scale: removing instances: %w", err)
 			}
 		}
-		// Intact instances that gained or lost relationship instances.
-		changed := make(map[string]bool, len(mod.Extended)+len(mod.Reduced))
-		for _, ni := range mod.Extended {
-			changed[ni.ID] = true
-		}
-		for _, ni := range mod.Reduced {
-			changed[ni.ID] = true
-		}
-		for id := range changed {
-			rels := byID[id].Relationships
-			if _, err := m.st.UpdateNodeInstance(ctx, d.ID, id, store.AnyVersion, func(x *store.NodeInstance) error {
-				x.Relationships = rels
-				return nil
-			}); err != nil {
-				return fmt.Errorf("scale: updating relationships of %s: %w", id, err)
-			}
+		if err := m.storeRelationships(ctx, d.ID, mod, byID); err != nil {
+			return fmt.Errorf("scale: %w", err)
 		}
 		_, err := m.st.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
 			mod.Apply(x.Plan)

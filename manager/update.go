@@ -345,11 +345,7 @@ func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (
 func (m *Manager) applyUpdate(ctx context.Context, u *updatePlan) error {
 	d, mod := u.d, u.mod
 	if len(mod.Removed) > 0 {
-		ids := make([]string, len(mod.Removed))
-		for i, ni := range mod.Removed {
-			ids[i] = ni.ID
-		}
-		if err := m.st.DeleteNodeInstances(ctx, d.ID, ids); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := m.st.DeleteNodeInstances(ctx, d.ID, instanceIDs(mod.Removed)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("deployment update: removing instances: %w", err)
 		}
 	}
@@ -357,20 +353,8 @@ func (m *Manager) applyUpdate(ctx context.Context, u *updatePlan) error {
 	for _, ni := range mod.NodeInstances {
 		byID[ni.ID] = ni
 	}
-	changed := map[string]bool{}
-	for _, l := range [][]*tosca.NodeInstance{mod.Extended, mod.Reduced} {
-		for _, ni := range l {
-			changed[ni.ID] = true
-		}
-	}
-	for _, id := range sortedIDs(changed) {
-		rels := byID[id].Relationships
-		if _, err := m.st.UpdateNodeInstance(ctx, d.ID, id, store.AnyVersion, func(x *store.NodeInstance) error {
-			x.Relationships = rels
-			return nil
-		}); err != nil {
-			return fmt.Errorf("deployment update: updating relationships of %s: %w", id, err)
-		}
+	if err := m.storeRelationships(ctx, d.ID, mod, byID); err != nil {
+		return fmt.Errorf("deployment update: %w", err)
 	}
 	_, err := m.st.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
 		x.BlueprintID, x.Inputs, x.Description, x.Plan = u.bp.ID, u.newPlan.Inputs, u.newPlan.Description, u.newPlan
