@@ -191,12 +191,16 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 	}
 	var ex *workflow.Execution
 	if err == nil {
+		if opts.Follow {
+			m.commits.promise(e.ID)
+		}
 		cfg := m.engineConfig(req.DeploymentID, cl.Writer(), opts)
 		if ex, err = workflow.Start(ctx, cfg, req); err != nil {
 			remove()
 		}
 	}
 	if err != nil {
+		m.commits.ended(e.ID)
 		w := m.st
 		if cl != nil {
 			w = cl.Writer()

@@ -59,7 +59,7 @@ func (r *Running) follow(ctx context.Context, m *Manager, after, rollback afterF
 	m.mu.Lock()
 	delete(m.running, r.exec.ID)
 	m.mu.Unlock()
-	m.commits.committed(r.exec.ID) // and forget it
+	m.commits.ended(r.exec.ID)
 	r.res = res
 	select {
 	case <-lost:

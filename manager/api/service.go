@@ -218,6 +218,11 @@ type ExecOptions struct {
 	// worker that runs it, or takes it over, uses them instead of its own.
 	// A scale cannot be queued.
 	Queue bool `json:"queue,omitempty"`
+	// Follow says the caller follows the execution's events from its
+	// start (the remote client does): the engine then commits each event
+	// at once from the first, not only once the follower has connected
+	// (until then they would wait for the next batch).
+	Follow bool `json:"follow,omitempty"`
 	// OnEvent sees every event of the run as it happens (not sent over
 	// the wire: the remote client calls it from the event stream). In
 	// process it is called from the engine's goroutines, concurrently,

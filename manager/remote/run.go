@@ -24,15 +24,21 @@ const (
 	progressEvery = 200 * time.Millisecond
 )
 
+// Every execution this client starts it follows from the start: it says
+// so (ExecOptions.Follow), and the server commits the events at once.
+
 func (c *Client) StartExecution(ctx context.Context, req api.StartRequest) (api.Run, error) {
+	req.Options.Follow = true
 	return c.start(ctx, request{method: http.MethodPost, path: server.PathExecutions, json: req}, req.Options)
 }
 
 func (c *Client) Resume(ctx context.Context, executionID string, opts api.ExecOptions) (api.Run, error) {
+	opts.Follow = true
 	return c.start(ctx, request{method: http.MethodPost, path: server.PathOf(server.PathExecutionResume, executionID), json: opts}, opts)
 }
 
 func (c *Client) Uninstall(ctx context.Context, req api.UninstallRequest) (api.Run, error) {
+	req.Options.Follow = true
 	e, err := one[api.Execution](ctx, c, request{method: http.MethodPost, path: server.PathOf(server.PathUninstall, req.DeploymentID), json: req})
 	if err != nil {
 		return nil, err
@@ -43,6 +49,7 @@ func (c *Client) Uninstall(ctx context.Context, req api.UninstallRequest) (api.R
 // UpdateDeployment previews a deployment update or starts it; a started
 // one's Run follows its execution like any other.
 func (c *Client) UpdateDeployment(ctx context.Context, req api.UpdateDeploymentRequest) (*api.DeploymentUpdate, error) {
+	req.Options.Follow = true
 	u, err := one[api.DeploymentUpdate](ctx, c, request{method: http.MethodPost, path: server.PathOf(server.PathDeploymentUpdate, req.DeploymentID), json: req})
 	if err != nil || u.Execution == nil {
 		return u, err

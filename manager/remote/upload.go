@@ -64,6 +64,7 @@ func (c *Client) Install(ctx context.Context, req api.InstallRequest) (*api.Inst
 		return nil, err
 	}
 	req.BlueprintID = lb.id
+	req.Options.Follow = true // as every start (run.go)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	reqJSON, err := json.Marshal(server.InstallBody{InstallRequest: req, MainFile: lb.main, Source: lb.source})

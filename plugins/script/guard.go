@@ -21,9 +21,17 @@ import (
 //
 // On systems without a parent-death signal the guard is still used (one
 // process group per script) and resume reaps leftovers (reap.go).
-func guardScript(grace time.Duration) string {
+//
+// With autogroup set (a nice value), the guard first lowers its session's
+// CPU priority to it, before the script starts (sysproc_linux.go).
+func guardScript(grace time.Duration, autogroup string) string {
 	secs := strconv.FormatFloat(max(grace.Seconds(), 0.1), 'f', 1, 64)
-	return `trap 'trap "" USR1; kill -s TERM 0; sleep ` + secs + `; kill -s KILL 0' USR1
+	lower := ""
+	if autogroup != "" {
+		lower = `{ echo ` + autogroup + ` >` + autogroupFile + `; } 2>/dev/null
+`
+	}
+	return lower + `trap 'trap "" USR1; kill -s TERM 0; sleep ` + secs + `; kill -s KILL 0' USR1
 trap : TERM
 "$@" &
 c=$!
@@ -37,5 +45,5 @@ exit "$s"
 
 // guardArgv wraps a script's argv in the guard.
 func guardArgv(grace time.Duration, argv []string) []string {
-	return append([]string{"/bin/sh", "-c", guardScript(grace), "gantry-script"}, argv...)
+	return append([]string{"/bin/sh", "-c", guardScript(grace, autogroupNice()), "gantry-script"}, argv...)
 }

@@ -171,6 +171,7 @@ func (p *Plugin) Run(ctx context.Context, oc *plugins.Context) (any, error) {
 		return nil, plugins.NonRecoverable(fmt.Errorf("start script %s: %w", rel, err))
 	}
 	pgid := cmd.Process.Pid
+	lowerPriority(pgid)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	forget, err := p.record(oc.ExecutionID, pgid)

@@ -31,3 +31,35 @@ func TestScriptRunsInItsOwnSession(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, mine, sid, "the script is in gantry's session")
 }
+
+// A script runs ScriptNice steps below gantry's CPU priority, both its
+// session (autogroup, set by the guard before the script starts) and its
+// processes (priority.go).
+func TestScriptRunsAtLowerPriority(t *testing.T) {
+	mine, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	require.NoError(t, err)
+	wantNice := lowered(20 - mine) // the raw call returns 20 - nice
+	wantGroup := autogroupNice()
+	require.NotEmpty(t, wantGroup, "this kernel has autogroups (%s)", autogroupFile)
+
+	// The process nice is set by gantry just after the start: wait for it.
+	body := fmt.Sprintf(`i=0
+while n=$(cut -d' ' -f19 /proc/$$/stat); [ "$n" != %d ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+echo "nice=$n"
+echo "group=$(cat /proc/self/autogroup)"
+`, wantNice)
+	f := newOp(t, "nice.sh", body, nil)
+	_, err = newPlugin(t).Run(context.Background(), f.oc)
+	require.NoError(t, err)
+	var nice, group string
+	for _, m := range f.messages() {
+		if v, ok := strings.CutPrefix(m, "nice="); ok {
+			nice = v
+		}
+		if v, ok := strings.CutPrefix(m, "group="); ok {
+			group = v
+		}
+	}
+	require.Equal(t, fmt.Sprint(wantNice), nice, "the script's nice value (messages %q)", f.messages())
+	require.True(t, strings.HasSuffix(group, " nice "+wantGroup), "the script's session priority: %q, want nice %s", group, wantGroup)
+}

@@ -1,6 +1,12 @@
 package script
 
-import "syscall"
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+)
 
 // guardDeathSignal is what the kernel sends the guard when gantry dies
 // (PR_SET_PDEATHSIG); the guard traps it (guard.go).
@@ -18,7 +24,49 @@ const guardDeathSignal = syscall.SIGUSR1
 // session the scripts' processes took the CPU from gantry itself, whose
 // engine then waited behind them to commit its state and to hand events
 // to their followers (docs/performance.md, section 7). In sessions of
-// their own, gantry keeps its share while operations run.
+// their own, gantry keeps its share while operations run; the guard also
+// lowers its session's weight (autogroupNice) so that a burst of scripts
+// does not outweigh gantry either.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: guardDeathSignal}
+}
+
+var (
+	autogroupOnce sync.Once
+	autogroupVal  string
+)
+
+// autogroupNice is the nice value the guard gives its own session:
+// ScriptNice below gantry's session, or "" where the kernel has no
+// autogroups (the guard then leaves it alone).
+func autogroupNice() string {
+	autogroupOnce.Do(func() {
+		b, err := os.ReadFile(autogroupFile)
+		if err != nil {
+			return
+		}
+		f := bytes.Fields(b)
+		if len(f) != 3 || string(f[1]) != "nice" {
+			return
+		}
+		base, err := strconv.Atoi(string(f[2]))
+		if err != nil {
+			return
+		}
+		autogroupVal = strconv.Itoa(lowered(base))
+	})
+	return autogroupVal
+}
+
+// lowerPriority gives every process of the script's group a nice value
+// ScriptNice above gantry's. It is what counts where autogroups do not
+// (a cgroup with its own CPU weight, as under systemd); processes the
+// script starts later inherit it. Best effort: a script runs either way.
+func lowerPriority(pgid int) {
+	// The raw system call returns 20 - nice.
+	prio, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return
+	}
+	_ = syscall.Setpriority(syscall.PRIO_PGRP, pgid, lowered(20-prio))
 }

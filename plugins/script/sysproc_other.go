@@ -9,3 +9,9 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// autogroupNice: only Linux has autogroups.
+func autogroupNice() string { return "" }
+
+// lowerPriority: see sysproc_linux.go; not done elsewhere.
+func lowerPriority(int) {}
