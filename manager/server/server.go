@@ -144,7 +144,14 @@ func (s *Server) wrap(rt Route) http.Handler {
 		p, ok := sessionPrincipal(r)
 		var err error
 		if !ok {
-			p, err = s.cfg.Auth.Authenticate(r.Context(), auth.BearerToken(r))
+			bearer := auth.BearerToken(r)
+			p, err = s.cfg.Auth.Authenticate(r.Context(), bearer)
+			if err == nil && longLived(r) {
+				r = endsWithCredential(r, func(ctx context.Context) error {
+					_, err := s.cfg.Auth.Authenticate(ctx, bearer)
+					return err
+				})
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, api.ErrUnauthenticated) {

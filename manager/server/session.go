@@ -92,9 +92,10 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request) (*http.Requ
 	return r, true
 }
 
-// sessionRecheck is how often a long-lived request made with a session
-// (an event stream, a long poll) checks that its session still lives.
-const sessionRecheck = 2 * time.Second
+// credentialRecheck is how often a long-lived request (an event stream,
+// a long poll) checks that its credential, a session or a bearer token,
+// is still good.
+const credentialRecheck = 2 * time.Second
 
 // longLived tells the requests that may outlast a sign-out or a
 // revocation by far: event streams and long polls.
@@ -102,21 +103,31 @@ func longLived(r *http.Request) bool {
 	return strings.HasSuffix(r.URL.Path, "/events/stream") || r.URL.Query().Has(ParamWait)
 }
 
-// endsWithSession cancels r's context once its session ends (signed out,
-// its token revoked, expired or deleted), checked every sessionRecheck:
-// an open event stream stops within that, and the browser's reconnect is
-// refused 401. The watcher ends with the request.
+// endsWithSession: see endsWithCredential.
 func (s *Server) endsWithSession(r *http.Request, id string) *http.Request {
+	return endsWithCredential(r, func(ctx context.Context) error {
+		_, err := s.cfg.Sessions.Get(ctx, id)
+		return err
+	})
+}
+
+// endsWithCredential cancels r's context once check says its credential
+// is no longer good (api.ErrUnauthenticated: signed out, the token
+// revoked, expired or deleted), asked every credentialRecheck: an open
+// event stream stops within that, and a reconnect is refused 401. Other
+// errors (the store briefly unavailable) end nothing. The watcher ends
+// with the request.
+func endsWithCredential(r *http.Request, check func(context.Context) error) *http.Request {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	go func() {
-		t := time.NewTicker(sessionRecheck)
+		t := time.NewTicker(credentialRecheck)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, err := s.cfg.Sessions.Get(ctx, id); errors.Is(err, api.ErrUnauthenticated) {
+				if err := check(ctx); errors.Is(err, api.ErrUnauthenticated) {
 					cancel(err)
 					return
 				}

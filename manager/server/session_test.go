@@ -400,3 +400,91 @@ func TestSessionEndsOpenStream(t *testing.T) {
 	mustEnd(ended, "revocation")
 	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, stream, "", nil).StatusCode, "no reconnect")
 }
+
+// TestBearerEndsOpenStream: an event stream (and a long poll) opened with
+// a bearer token ends within credentialRecheck once the token is revoked
+// or expires, as one opened with a session does; the execution runs on,
+// and the token gets no new stream.
+func TestBearerEndsOpenStream(t *testing.T) {
+	work := t.TempDir()
+	release := filepath.Join(work, "release")
+	t.Setenv("LOG", filepath.Join(work, "ops.log"))
+	t.Setenv("RELEASE", release)
+	bp := writeChain(t, work)
+	f := newFixture(t, server.Limits{})
+	ctx := context.Background()
+	started, err := f.clients[auth.RoleOperator].Install(ctx, api.InstallRequest{Path: bp, DeploymentID: "chain"})
+	require.NoError(t, err)
+	id := started.Run.Execution().ID
+	t.Cleanup(func() { // let the install end before the fixture closes
+		_ = os.WriteFile(release, nil, 0o644)
+		_, _ = started.Run.Wait(ctx)
+	})
+	// Well past the last event: a long poll that would wait a minute.
+	longPoll := server.PathOf(server.PathEvents, id) + "?after=1000000&wait=60s"
+	get := func(bearer, path string) *http.Response {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.http.URL+path, nil)
+		if err != nil {
+			return nil
+		}
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil
+		}
+		return resp
+	}
+	// A long poll answers (headers and all) only at its end: read in the
+	// background.
+	open := func(bearer, path string) <-chan struct{} {
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			if resp := get(bearer, path); resp != nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+		return ended
+	}
+	mustEnd := func(ended <-chan struct{}, why string) {
+		t.Helper()
+		select {
+		case <-ended:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("still open 30 s after %s", why)
+		}
+		e, err := f.mgr.GetExecution(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, api.ExecutionStarted, e.Status, "the execution runs on: %s", e.Error)
+	}
+	stream := server.PathOf(server.PathEventStream, id)
+
+	tok, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "carol", Role: string(auth.RoleViewer)})
+	require.NoError(t, err)
+	s, lp := open(tok.Bearer, stream), open(tok.Bearer, longPoll)
+	time.Sleep(300 * time.Millisecond) // both are in
+	_, err = f.mgr.RevokeToken(ctx, tok.Token.ID)
+	require.NoError(t, err)
+	mustEnd(s, "revocation (stream)")
+	mustEnd(lp, "revocation (long poll)")
+	resp := get(tok.Bearer, stream)
+	require.NotNil(t, resp)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "no reconnect")
+
+	short, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "dave", Role: string(auth.RoleViewer), TTL: 3 * time.Second})
+	require.NoError(t, err)
+	mustEnd(open(short.Bearer, stream), "expiry")
+
+	// A good token's stream stays open.
+	resp = get(f.tokens[auth.RoleViewer], stream)
+	require.NotNil(t, resp)
+	kept := make(chan []byte)
+	go func() { b, _ := io.ReadAll(resp.Body); resp.Body.Close(); kept <- b }()
+	select {
+	case b := <-kept:
+		t.Fatalf("the stream of a good token ended (%d): %s", resp.StatusCode, b)
+	case <-time.After(5 * time.Second):
+	}
+}
