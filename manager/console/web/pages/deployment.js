@@ -86,7 +86,8 @@ function actions(page) {
 async function start(page, workflow, parameters, out) {
   out.replaceChildren();
   try {
-    const e = await call('POST', '/executions', { deployment_id: page.id, workflow_id: workflow, parameters, options: {} });
+    // follow: the page streams its events at once (ExecOptions.Follow).
+    const e = await call('POST', '/executions', { deployment_id: page.id, workflow_id: workflow, parameters, options: { follow: true } });
     toast(`${workflow} started`);
     page.execs.unshift(e);
     renderExecs(page);
