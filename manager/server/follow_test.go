@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,11 +23,7 @@ import (
 // batching them until the follower comes; one that does not say so is
 // not followed. The promise ends with the run.
 func TestStartPromisesAFollower(t *testing.T) {
-	work := t.TempDir()
-	release := filepath.Join(work, "release")
-	t.Setenv("LOG", filepath.Join(work, "ops.log"))
-	t.Setenv("RELEASE", release)
-	bp := writeChain(t, work)
+	bp, release := chainWaiting(t)
 	f := newFixture(t, server.Limits{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -58,7 +52,7 @@ func TestStartPromisesAFollower(t *testing.T) {
 	assert.True(t, f.mgr.Followed(followed), "followed on its starter's word, no stream open")
 	assert.False(t, f.mgr.Followed(plain), "nobody said they follow it")
 
-	require.NoError(t, os.WriteFile(release, nil, 0o644))
+	release()
 	for _, id := range []string{followed, plain} {
 		e, err := f.mgr.WaitExecution(ctx, id)
 		require.NoError(t, err)

@@ -344,24 +344,9 @@ func TestSessionSurvivesRestart(t *testing.T) {
 // soon after the session ends, by sign-out or by revoking its token,
 // while the execution it follows still runs; reconnecting is refused.
 func TestSessionEndsOpenStream(t *testing.T) {
-	work := t.TempDir()
-	logFile, release := filepath.Join(work, "ops.log"), filepath.Join(work, "release")
-	t.Setenv("LOG", logFile)
-	t.Setenv("RELEASE", release)
-	bp := filepath.Join(work, "chain")
-	require.NoError(t, os.MkdirAll(bp, 0o755))
-	for name, body := range map[string]string{"blueprint.yaml": chainBlueprint, "op.sh": opScript, "block.sh": blockScript} {
-		require.NoError(t, os.WriteFile(filepath.Join(bp, name), []byte(body), 0o755))
-	}
 	f := newFixture(t, server.Limits{})
 	ctx := context.Background()
-	started, err := f.clients[auth.RoleOperator].Install(ctx, api.InstallRequest{Path: bp, DeploymentID: "chain"})
-	require.NoError(t, err)
-	id := started.Run.Execution().ID
-	t.Cleanup(func() { // let the install end before the fixture closes
-		_ = os.WriteFile(release, nil, 0o644)
-		_, _ = started.Run.Wait(ctx)
-	})
+	id := f.installWaiting(t)
 
 	stream := server.PathOf(server.PathEventStream, id)
 	open := func(b *browser) <-chan struct{} {
@@ -371,23 +356,12 @@ func TestSessionEndsOpenStream(t *testing.T) {
 		go func() { _, _ = io.Copy(io.Discard, resp.Body); close(ended) }()
 		return ended
 	}
-	mustEnd := func(ended <-chan struct{}, why string) {
-		t.Helper()
-		select {
-		case <-ended:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the stream still runs 30 s after %s", why)
-		}
-		e, err := f.mgr.GetExecution(ctx, id)
-		require.NoError(t, err)
-		assert.Equal(t, api.ExecutionStarted, e.Status, "the execution still runs: the session ended the stream")
-	}
 
 	alice, resp, _ := signIn(t, f.http.URL, f.tokens[auth.RoleOperator])
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	ended := open(alice)
 	require.Equal(t, http.StatusNoContent, alice.do(http.MethodDelete, server.PathSession, "", map[string]string{auth.CSRFHeader: alice.csrf}).StatusCode)
-	mustEnd(ended, "sign-out")
+	f.requireEndsFirst(t, ended, id, "sign-out")
 	assert.Equal(t, http.StatusUnauthorized, alice.do(http.MethodGet, stream, "", nil).StatusCode, "no reconnect")
 
 	tok, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "bob", Role: string(auth.RoleViewer)})
@@ -397,7 +371,7 @@ func TestSessionEndsOpenStream(t *testing.T) {
 	ended = open(bob)
 	_, err = f.mgr.RevokeToken(ctx, tok.Token.ID)
 	require.NoError(t, err)
-	mustEnd(ended, "revocation")
+	f.requireEndsFirst(t, ended, id, "revocation")
 	assert.Equal(t, http.StatusUnauthorized, bob.do(http.MethodGet, stream, "", nil).StatusCode, "no reconnect")
 }
 
@@ -406,20 +380,9 @@ func TestSessionEndsOpenStream(t *testing.T) {
 // or expires, as one opened with a session does; the execution runs on,
 // and the token gets no new stream.
 func TestBearerEndsOpenStream(t *testing.T) {
-	work := t.TempDir()
-	release := filepath.Join(work, "release")
-	t.Setenv("LOG", filepath.Join(work, "ops.log"))
-	t.Setenv("RELEASE", release)
-	bp := writeChain(t, work)
 	f := newFixture(t, server.Limits{})
 	ctx := context.Background()
-	started, err := f.clients[auth.RoleOperator].Install(ctx, api.InstallRequest{Path: bp, DeploymentID: "chain"})
-	require.NoError(t, err)
-	id := started.Run.Execution().ID
-	t.Cleanup(func() { // let the install end before the fixture closes
-		_ = os.WriteFile(release, nil, 0o644)
-		_, _ = started.Run.Wait(ctx)
-	})
+	id := f.installWaiting(t)
 	// Well past the last event: a long poll that would wait a minute.
 	longPoll := server.PathOf(server.PathEvents, id) + "?after=1000000&wait=60s"
 	get := func(bearer, path string) *http.Response {
@@ -447,17 +410,6 @@ func TestBearerEndsOpenStream(t *testing.T) {
 		}()
 		return ended
 	}
-	mustEnd := func(ended <-chan struct{}, why string) {
-		t.Helper()
-		select {
-		case <-ended:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("still open 30 s after %s", why)
-		}
-		e, err := f.mgr.GetExecution(ctx, id)
-		require.NoError(t, err)
-		assert.Equal(t, api.ExecutionStarted, e.Status, "the execution runs on: %s", e.Error)
-	}
 	stream := server.PathOf(server.PathEventStream, id)
 
 	tok, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "carol", Role: string(auth.RoleViewer)})
@@ -466,8 +418,8 @@ func TestBearerEndsOpenStream(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // both are in
 	_, err = f.mgr.RevokeToken(ctx, tok.Token.ID)
 	require.NoError(t, err)
-	mustEnd(s, "revocation (stream)")
-	mustEnd(lp, "revocation (long poll)")
+	f.requireEndsFirst(t, s, id, "revocation (stream)")
+	f.requireEndsFirst(t, lp, id, "revocation (long poll)")
 	resp := get(tok.Bearer, stream)
 	require.NotNil(t, resp)
 	resp.Body.Close()
@@ -475,7 +427,7 @@ func TestBearerEndsOpenStream(t *testing.T) {
 
 	short, err := f.mgr.CreateToken(ctx, api.CreateTokenRequest{Name: "dave", Role: string(auth.RoleViewer), TTL: 3 * time.Second})
 	require.NoError(t, err)
-	mustEnd(open(short.Bearer, stream), "expiry")
+	f.requireEndsFirst(t, open(short.Bearer, stream), id, "expiry")
 
 	// A good token's stream stays open.
 	resp = get(f.tokens[auth.RoleViewer], stream)
