@@ -19,6 +19,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"jsonvar":  cmdJSONVar,
 	"ndjson":   cmdNDJSON,
 	"waitfile": cmdWaitFile,
+	"allbytes": cmdAllBytes,
 }
 
 // cmdJSON asserts on a JSON document (a file, or stdout/stderr):
@@ -191,6 +192,25 @@ func cmdNDJSON(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: no %s event among %v", args[0], typ, seen)
 		}
 	}
+}
+
+// cmdAllBytes writes every byte value, 0x00 to 0xff in order, to FILE
+// (a value that is not UTF-8), then SUFFIX if given (e.g. "\n", which
+// stands for a newline).
+//
+//	allbytes FILE [SUFFIX]
+func cmdAllBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: allbytes FILE [SUFFIX]")
+	}
+	b := make([]byte, 0, 257)
+	for i := range 256 {
+		b = append(b, byte(i))
+	}
+	if len(args) == 2 {
+		b = append(b, strings.ReplaceAll(args[1], `\n`, "\n")...)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }
 
 // cmdWaitFile waits (up to 30 s) until FILE exists.

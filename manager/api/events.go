@@ -38,3 +38,10 @@ const (
 	VisibilityTenant  = store.VisibilityTenant
 	VisibilityGlobal  = store.VisibilityGlobal
 )
+
+// Encodings of a secret's value in its JSON (the "encoding" field): text
+// as it is, anything that is not UTF-8 as base64.
+const (
+	EncodingUTF8   = store.EncodingUTF8
+	EncodingBase64 = store.EncodingBase64
+)

@@ -31,6 +31,9 @@ func decodeJSON(body io.Reader, v any) error {
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("request body: empty, want a JSON document: %w", api.ErrInvalid)
 		}
+		if errors.Is(err, api.ErrInvalid) {
+			return fmt.Errorf("request body: %w", err) // valid JSON, a field refused by its type (a secret's base64)
+		}
 		return fmt.Errorf("request body is not valid JSON: %v: %w", err, api.ErrInvalid)
 	}
 	if dec.More() {

@@ -330,6 +330,16 @@ await signIn('ADMIN');
 await page.goto(`${base}/#/secrets`);
 await page.getByRole('button', { name: 'Reveal secret db_password' }).click();
 await page.locator('td.mono', { hasText: 's3cr3t-value' }).waitFor();
+// A value that is not UTF-8 (here through the API) reveals as base64.
+const binary = await page.evaluate(async () => {
+  const s = await (await fetch('/console/session')).json();
+  const r = await fetch('/api/v1/secrets', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: '{"key":"keystore","value":"/wD+","encoding":"base64"}' });
+  return r.status;
+});
+assert.equal(binary, 201, 'a base64 value is accepted');
+await page.reload();
+await page.getByRole('button', { name: 'Reveal secret keystore' }).click();
+await page.locator('td.mono', { hasText: 'base64: /wD+' }).waitFor();
 
 } catch (e) {
   // What the page showed when a step failed.

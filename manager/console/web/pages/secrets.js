@@ -13,13 +13,19 @@ export async function secretsPage(main, ctx) {
     const value = h('td', { class: 'mono' }, h('span', { class: 'masked' }, 'hidden'));
     return h('tr', {}, h('td', { class: 'mono' }, sec.key), h('td', {}, sec.visibility), h('td', {}, ago(sec.updated_at || sec.created_at)), value,
       h('td', {}, ctx.role === 'admin' ? h('button', { type: 'button', 'aria-label': `Reveal secret ${sec.key}`, onclick: async () => {
-        try { value.textContent = (await get(`/secrets/${enc(sec.key)}`)).value; } catch (e) { toast(e.message, true); }
+        try { value.textContent = shown(await get(`/secrets/${enc(sec.key)}`)); } catch (e) { toast(e.message, true); }
       } }, 'Reveal') : null,
       ctx.canWrite ? h('button', { type: 'button', class: 'danger', 'aria-label': `Delete secret ${sec.key}`, onclick: async () => {
         if (!confirm(`Delete secret ${sec.key}?`)) return;
         try { await call('DELETE', `/secrets/${enc(sec.key)}`); ctx.reload(); } catch (e) { toast(e.message, true); }
       } }, 'Delete') : null));
   })) : h('p', { class: 'muted' }, 'No secrets.'));
+}
+
+// shown is a revealed value as text: a value that is not UTF-8 (a binary
+// key, a keystore) comes as base64 ("encoding": "base64") and shows so.
+function shown(sec) {
+  return sec.encoding === 'base64' ? `base64: ${sec.value}` : sec.value;
 }
 
 function createForm(ctx) {
