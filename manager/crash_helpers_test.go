@@ -21,8 +21,10 @@ import (
 // cmd/gantry, run it on a store in a temporary folder, kill it, and run
 // several at once.
 
-// buildGantry builds the gantry binary into a temporary folder.
-func buildGantry(t *testing.T) string {
+// buildGantry builds the gantry binary into a temporary folder, with the
+// build tags given (gantry_killpoints: the kill points of
+// manager/killpoint_tagged.go).
+func buildGantry(t *testing.T, tags ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the gantry binary; skipped with -short")
@@ -32,7 +34,11 @@ func buildGantry(t *testing.T) string {
 		goBin = "/usr/local/go/bin/go"
 	}
 	bin := filepath.Join(t.TempDir(), "gantry")
-	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/gantryhq/gantry/cmd/gantry")
+	args := []string{"build", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.Command(goBin, append(args, "github.com/gantryhq/gantry/cmd/gantry")...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin

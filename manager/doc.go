@@ -20,13 +20,19 @@
 //     (the store's and the engine's are the same values).
 //   - An execution this process starts is an api.Run (*Running): a
 //     goroutine follows the engine, refreshes the record and runs what
-//     follows a successful workflow (applying a scale; after uninstall,
-//     deleting the deployment and its unused blueprint), whether or not
-//     anyone waits. It outlives the context that started it.
+//     follows a successful workflow (after uninstall, deleting the
+//     deployment and its unused blueprint), whether or not anyone waits.
+//     It outlives the context that started it.
+//   - A scale's or a deployment update's switch (the deployment taking
+//     the modification) is written in the store transaction that records
+//     the execution terminated (switch.go): both or neither, whatever kills
+//     the process; the deployment record names the execution that
+//     switched it last (ModifiedBy).
 //   - Reads of executions (GetExecution, ListExecutions, FollowEvents) and
 //     the starts reap: an active execution whose gantry process is gone
 //     is marked failed (interrupted), or cancelled if a cancel was asked,
-//     and can be resumed. FollowEvents therefore always ends.
+//     and can be resumed; terminated if it is a modification whose switch
+//     the deployment holds. FollowEvents therefore always ends.
 //   - Engine events reach Config.OnEvent (every execution) and
 //     ExecOptions.OnEvent (one run) in the stored form (api.Event), from
 //     the engine's goroutines.

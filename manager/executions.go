@@ -90,14 +90,15 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 		return r, nil
 	}
 	var rollback afterFunc
+	var apply switchFunc
 	if wf == workflowScale {
 		var ch *workflow.ScaleChange
-		if ch, after, rollback, err = m.prepareScale(ctx, d, params, scaleRun{dryRun: opts.DryRun, executionID: req.ExecutionID}); err != nil {
+		if ch, apply, rollback, err = m.prepareScale(ctx, d, params, scaleRun{dryRun: opts.DryRun, executionID: req.ExecutionID}); err != nil {
 			return nil, err
 		}
 		req.Scale = ch
 	}
-	r, err := m.createAndStart(ctx, req, opts, after, rollback)
+	r, err := m.createAndStart(ctx, req, opts, after, rollback, apply)
 	if err != nil && rollback != nil {
 		if rerr := rollback(context.WithoutCancel(ctx)); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -107,8 +108,9 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 }
 
 // createAndStart records the execution of req and starts it; rollback (if
-// any) runs when the workflow fails or is cancelled.
-func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts ExecOptions, after, rollback afterFunc) (*Running, error) {
+// any) runs when the workflow fails or is cancelled, apply (if any) is
+// the modification's switch (switch.go).
+func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts ExecOptions, after, rollback afterFunc, apply switchFunc) (*Running, error) {
 	if req.ExecutionID == "" {
 		req.ExecutionID = newID()
 	}
@@ -130,7 +132,7 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 		return nil, err
 	}
 	req.ExecutionID = e.ID
-	return m.start(ctx, e, req, opts, nil, after, rollback)
+	return m.startSwitching(ctx, e, req, opts, nil, after, rollback, apply)
 }
 
 // settleRace handles two gantry processes that started an execution of
@@ -173,6 +175,18 @@ func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
 // execution's claim: cl when the caller holds it already (a worker), else
 // claimed here. Every write of the engine goes through the claim.
 func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc) (*Running, error) {
+	return m.startSwitching(ctx, e, req, opts, cl, after, rollback, nil)
+}
+
+// startSwitching is start with a modification's switch (switch.go): when
+// apply is set, it is written with the execution's success and after is
+// not used.
+func (m *Manager) startSwitching(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc, apply switchFunc) (*Running, error) {
+	var sw *switcher
+	if apply != nil {
+		sw = &switcher{apply: apply}
+		after = sw.after
+	}
 	remove := func() {}
 	var err error
 	if cl == nil {
@@ -195,6 +209,11 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 			m.commits.promise(e.ID)
 		}
 		cfg := m.engineConfig(req.DeploymentID, cl.Writer(), opts)
+		if sw != nil {
+			state := *cfg.State.(*storeState)
+			state.sw, state.deploymentID = sw, req.DeploymentID
+			cfg.State = &state
+		}
 		if ex, err = workflow.Start(ctx, cfg, req); err != nil {
 			remove()
 		}
@@ -238,6 +257,14 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if e.RolledBack {
 		return nil, fmt.Errorf("execution %s was rolled back: %w; run the deployment update again", e.ID, ErrNotResumable)
 	}
+	if modifies(e.WorkflowID) && switchedBy(ctx, m.st, e.DeploymentID, e.ID) {
+		// Its switch was applied but its end not recorded (switch.go).
+		_, err := m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+			setStatus(x, store.ExecutionTerminated, "")
+			return nil
+		})
+		return nil, errors.Join(fmt.Errorf("execution %s succeeded (the deployment took its change): %w; it is now recorded terminated", e.ID, ErrNotResumable), err)
+	}
 	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
 		return nil, err
 	}
@@ -273,7 +300,8 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	}
 	// The parameters were checked when the execution started.
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID, Params: e.Parameters, Plan: d.Plan, Resume: true, AllowCustomParameters: true}
-	var apply, rollback afterFunc
+	var rollback afterFunc
+	var apply switchFunc
 	if e.WorkflowID == workflow.WorkflowUpdate {
 		// The same update again (same new instance ids: the seed is the
 		// execution's), over the plan it was not applied to.
@@ -295,7 +323,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 			return nil, err
 		}
 	}
-	return asRun(m.start(ctx, e, req, opts, nil, apply, rollback))
+	return asRun(m.startSwitching(ctx, e, req, opts, nil, nil, rollback, apply))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine
@@ -333,13 +361,18 @@ func (m *Manager) reap(ctx context.Context, e *store.Execution) (*store.Executio
 		return e, nil
 	}
 	pid := e.PID
+	// A modification whose switch was applied succeeded (switch.go).
+	switched := modifies(e.WorkflowID) && switchedBy(ctx, m.st, e.DeploymentID, e.ID)
 	return m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
 		if !x.Status.Active() {
 			return nil
 		}
 		status := store.ExecutionFailed
 		msg := fmt.Sprintf("interrupted: the gantry process (pid %d) that ran it is gone; resume it with `gantry executions resume %s`", pid, x.ID)
-		if x.CancelRequested {
+		switch {
+		case switched:
+			status, msg = store.ExecutionTerminated, ""
+		case x.CancelRequested:
 			status, msg = store.ExecutionCancelled, "cancelled (its gantry process is gone)"
 		}
 		setStatus(x, status, msg)
@@ -487,7 +520,7 @@ func bindParams(wf string, def *tosca.Workflow, in map[string]any, allowCustom b
 // added instances, and returns what to apply to the deployment after
 // success and what rolls the modification back after a failure or a
 // cancel (the added instances removed; the plan was never touched).
-func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, run scaleRun) (ch *workflow.ScaleChange, apply, rollback afterFunc, err error) {
+func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params map[string]any, run scaleRun) (ch *workflow.ScaleChange, apply switchFunc, rollback afterFunc, err error) {
 	name, err := workflow.ScaleTarget(d.Plan, params)
 	if err != nil {
 		return nil, nil, nil, err
@@ -556,17 +589,17 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			return nil
 		}
 	}
-	apply = func(ctx context.Context) error {
-		if len(mod.Removed) > 0 {
-			if err := m.st.DeleteNodeInstances(ctx, d.ID, instanceIDs(mod.Removed)); err != nil {
-				return fmt.Errorf("scale: removing instances: %w", err)
-			}
+	executionID := run.executionID
+	apply = func(ctx context.Context, tx store.Store) error {
+		if err := deleteInstances(ctx, tx, d.ID, mod.Removed); err != nil {
+			return fmt.Errorf("scale: removing instances: %w", err)
 		}
-		if err := m.storeRelationships(ctx, d.ID, mod, byID); err != nil {
+		if err := storeRelationships(ctx, tx, d.ID, mod, byID); err != nil {
 			return fmt.Errorf("scale: %w", err)
 		}
-		_, err := m.st.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
+		_, err := tx.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
 			mod.Apply(x.Plan)
+			x.ModifiedBy = executionID
 			return nil
 		})
 		return err

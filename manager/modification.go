@@ -9,20 +9,11 @@ import (
 	"github.com/gantryhq/gantry/tosca/plan"
 )
 
-// instanceIDs returns the ids of the instances, in their order.
-func instanceIDs(list []*tosca.NodeInstance) []string {
-	ids := make([]string, len(list))
-	for i, ni := range list {
-		ids[i] = ni.ID
-	}
-	return ids
-}
-
 // storeRelationships writes, in id order, the relationships of the intact
 // instances a modification gave or took relationship instances (Extended,
-// Reduced); byID holds the modified plan's instances. Scale and deployment
-// update share it.
-func (m *Manager) storeRelationships(ctx context.Context, depID string, mod *plan.Modification, byID map[string]*tosca.NodeInstance) error {
+// Reduced) through tx; byID holds the modified plan's instances. Scale and
+// deployment update share it (in their switch, switch.go).
+func storeRelationships(ctx context.Context, tx store.Store, depID string, mod *plan.Modification, byID map[string]*tosca.NodeInstance) error {
 	changed := make(map[string]bool, len(mod.Extended)+len(mod.Reduced))
 	for _, l := range [][]*tosca.NodeInstance{mod.Extended, mod.Reduced} {
 		for _, ni := range l {
@@ -31,7 +22,7 @@ func (m *Manager) storeRelationships(ctx context.Context, depID string, mod *pla
 	}
 	for _, id := range sortedIDs(changed) {
 		rels := byID[id].Relationships
-		if _, err := m.st.UpdateNodeInstance(ctx, depID, id, store.AnyVersion, func(x *store.NodeInstance) error {
+		if _, err := tx.UpdateNodeInstance(ctx, depID, id, store.AnyVersion, func(x *store.NodeInstance) error {
 			x.Relationships = rels
 			return nil
 		}); err != nil {
@@ -39,4 +30,31 @@ func (m *Manager) storeRelationships(ctx context.Context, depID string, mod *pla
 		}
 	}
 	return nil
+}
+
+// deleteInstances deletes, through tx, the removed instances that are
+// still stored (a switch applied in part by a store that commits a big
+// transaction in parts deleted some already).
+func deleteInstances(ctx context.Context, tx store.Store, depID string, removed []*tosca.NodeInstance) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	stored, err := tx.ListNodeInstances(ctx, depID, "")
+	if err != nil {
+		return err
+	}
+	want := make(map[string]bool, len(removed))
+	for _, ni := range removed {
+		want[ni.ID] = true
+	}
+	var ids []string
+	for _, ni := range stored {
+		if want[ni.ID] {
+			ids = append(ids, ni.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return tx.DeleteNodeInstances(ctx, depID, ids)
 }

@@ -18,6 +18,11 @@ type storeState struct {
 	w  store.Store
 	// commits, when set, hears of every commit (see commits).
 	commits *commits
+	// sw, when set, writes a modification's switch with the execution's
+	// success (switch.go).
+	sw *switcher
+	// deploymentID is the execution's deployment (for sw).
+	deploymentID string
 }
 
 // notify tells the execution's followers that it changed.
@@ -100,6 +105,9 @@ func (s *storeState) commit(ctx context.Context, b *workflow.Batch) error {
 }
 
 func (s *storeState) SetExecutionStatus(ctx context.Context, executionID string, status workflow.ExecStatus, errMsg string) error {
+	if status == workflow.StatusTerminated && s.sw != nil {
+		return s.notify(executionID, s.sw.end(ctx, s.st, s.w, s.deploymentID, executionID))
+	}
 	_, err := s.w.UpdateExecution(ctx, executionID, func(e *store.Execution) error {
 		setStatus(e, store.ExecutionStatus(status), errMsg)
 		return nil

@@ -66,13 +66,14 @@ func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeployment
 	}
 	wreq := workflow.Request{DeploymentID: d.ID, BlueprintID: u.bp.ID, ExecutionID: executionID, Workflow: workflow.WorkflowUpdate,
 		Params: params, Plan: u.execPlan, Update: u.change, DryRun: req.Options.DryRun}
-	var apply, rollback afterFunc
+	var rollback afterFunc
+	var apply switchFunc
 	if !req.Options.DryRun {
 		if apply, rollback, err = m.storeUpdate(ctx, u, false); err != nil {
 			return nil, err
 		}
 	}
-	r, err := m.createAndStart(ctx, wreq, req.Options, apply, rollback)
+	r, err := m.createAndStart(ctx, wreq, req.Options, nil, rollback, apply)
 	if err != nil {
 		if rollback != nil {
 			err = errors.Join(err, rollback(context.WithoutCancel(ctx)))
@@ -302,8 +303,9 @@ func (u *updatePlan) describe() *api.DeploymentUpdate {
 
 // storeUpdate stores the instances the update adds (on resume, those not
 // stored yet) and returns what switches the deployment to the new plan
-// after success and what rolls the update back after a failure.
-func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (apply, rollback afterFunc, err error) {
+// with the execution's success and what rolls the update back after a
+// failure.
+func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (apply switchFunc, rollback afterFunc, err error) {
 	d, mod := u.d, u.mod
 	added := make([]string, len(mod.Added))
 	for i, ni := range mod.Added {
@@ -332,32 +334,32 @@ func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (
 			}
 		}
 	}
-	apply = func(ctx context.Context) error { return m.applyUpdate(ctx, u) }
+	apply = func(ctx context.Context, tx store.Store) error { return applyUpdate(ctx, tx, u) }
 	if len(added) > 0 {
 		rollback = func(ctx context.Context) error { return m.rollbackUpdate(ctx, u, added) }
 	}
 	return apply, rollback, nil
 }
 
-// applyUpdate switches the deployment to the new plan: removed instances
-// deleted, intact ones given their new relationships, then (the commit
-// point) the deployment record with its blueprint, inputs and plan.
-func (m *Manager) applyUpdate(ctx context.Context, u *updatePlan) error {
+// applyUpdate switches the deployment to the new plan through tx (the
+// transaction that ends the execution, switch.go): removed instances
+// deleted, intact ones given their new relationships, then the deployment
+// record with its blueprint, inputs, plan and marker.
+func applyUpdate(ctx context.Context, tx store.Store, u *updatePlan) error {
 	d, mod := u.d, u.mod
-	if len(mod.Removed) > 0 {
-		if err := m.st.DeleteNodeInstances(ctx, d.ID, instanceIDs(mod.Removed)); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("deployment update: removing instances: %w", err)
-		}
+	if err := deleteInstances(ctx, tx, d.ID, mod.Removed); err != nil {
+		return fmt.Errorf("deployment update: removing instances: %w", err)
 	}
 	byID := make(map[string]*tosca.NodeInstance, len(mod.NodeInstances))
 	for _, ni := range mod.NodeInstances {
 		byID[ni.ID] = ni
 	}
-	if err := m.storeRelationships(ctx, d.ID, mod, byID); err != nil {
+	if err := storeRelationships(ctx, tx, d.ID, mod, byID); err != nil {
 		return fmt.Errorf("deployment update: %w", err)
 	}
-	_, err := m.st.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
+	_, err := tx.UpdateDeployment(ctx, d.ID, func(x *store.Deployment) error {
 		x.BlueprintID, x.Inputs, x.Description, x.Plan = u.bp.ID, u.newPlan.Inputs, u.newPlan.Description, u.newPlan
+		x.ModifiedBy = u.executionID
 		return nil
 	})
 	if err != nil {

@@ -41,9 +41,14 @@ type Deployment struct {
 	// GetDeployment fills it. Plan.NodeInstances seeds the node-instance
 	// records on CreateDeployment and is not kept (it would go stale):
 	// node instances are read with ListNodeInstances.
-	Plan      *tosca.Plan `json:"plan,omitempty"`
-	CreatedAt time.Time   `json:"created_at,omitzero"`
-	UpdatedAt time.Time   `json:"updated_at,omitzero"`
+	Plan *tosca.Plan `json:"plan,omitempty"`
+	// ModifiedBy is the execution (a scale or a deployment update) whose
+	// modification the plan took last: it is written with the plan, so a
+	// reader that finds the execution unfinished knows the switch was
+	// applied (the manager's "applied?" marker).
+	ModifiedBy string    `json:"modified_by,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }
 
 // Dependency records that one deployment uses another (a deployment proxy,
