@@ -26,7 +26,9 @@ const migrateListed = 5
 // blueprints with their files, deployments with their node instances
 // (one transaction each), dependencies, executions with their task
 // records and events, secrets (decrypted with the source's key and
-// sealed with the destination's), tokens (their hashes), the audit log.
+// sealed with the destination's), tokens (their hashes), the console's
+// sessions (the hashes of their ids: signed-in people stay signed in),
+// the audit log.
 // Ids, times and statuses are kept; node-instance versions start again
 // at 1 (2 for an instance that left uninitialized), and event and audit
 // numbers from 1 in their order. Then the destination is counted (it
@@ -133,18 +135,22 @@ func refuseActiveIn(ctx context.Context, st store.Store) error {
 
 // refuseCollisions fails with ErrExists when dst holds a record with the
 // id of one of src's (blueprints, deployments, executions, secrets,
-// tokens; node instances, tasks and events belong to those).
+// tokens, console sessions, never named; node instances, tasks and events
+// belong to those).
 func refuseCollisions(ctx context.Context, src, dst store.Store) error {
 	type idsOf func(store.Store) ([]string, error)
 	kinds := []struct {
 		kind string
 		ids  idsOf
+		// unnamed: the id is never named (a session's key).
+		unnamed bool
 	}{
-		{"blueprint", func(s store.Store) ([]string, error) { return ids(s.ListBlueprints(ctx)) }},
-		{"deployment", func(s store.Store) ([]string, error) { return ids(s.ListDeployments(ctx, "")) }},
-		{"execution", func(s store.Store) ([]string, error) { return ids(s.ListExecutions(ctx, "")) }},
-		{"secret", func(s store.Store) ([]string, error) { return ids(s.ListSecrets(ctx)) }},
-		{"token", func(s store.Store) ([]string, error) { return ids(s.ListTokens(ctx)) }},
+		{"blueprint", func(s store.Store) ([]string, error) { return ids(s.ListBlueprints(ctx)) }, false},
+		{"deployment", func(s store.Store) ([]string, error) { return ids(s.ListDeployments(ctx, "")) }, false},
+		{"execution", func(s store.Store) ([]string, error) { return ids(s.ListExecutions(ctx, "")) }, false},
+		{"secret", func(s store.Store) ([]string, error) { return ids(s.ListSecrets(ctx)) }, false},
+		{"token", func(s store.Store) ([]string, error) { return ids(s.ListTokens(ctx)) }, false},
+		{"console session", func(s store.Store) ([]string, error) { return ids(s.ListSessions(ctx)) }, true},
 	}
 	var both []string
 	for _, k := range kinds {
@@ -161,7 +167,10 @@ func refuseCollisions(ctx context.Context, src, dst store.Store) error {
 			return err
 		}
 		for _, id := range mine {
-			if taken[id] {
+			switch {
+			case taken[id] && k.unnamed:
+				both = append(both, "a "+k.kind)
+			case taken[id]:
 				both = append(both, k.kind+" "+id)
 			}
 		}
@@ -190,6 +199,8 @@ func ids[T any](list []*T, err error) ([]string, error) {
 			out = append(out, v.Key)
 		case *store.Token:
 			out = append(out, v.ID)
+		case *store.Session:
+			out = append(out, v.Key)
 		}
 	}
 	return out, nil
@@ -236,7 +247,7 @@ func (mg *migration) run(ctx context.Context) error {
 		fn   func(context.Context) error
 	}{
 		{"blueprints", mg.blueprints}, {"deployments", mg.deployments}, {"dependencies", mg.dependencies},
-		{"executions", mg.executions}, {"secrets", mg.secrets}, {"tokens", mg.tokens}, {"audit log", mg.audit},
+		{"executions", mg.executions}, {"secrets", mg.secrets}, {"tokens", mg.tokens}, {"console sessions", mg.sessions}, {"audit log", mg.audit},
 	} {
 		if err := step.fn(ctx); err != nil {
 			return fmt.Errorf("copy the %s: %w", step.what, err)
@@ -413,6 +424,27 @@ func (mg *migration) tokens(ctx context.Context) error {
 	return nil
 }
 
+// sessions copies the web console's sessions after the tokens they were
+// made from, a page per destination transaction: the hash of each id,
+// its token's id and its times, so a session cookie signed in on the
+// source is one on the destination (the CSRF token derives from the id,
+// which neither store holds).
+func (mg *migration) sessions(ctx context.Context) error {
+	list, err := mg.src.ListSessions(ctx)
+	if err != nil {
+		return err
+	}
+	for len(list) > 0 {
+		page := list[:min(len(list), migratePage)]
+		list = list[len(page):]
+		if err := putPage(ctx, mg.dst, page, store.Store.PutSession); err != nil {
+			return err
+		}
+		mg.n.Sessions += len(page)
+	}
+	return nil
+}
+
 // audit appends the audit log in order, a page per transaction.
 func (mg *migration) audit(ctx context.Context) error {
 	for after := uint64(0); ; {
@@ -424,19 +456,23 @@ func (mg *migration) audit(ctx context.Context) error {
 			return nil
 		}
 		after = recs[len(recs)-1].Seq
-		err = mg.dst.Batch(ctx, func(b store.Store) error {
-			for _, r := range recs {
-				if err := b.AppendAudit(ctx, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := putPage(ctx, mg.dst, recs, store.Store.AppendAudit); err != nil {
 			return err
 		}
 		mg.n.AuditRecords += len(recs)
 	}
+}
+
+// putPage writes a page of records into dst in one transaction.
+func putPage[T any](ctx context.Context, dst store.Store, page []*T, put func(store.Store, context.Context, *T) error) error {
+	return dst.Batch(ctx, func(b store.Store) error {
+		for _, r := range page {
+			if err := put(b, ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // countStore counts every record of st, reading events and audit records
@@ -491,7 +527,11 @@ func countStore(ctx context.Context, st store.Store) (api.StoreCounts, error) {
 		if err != nil {
 			return err
 		}
-		c.Secrets, c.Tokens = len(secrets), len(tokens)
+		sessions, err := s.ListSessions(ctx)
+		if err != nil {
+			return err
+		}
+		c.Secrets, c.Tokens, c.Sessions = len(secrets), len(tokens), len(sessions)
 		c.AuditRecords, err = paged(func(after uint64) ([]uint64, error) { return seqs(s.ListAudit(ctx, after, migratePage)) })
 		return err
 	})
@@ -538,7 +578,7 @@ func describeCounts(c api.StoreCounts) string {
 	}{
 		{c.Blueprints, "blueprints"}, {c.Deployments, "deployments"}, {c.NodeInstances, "node instances"},
 		{c.Dependencies, "dependencies"}, {c.Executions, "executions"}, {c.Tasks, "task records"}, {c.Events, "events"},
-		{c.Secrets, "secrets"}, {c.Tokens, "tokens"}, {c.AuditRecords, "audit records"},
+		{c.Secrets, "secrets"}, {c.Tokens, "tokens"}, {c.Sessions, "console sessions"}, {c.AuditRecords, "audit records"},
 	} {
 		if p.n > 0 {
 			out = append(out, fmt.Sprintf("%d %s", p.n, p.what))

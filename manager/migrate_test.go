@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/manager/api"
+	"github.com/gantryhq/gantry/manager/auth"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/testenv"
 	"github.com/gantryhq/gantry/workflow"
@@ -18,10 +19,11 @@ import (
 
 // TestMigrateBoltToEtcdAndBack copies a bbolt file holding every kind of
 // record (an installed deployment with its events and task records,
-// another that depends on it, a secret, a token, audit records) into a
-// real 3-member etcd cluster, then from there into a new bbolt file; both
-// copies hold the same records as the original, secrets sealed under
-// each destination's own key.
+// another that depends on it, a secret, tokens, a console session, audit
+// records) into a real 3-member etcd cluster, then from there into a new
+// bbolt file; both copies hold the same records as the original, secrets
+// sealed under each destination's own key, and the console session signed
+// in on the original still authenticates on each copy.
 func TestMigrateBoltToEtcdAndBack(t *testing.T) {
 	ctx := context.Background()
 	c := testenv.StartEtcdCluster(t, 3) // before HOME moves: it finds etcd in ~/.cache
@@ -33,19 +35,26 @@ func TestMigrateBoltToEtcdAndBack(t *testing.T) {
 
 	srcPath := filepath.Join(dir, "src.db")
 	src := openMigrateStore(t, srcPath)
-	fillForMigration(t, src)
+	sessionID := fillForMigration(t, src)
 	want := dumpStore(t, src.Store())
+	require.Len(t, want.Sessions, 1)
+	signedIn(t, src.Store(), sessionID)
 
 	res, err := src.MigrateStore(ctx, api.MigrateRequest{To: c.URL("migrated")})
 	require.NoError(t, err)
 	require.Equal(t, 2, res.Copied.Deployments)
 	require.Positive(t, res.Copied.Events)
 	require.Equal(t, 1, res.Copied.Secrets)
-	require.Equal(t, 1, res.Copied.Tokens)
+	require.Equal(t, 2, res.Copied.Tokens)
+	require.Equal(t, 1, res.Copied.Sessions)
 	require.Positive(t, res.Copied.AuditRecords)
 
 	onEtcd := openMigrateStore(t, c.URL("migrated"))
 	require.Equal(t, want, dumpStore(t, onEtcd.Store()), "bbolt -> etcd")
+	signedIn(t, onEtcd.Store(), sessionID)
+	problems, err := onEtcd.Store().Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems, "store check")
 	sealedSrc := rawSecret(t, src.Store())
 	sealedEtcd := rawSecret(t, onEtcd.Store())
 	require.True(t, strings.HasPrefix(sealedEtcd, "gantry-aes256gcm:"), "stored encrypted")
@@ -57,6 +66,10 @@ func TestMigrateBoltToEtcdAndBack(t *testing.T) {
 	require.NoError(t, err)
 	back := openMigrateStore(t, backPath)
 	require.Equal(t, want, dumpStore(t, back.Store()), "etcd -> bbolt")
+	signedIn(t, back.Store(), sessionID)
+	problems, err = back.Store().Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems, "store check")
 	require.FileExists(t, backPath+".key")
 
 	// A destination that holds records is refused, and so is one with a
@@ -67,6 +80,7 @@ func TestMigrateBoltToEtcdAndBack(t *testing.T) {
 	_, err = src.MigrateStore(ctx, api.MigrateRequest{To: c.URL("migrated"), IntoNonEmpty: true})
 	require.ErrorIs(t, err, api.ErrExists)
 	require.Contains(t, err.Error(), "blueprint hello")
+	require.NotContains(t, err.Error(), want.Sessions[0].Key, "a session's key is never named")
 	require.Equal(t, want, dumpStore(t, onEtcd.Store()), "a refused migration writes nothing")
 	// The store itself is no destination.
 	_, err = src.MigrateStore(ctx, api.MigrateRequest{To: "bolt://" + srcPath})
@@ -88,8 +102,20 @@ func openMigrateStore(t *testing.T, target string) *Manager {
 	return m
 }
 
-// fillForMigration stores every kind of record.
-func fillForMigration(t *testing.T, m *Manager) {
+// signedIn asserts that the console session with id authenticates on st
+// as fillForMigration's admin "console" token, with the same CSRF token.
+func signedIn(t *testing.T, st store.Store, id string) {
+	t.Helper()
+	sess, err := auth.New(st).Sessions(auth.SessionOptions{}).Get(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, "console", sess.Principal.Name)
+	require.Equal(t, auth.RoleAdmin, sess.Principal.Role)
+	require.NoError(t, sess.CheckCSRF(sess.CSRF))
+}
+
+// fillForMigration stores every kind of record; it returns the id of a
+// console session signed in with an admin token.
+func fillForMigration(t *testing.T, m *Manager) string {
 	ctx := context.Background()
 	_, err := m.UploadBlueprint(ctx, "hello", copyDir(t, "../blueprints/hello"))
 	require.NoError(t, err)
@@ -105,6 +131,14 @@ func fillForMigration(t *testing.T, m *Manager) {
 	require.NoError(t, err)
 	_, err = m.RevokeToken(ctx, tok.Token.ID)
 	require.NoError(t, err)
+	admin, err := m.CreateToken(ctx, api.CreateTokenRequest{Name: "console", Role: "admin"})
+	require.NoError(t, err)
+	a := auth.New(m.Store())
+	p, err := a.Authenticate(ctx, admin.Bearer)
+	require.NoError(t, err)
+	sess, err := a.Sessions(auth.SessionOptions{}).Create(ctx, p)
+	require.NoError(t, err)
+	return sess.ID
 }
 
 // migrated is what a migration keeps of a store: every record, less what
@@ -120,6 +154,7 @@ type migrated struct {
 	Events       map[string][]*store.Event
 	Secrets      []*store.Secret
 	Tokens       []*store.Token
+	Sessions     []*store.Session
 	Audit        []*store.AuditRecord
 }
 
@@ -173,6 +208,8 @@ func dumpStore(t *testing.T, st store.Store) migrated {
 		require.NoError(t, err)
 		d.Tokens = append(d.Tokens, tok)
 	}
+	d.Sessions, err = st.ListSessions(ctx)
+	require.NoError(t, err)
 	d.Audit, err = st.ListAudit(ctx, 0, 0)
 	require.NoError(t, err)
 	return d

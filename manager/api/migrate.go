@@ -23,7 +23,9 @@ type StoreCounts struct {
 	Events        int `json:"events"`
 	Secrets       int `json:"secrets"`
 	Tokens        int `json:"tokens"`
-	AuditRecords  int `json:"audit_records"`
+	// Sessions are the web console's sign-ins (hashes of their ids).
+	Sessions     int `json:"sessions"`
+	AuditRecords int `json:"audit_records"`
 }
 
 // Add returns the sum of c and o.
@@ -32,7 +34,8 @@ func (c StoreCounts) Add(o StoreCounts) StoreCounts {
 		Blueprints: c.Blueprints + o.Blueprints, Deployments: c.Deployments + o.Deployments,
 		NodeInstances: c.NodeInstances + o.NodeInstances, Dependencies: c.Dependencies + o.Dependencies,
 		Executions: c.Executions + o.Executions, Tasks: c.Tasks + o.Tasks, Events: c.Events + o.Events,
-		Secrets: c.Secrets + o.Secrets, Tokens: c.Tokens + o.Tokens, AuditRecords: c.AuditRecords + o.AuditRecords,
+		Secrets: c.Secrets + o.Secrets, Tokens: c.Tokens + o.Tokens, Sessions: c.Sessions + o.Sessions,
+		AuditRecords: c.AuditRecords + o.AuditRecords,
 	}
 }
 
