@@ -3,10 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -138,18 +138,5 @@ func createStore(path string, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("create store %s: %w", path, err)
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir makes a rename or link in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !strings.Contains(err.Error(), "invalid argument") {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.SyncDir(filepath.Dir(path))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -213,7 +214,7 @@ func (s *BoltStore) compact(src *bolt.DB) (*CompactResult, error) {
 		err = os.Rename(name, s.path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(s.path))
+		err = atomicfile.SyncDir(filepath.Dir(s.path))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compact store %s: %w", s.path, err)

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -170,35 +171,12 @@ func createKeyFile(path string) ([]byte, error) {
 // createKeyFileText writes the key file path holding text, unless one
 // exists: then that one's key is returned.
 func createKeyFileText(path, text string) ([]byte, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("secret key file: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
-	if err != nil {
-		return nil, fmt.Errorf("secret key file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(text + "\n")
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Link(tmp.Name(), path)
-	}
-	if errors.Is(err, os.ErrExist) {
+	err := atomicfile.WriteBytes(path, atomicfile.Create, []byte(text+"\n"))
+	if errors.Is(err, atomicfile.ErrExists) {
 		return (&secretKeys{file: path}).load(false)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("secret key file %s: %w", path, err)
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return nil, err
 	}
 	return decodeKey([]byte(text))
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/gantryhq/gantry/internal/readlimit"
 )
@@ -16,37 +15,6 @@ const (
 	// maxCABytes bounds a CA bundle before it is read.
 	maxCABytes = 1 << 20
 )
-
-// WriteSecretFile writes data to path with mode 0600 (a missing folder is
-// made 0700), atomically: a temporary file in the same folder renamed over
-// path, so readers see the old content or the new, never half.
-func WriteSecretFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename: no such file, ignored
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
 
 // ReadTokenFile reads a token: one line, surrounding white space dropped.
 // Errors name the file, never its content.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -91,7 +92,7 @@ func (f *File) Save() error {
 	if err != nil {
 		return err
 	}
-	return WriteSecretFile(f.path, append(data, '\n'))
+	return atomicfile.WriteBytes(f.path, atomicfile.Replace, append(data, '\n'))
 }
 
 // Names returns the profiles' names, sorted.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"time"
@@ -83,8 +84,10 @@ stop every gantry using the store and copy FILE over it.`,
 			if same(dst, info.Store) {
 				return cmdutil.Exit(cmdutil.ExitUsage, fmt.Errorf("%s is the store itself: back it up to another file", args[0]))
 			}
-			n, err := writeAtomic(dst, func(w *os.File) (int64, error) {
-				return svc.BackupStore(context.Background(), w)
+			var n int64
+			err = atomicfile.Write(dst, atomicfile.Replace, func(w *os.File) (err error) {
+				n, err = svc.BackupStore(context.Background(), w)
+				return err
 			})
 			if err != nil {
 				return cmdutil.StoreError(err)
@@ -183,33 +186,6 @@ func serviceOf(f *cmdutil.Factory) (api.Service, *api.Info, error) {
 func withJSON(cmd *cobra.Command, asJSON *bool) *cobra.Command {
 	cmd.Flags().BoolVar(asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-// writeAtomic writes dst through fill: a temporary 0600 file in dst's
-// folder, synced, then renamed into place. On failure nothing is left.
-func writeAtomic(dst string, fill func(*os.File) (int64, error)) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return 0, err
-	}
-	n, err := fill(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return 0, err
-	}
-	return n, nil
 }
 
 // same reports whether two paths name one file.

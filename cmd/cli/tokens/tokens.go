@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gantryhq/gantry/internal/atomicfile"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantryhq/gantry/cmd/cli/cmdutil"
-	"github.com/gantryhq/gantry/cmd/cli/profile"
 	"github.com/gantryhq/gantry/manager/api"
 )
 
@@ -64,7 +64,8 @@ func newCreateCmd(f *cmdutil.Factory) *cobra.Command {
 				return cmdutil.StoreError(err)
 			}
 			if out != "" {
-				if err := profile.WriteSecretFile(out, []byte(created.Bearer+"\n")); err != nil {
+				// Created, never over a file (one may have come since the check above).
+				if err := atomicfile.WriteBytes(out, atomicfile.Create, []byte(created.Bearer+"\n")); err != nil {
 					return cmdutil.Exit(cmdutil.ExitFailed, fmt.Errorf("token %s was created but could not be written (revoke it): %w", created.Token.ID, err))
 				}
 				created.Bearer = ""
