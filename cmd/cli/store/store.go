@@ -157,9 +157,9 @@ destination's records are counted and checked. See docs/ha.md.`,
 				return cmdutil.PrintJSON(f.IO.Out, res)
 			}
 			c := res.Copied
-			fmt.Fprintf(f.IO.Out, "migrated %s to %s in %s: %d blueprints, %d deployments, %d node instances, %d dependencies, %d executions, %d task records, %d events, %d secrets, %d tokens, %d audit records (counts verified, check ok)\n",
+			fmt.Fprintf(f.IO.Out, "migrated %s to %s in %s: %d blueprints, %d deployments, %d node instances, %d dependencies, %d executions, %d task records, %d events, %d secrets, %d tokens, %d console sessions, %d audit records (counts verified, check ok)\n",
 				res.From, res.To, res.Took.Round(time.Millisecond), c.Blueprints, c.Deployments, c.NodeInstances, c.Dependencies,
-				c.Executions, c.Tasks, c.Events, c.Secrets, c.Tokens, c.AuditRecords)
+				c.Executions, c.Tasks, c.Events, c.Secrets, c.Tokens, c.Sessions, c.AuditRecords)
 			return nil
 		},
 	}, &asJSON)
