@@ -6,6 +6,8 @@
 // secret, never the secret: CheckToken refuses anything else), the
 // append-only audit log and the web console's sessions (the SHA-256 of
 // each session id, never the id: CheckSession refuses anything else).
+// A secret's value is any bytes: its JSON (the records, the REST API)
+// carries a value that is not UTF-8 as base64 (secret_json.go).
 //
 // Store is the contract the engine and the CLI use; every backend must pass
 // the suite in store/storetest. The default backend, BoltStore, keeps

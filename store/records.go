@@ -287,6 +287,8 @@ const (
 // Secret is a named secret value. Its String, GoString and LogValue never
 // show the value, so a secret formatted into a log or an error by mistake
 // does not leak.
+// Its JSON carries a value that is not UTF-8 as base64
+// (secret_json.go), so any bytes round-trip.
 type Secret struct {
 	Key        string    `json:"key"`
 	Value      string    `json:"value,omitempty"`

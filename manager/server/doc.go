@@ -11,6 +11,9 @@
 //     authenticated by the Authenticator; a principal's role must reach
 //     the route's role (viewer < operator < admin). Viewers never see a
 //     secret's value. Every successful mutation is audited.
+//   - A secret's value goes through exactly, whatever its bytes: one that
+//     is not UTF-8 travels as base64 ("encoding": "base64", store.Secret's
+//     JSON); a malformed one is 400 invalid, naming the key, never the value.
 //   - Errors are JSON api.Error values whose code is api.CodeOf(err); the
 //     HTTP status of each code is in one table (errors.go). A client turns
 //     them back into errors that unwrap to the same sentinels.
