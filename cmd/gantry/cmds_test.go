@@ -194,21 +194,17 @@ func cmdNDJSON(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdAllBytes writes every byte value, 0x00 to 0xff in order, to FILE
-// (a value that is not UTF-8), then SUFFIX if given (e.g. "\n", which
-// stands for a newline).
+// cmdAllBytes writes every byte value, 0x00 to 0xff in order, to FILE:
+// a value that is not UTF-8.
 //
-//	allbytes FILE [SUFFIX]
+//	allbytes FILE
 func cmdAllBytes(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: allbytes FILE [SUFFIX]")
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: allbytes FILE")
 	}
-	b := make([]byte, 0, 257)
-	for i := range 256 {
-		b = append(b, byte(i))
-	}
-	if len(args) == 2 {
-		b = append(b, strings.ReplaceAll(args[1], `\n`, "\n")...)
+	b := make([]byte, 256)
+	for i := range b {
+		b[i] = byte(i)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }

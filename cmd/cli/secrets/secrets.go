@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -83,7 +85,11 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get KEY",
 		Short: "Print a secret's value",
-		Args:  cmdutil.ExactArgs(1, "KEY"),
+		Long: `Print a secret's value: text followed by a newline, a value that is not
+UTF-8 text (a binary key, a keystore) exactly as it is, with no newline added,
+so that "gantry secrets get KEY > FILE" gives back the bytes stored. With --json
+such a value is base64 ("encoding": "base64"), as the REST API carries it.`,
+		Args: cmdutil.ExactArgs(1, "KEY"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := f.Service()
 			if err != nil {
@@ -95,6 +101,12 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			if asJSON {
 				return cmdutil.PrintJSON(f.IO.Out, s)
+			}
+			if !utf8.ValidString(s.Value) {
+				// Not text (a binary key, a keystore): exactly its bytes,
+				// for a redirect to a file; no newline is added.
+				_, err = io.WriteString(f.IO.Out, s.Value)
+				return err
 			}
 			fmt.Fprintln(f.IO.Out, s.Value)
 			return nil
