@@ -194,17 +194,24 @@ func cmdNDJSON(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdAllBytes writes every byte value, 0x00 to 0xff in order, to FILE:
-// a value that is not UTF-8.
+// cmdAllBytes writes every byte value from FIRST (default 0) to 0xff in
+// order to FILE: a value that is not UTF-8 (from 1, one an environment
+// variable can carry).
 //
-//	allbytes FILE
+//	allbytes FILE [FIRST]
 func cmdAllBytes(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: allbytes FILE")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: allbytes FILE [FIRST]")
 	}
-	b := make([]byte, 256)
-	for i := range b {
-		b[i] = byte(i)
+	first := 0
+	if len(args) == 2 {
+		var err error
+		first, err = strconv.Atoi(args[1])
+		ts.Check(err)
+	}
+	var b []byte
+	for i := first; i < 256; i++ {
+		b = append(b, byte(i))
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
 }
