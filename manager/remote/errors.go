@@ -13,6 +13,9 @@ var (
 	ErrNoURL = errors.New("no server URL")
 	// ErrBadResponse: the server answered something that is not the API.
 	ErrBadResponse = errors.New("unexpected response from the server")
+	// errStreamCut: an event stream ended (or broke) before its "end" or
+	// "error" message; the client reconnects.
+	errStreamCut = errors.New("event stream ended early")
 )
 
 func unavailable(url string, err error) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -112,7 +113,22 @@ func (c *Client) stream(ctx context.Context, id string, after uint64, fn func(*a
 		return nil, err
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	ended, err := readEvents(resp.Body, fn)
+	if errors.Is(err, errStreamCut) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, unavailable(c.base.String(), err)
+	}
+	return ended, err
+}
+
+// readEvents reads Server-Sent Events from r, calling fn for each "event"
+// message, until "end" (its execution returned), "error" (its api.Error),
+// fn's error, or the stream's cut (errStreamCut, wrapping a read error if
+// any). No line may be longer than maxSSELine.
+func readEvents(r io.Reader, fn func(*api.Event) error) (*api.Execution, error) {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxSSELine)
 	var name string
 	var data bytes.Buffer
@@ -138,13 +154,10 @@ func (c *Client) stream(ctx context.Context, id string, after uint64, fn func(*a
 			data.Write(bytes.TrimPrefix(line[len("data:"):], []byte(" ")))
 		}
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		return nil, unavailable(c.base.String(), err)
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errStreamCut, err)
 	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return nil, unavailable(c.base.String(), errors.New("event stream ended early"))
+	return nil, errStreamCut
 }
 
 // dispatch handles one SSE message; stop says the stream is over.
