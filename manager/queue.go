@@ -166,9 +166,19 @@ const afterWait = 5 * time.Minute
 // or a takeover of one whose worker's claim ended (resumed: recorded-done
 // tasks are skipped, operations that were in flight run again). It
 // returns when the run ends; the claim is released (or lost) by then.
-func (m *Manager) runClaimed(ctx context.Context, cl store.Claim) error {
+// The reads and the write before the engine starts are tried again while
+// the store does not answer (untilAnswered), for as long as the claim
+// holds: a passing failure neither fails the execution nor leaves it
+// claimed by nobody running it. worker names the claim's holder in the
+// lines it logs.
+func (m *Manager) runClaimed(ctx context.Context, cl store.Claim, worker string, log func(string)) error {
 	release := func() { _ = cl.Release(context.WithoutCancel(ctx)) }
-	e, err := m.st.GetExecution(ctx, cl.ExecutionID())
+	answered := func(fn func(context.Context) error) error { return untilAnswered(ctx, cl, worker, log, fn) }
+	var e *store.Execution
+	err := answered(func(ctx context.Context) (err error) {
+		e, err = m.st.GetExecution(ctx, cl.ExecutionID())
+		return err
+	})
 	if err != nil {
 		release()
 		return err
@@ -189,14 +199,27 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim) error {
 	if e.CancelRequested && e.StartedAt.IsZero() {
 		return endNow(store.ExecutionCancelled, "cancelled before a worker started it")
 	}
-	d, err := m.loadDeployment(ctx, e.DeploymentID)
+	var d *store.Deployment
+	err = answered(func(ctx context.Context) (err error) {
+		d, err = m.loadDeployment(ctx, e.DeploymentID)
+		return err
+	})
+	if errors.Is(err, store.ErrClaimLost) {
+		return err
+	}
 	if err != nil {
 		return errors.Join(err, endNow(store.ExecutionFailed, err.Error()))
 	}
 	takeover := !e.StartedAt.IsZero()
-	e, err = w.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
-		x.PID, x.PIDStart, x.Host = os.Getpid(), selfStart, selfHost
-		return nil
+	err = answered(func(ctx context.Context) error {
+		x, err := w.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+			x.PID, x.PIDStart, x.Host = os.Getpid(), selfStart, selfHost
+			return nil
+		})
+		if err == nil {
+			e = x
+		}
+		return err
 	})
 	if err != nil {
 		release()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,9 +17,6 @@ import (
 // Worker defaults.
 const (
 	DefaultWorkerParallel = 4
-	// workerRewatch is the pause before watching again after a watch
-	// ended (the store lost its leader, or this process was cut off).
-	workerRewatch = 500 * time.Millisecond
 	// workerHeartbeat re-registers the worker: after a lost lease its
 	// record went with it.
 	workerHeartbeat = 5 * time.Second
@@ -50,6 +49,17 @@ type Worker struct {
 	mu     sync.Mutex
 	missed bool
 	freed  chan struct{}
+
+	// Owned by Run's goroutine (workerretry.go). retry holds executions
+	// whose read or claim got no answer from the store: they are tried
+	// again, with the queue read anew, when retryAt fires (armed: it
+	// will). claimBack paces those attempts, watchBack the watches and
+	// listings that failed.
+	retry     map[string]struct{}
+	retryAt   *time.Timer
+	armed     bool
+	claimBack backoff
+	watchBack backoff
 }
 
 // NewWorker makes a worker over the Manager's store; ErrInvalid if the
@@ -75,7 +85,10 @@ func (m *Manager) NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Log == nil {
 		cfg.Log = func(string) {}
 	}
-	return &Worker{m: m, q: q, cfg: cfg, slots: make(chan struct{}, cfg.Parallel), freed: make(chan struct{}, 1)}, nil
+	retryAt := time.NewTimer(workerRetryMax)
+	retryAt.Stop()
+	return &Worker{m: m, q: q, cfg: cfg, slots: make(chan struct{}, cfg.Parallel), freed: make(chan struct{}, 1),
+		retry: map[string]struct{}{}, retryAt: retryAt}, nil
 }
 
 // Name is the worker's name.
@@ -83,12 +96,19 @@ func (w *Worker) Name() string { return w.cfg.Name }
 
 // Run works until ctx ends, then waits for the executions it runs to end
 // (a second stop is the process's exit: its claims end with its lease
-// and other workers take them over).
+// and other workers take them over). A store that does not answer is
+// waited out (see workerretry.go), at start as later.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.wg.Wait()
 	info := store.WorkerInfo{Name: w.cfg.Name, Host: selfHost, PID: os.Getpid(), Parallel: w.cfg.Parallel, Started: store.Now()}
-	if err := w.q.RegisterWorker(ctx, info); err != nil {
-		return fmt.Errorf("worker %s: register: %w", w.cfg.Name, err)
+	for {
+		err := w.register(ctx, info)
+		if err == nil {
+			break
+		}
+		if !retryable(err) || !w.pause(ctx, &w.watchBack, err) {
+			return fmt.Errorf("worker %s: %w", w.cfg.Name, err)
+		}
 	}
 	w.cfg.Log(fmt.Sprintf("worker %s: running up to %d executions at once", w.cfg.Name, w.cfg.Parallel))
 	heartbeat := time.NewTicker(workerHeartbeat)
@@ -98,35 +118,52 @@ func (w *Worker) Run(ctx context.Context) error {
 		err := w.watch(wctx, heartbeat.C, info)
 		stop()
 		if err != nil && ctx.Err() == nil {
-			w.cfg.Log(fmt.Sprintf("worker %s: %v; watching again", w.cfg.Name, err))
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(workerRewatch):
+			w.pause(ctx, &w.watchBack, err)
 		}
 	}
 	w.cfg.Log(fmt.Sprintf("worker %s: stopping, waiting for its executions to end", w.cfg.Name))
 	return nil
 }
 
-// watch reads the queue once and then follows its watch until it ends.
+// register records the worker (again: its record is on its lease).
+func (w *Worker) register(ctx context.Context, info store.WorkerInfo) error {
+	ctx, cancel := context.WithTimeout(ctx, workerCallTimeout)
+	defer cancel()
+	if err := w.q.RegisterWorker(ctx, info); err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	return nil
+}
+
+// watch watches the queue, reads it once and then follows the watch
+// until it ends (closed: the store's watch was cancelled, compacted or
+// failed; Run then watches and reads the queue again). A watch that
+// stayed up workerRetryMax ends the episode of failed watches.
 func (w *Worker) watch(ctx context.Context, heartbeat <-chan time.Time, info store.WorkerInfo) error {
 	ch, err := w.q.WatchClaimable(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("watch the queue: %w", err)
 	}
 	if err := w.scan(ctx); err != nil {
 		return err
 	}
+	steady := time.After(workerRetryMax)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case id, ok := <-ch:
 			if !ok {
-				return errors.New("the store's watch ended")
+				return errWatchEnded
 			}
 			w.try(ctx, id)
+		case <-steady:
+			w.recovered(&w.watchBack)
+		case <-w.retryAt.C:
+			w.armed = false
+			if err := w.scan(ctx); err != nil {
+				return err
+			}
 		case <-w.freed:
 			w.mu.Lock()
 			missed := w.missed
@@ -138,29 +175,56 @@ func (w *Worker) watch(ctx context.Context, heartbeat <-chan time.Time, info sto
 				}
 			}
 		case <-heartbeat:
-			if err := w.q.RegisterWorker(ctx, info); err != nil {
-				return fmt.Errorf("register: %w", err)
+			if err := w.register(ctx, info); err != nil {
+				return err
 			}
 		}
 	}
 }
 
-// scan tries every claimable execution, oldest first.
+// scan tries every claimable execution, oldest first, then those whose
+// last attempt got no answer (one may be claimed by this very process:
+// a claim applied whose answer was lost, which the store adopts).
 func (w *Worker) scan(ctx context.Context) error {
-	ids, err := w.q.Claimable(ctx)
-	if err != nil {
-		return err
+	if w.armed {
+		w.retryAt.Stop()
+		w.armed = false
 	}
+	lctx, cancel := context.WithTimeout(ctx, workerCallTimeout)
+	ids, err := w.q.Claimable(lctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("read the queue: %w", err)
+	}
+	again := w.retry
+	w.retry = map[string]struct{}{}
 	for _, id := range ids {
+		delete(again, id)
+	}
+	ids = append(ids, slices.Sorted(maps.Keys(again))...)
+	for i, id := range ids {
 		if !w.try(ctx, id) {
-			break
+			// Full: the queue is read again when a slot frees; keep
+			// those still to try again.
+			for _, rest := range ids[i:] {
+				if _, ok := again[rest]; ok {
+					w.retry[rest] = struct{}{}
+				}
+			}
+			return nil
 		}
+	}
+	if len(w.retry) == 0 {
+		w.recovered(&w.claimBack)
 	}
 	return nil
 }
 
 // try claims the execution and runs it if a slot is free; false when
-// none is (the queue is read again when one frees).
+// none is (the queue is read again when one frees). When the store does
+// not answer the execution is tried again later (retryLater); when it
+// answers that another process holds the claim, or that the execution
+// is gone or no longer queued, it is left alone.
 func (w *Worker) try(ctx context.Context, id string) bool {
 	select {
 	case w.slots <- struct{}{}:
@@ -177,16 +241,26 @@ func (w *Worker) try(ctx context.Context, id string) bool {
 		default:
 		}
 	}
+	cctx, cancel := context.WithTimeout(ctx, workerCallTimeout)
+	defer cancel()
 	// Cheap look first: every end of a claim is announced, most of them
 	// of executions that ended.
-	if e, err := w.m.st.GetExecution(ctx, id); err != nil || !e.InQueue() {
+	e, err := w.m.st.GetExecution(cctx, id)
+	if err != nil || !e.InQueue() {
 		free()
+		if retryable(err) && ctx.Err() == nil {
+			w.retryLater(id, fmt.Errorf("read execution %s: %w", id, err))
+		}
 		return true
 	}
-	cl, err := w.m.claimAs(ctx, id, w.cfg.Name)
+	cl, err := w.m.claimAs(cctx, id, w.cfg.Name)
 	if err != nil {
 		free()
-		if !errors.Is(err, store.ErrClaimed) && !errors.Is(err, store.ErrNotFound) {
+		switch {
+		case ctx.Err() != nil, errors.Is(err, store.ErrClaimed), errors.Is(err, store.ErrNotFound):
+		case retryable(err):
+			w.retryLater(id, fmt.Errorf("claim %s: %w", id, err))
+		default:
 			w.cfg.Log(fmt.Sprintf("worker %s: claim %s: %v", w.cfg.Name, id, err))
 		}
 		return true
@@ -199,7 +273,7 @@ func (w *Worker) try(ctx context.Context, id string) bool {
 		w.cfg.Log(fmt.Sprintf("worker %s: claimed execution %s (token %d)", w.cfg.Name, id, cl.Token()))
 		// The run outlives a stop request: it ends on its own, or with
 		// the process.
-		err := w.m.runClaimed(context.WithoutCancel(ctx), cl)
+		err := w.m.runClaimed(context.WithoutCancel(ctx), cl, w.cfg.Name, w.cfg.Log)
 		msg := fmt.Sprintf("worker %s: execution %s ended after %s", w.cfg.Name, id, time.Since(start).Round(time.Millisecond))
 		if err != nil {
 			msg += ": " + err.Error()

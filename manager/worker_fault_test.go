@@ -268,8 +268,13 @@ func (h *haEnv) recordedDone(execID string) map[string]bool {
 
 // waitEnded waits for the execution to end and requires it succeeded.
 func (h *haEnv) waitEnded(execID string) *store.Execution {
+	return h.waitEndedWithin(execID, 2*time.Minute)
+}
+
+// waitEndedWithin is waitEnded within timeout.
+func (h *haEnv) waitEndedWithin(execID string, timeout time.Duration) *store.Execution {
 	var e *store.Execution
-	waitFor(h.t, 2*time.Minute, "execution "+execID+" to end", func() bool {
+	waitFor(h.t, timeout, "execution "+execID+" to end", func() bool {
 		var err error
 		e, err = h.m.Store().GetExecution(context.Background(), execID)
 		return err == nil && e.Status.Terminal()

@@ -40,4 +40,9 @@ var (
 	ErrClaimLost = errors.New("claim lost")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
+	// ErrUnavailable: the store did not answer (no leader, the leader
+	// changed, a member went away, the connection was lost, the call's
+	// time ran out): a passing condition, not a refusal. A write may or
+	// may not have been applied; the caller may try again.
+	ErrUnavailable = errors.New("unavailable")
 )

@@ -41,8 +41,9 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrForbidden: the token's role may not do this.
 	ErrForbidden = errors.New("forbidden")
-	// ErrUnavailable: the server could not be reached or is shutting down.
-	ErrUnavailable = errors.New("unavailable")
+	// ErrUnavailable: the server could not be reached or is shutting down,
+	// or the store did not answer (the store's sentinel): try again.
+	ErrUnavailable = store.ErrUnavailable
 )
 
 // RestoreHint tells how to restore a damaged store file.

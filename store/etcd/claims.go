@@ -71,26 +71,71 @@ func (s *Store) ClaimExecution(ctx context.Context, id string, holder store.Clai
 		Then(clientv3.OpPut(key, string(val), clientv3.WithLease(sess.Lease()))).
 		Else(clientv3.OpGet(key), clientv3.OpGet(execKey, clientv3.WithKeysOnly())).Commit()
 	if err != nil {
+		// It may have been applied: then the key is this process's, on
+		// its lease, and only a claim that adopts it frees the execution.
+		s.noteUnsure(id, string(val))
 		return nil, wrapErr(err)
 	}
+	token := resp.Header.Revision
 	if !resp.Succeeded {
 		if len(resp.Responses[1].GetResponseRange().Kvs) == 0 {
+			s.takeUnsure(id, nil)
 			return nil, fmt.Errorf("execution %q: %w", id, store.ErrNotFound)
 		}
-		who := "another process"
-		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 {
-			var ci store.ClaimInfo
-			if json.Unmarshal(kvs[0].Value, &ci) == nil {
-				who = fmt.Sprintf("%s (pid %d on %s)", ci.Holder.Name, ci.Holder.PID, ci.Holder.Host)
+		kvs := resp.Responses[0].GetResponseRange().Kvs
+		if mine := s.takeUnsure(id, firstValue(kvs)); mine && kvs[0].Lease == int64(sess.Lease()) {
+			token = kvs[0].CreateRevision
+		} else {
+			who := "another process"
+			if len(kvs) == 1 {
+				var ci store.ClaimInfo
+				if json.Unmarshal(kvs[0].Value, &ci) == nil {
+					who = fmt.Sprintf("%s (pid %d on %s)", ci.Holder.Name, ci.Holder.PID, ci.Holder.Host)
+				}
 			}
+			return nil, fmt.Errorf("execution %q: %w by %s", id, store.ErrClaimed, who)
 		}
-		return nil, fmt.Errorf("execution %q: %w by %s", id, store.ErrClaimed, who)
+	} else {
+		s.takeUnsure(id, nil)
 	}
 	held, drop := context.WithCancel(context.Background())
-	c := &claim{s: s, id: id, key: key, token: resp.Header.Revision, lost: make(chan struct{}), drop: drop, stop: make(chan struct{})}
+	c := &claim{s: s, id: id, key: key, token: token, lost: make(chan struct{}), drop: drop, stop: make(chan struct{})}
 	c.writer = &view{s: s, k: s.k, fence: &fence{exec: id, key: key, token: c.token, lost: c.markLost, held: held}}
 	go c.watch(sess)
 	return c, nil
+}
+
+// unsureMax bounds the claims kept unsure; past it they are forgotten
+// (an applied one is then freed when this process's lease ends).
+const unsureMax = 1024
+
+// noteUnsure remembers the value of a claim whose transaction got no
+// answer (the leader changed, a timeout, a lost connection): it may have
+// been applied. The value (holder, lease, time to the nanosecond) is this
+// attempt's alone, so a later claim that finds exactly it under its own
+// lease adopts it as its own (takeUnsure) instead of reporting
+// ErrClaimed by itself: else the execution would stay claimed by a
+// process that does not run it for as long as that process lives.
+func (s *Store) noteUnsure(id, val string) {
+	s.unsureMu.Lock()
+	defer s.unsureMu.Unlock()
+	if s.unsure == nil || len(s.unsure) >= unsureMax {
+		s.unsure = map[string]string{}
+	}
+	s.unsure[id] = val
+}
+
+// takeUnsure forgets the unsure claim of id and reports whether val is
+// its value (nil: only forget).
+func (s *Store) takeUnsure(id string, val []byte) bool {
+	s.unsureMu.Lock()
+	defer s.unsureMu.Unlock()
+	v, ok := s.unsure[id]
+	if !ok {
+		return false
+	}
+	delete(s.unsure, id)
+	return val != nil && v == string(val)
 }
 
 // claim is a held claim (store.Claim).
@@ -334,4 +379,12 @@ func (s *Store) Members(ctx context.Context) ([]store.Member, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// firstValue is the value of the only key of a range (nil when none).
+func firstValue(kvs []*mvccpb.KeyValue) []byte {
+	if len(kvs) != 1 {
+		return nil
+	}
+	return kvs[0].Value
 }

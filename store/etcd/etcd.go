@@ -13,6 +13,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/gantryhq/gantry/store"
 )
@@ -34,6 +36,11 @@ type Store struct {
 	closed bool
 	// sess is this process's lease (claims.go), made on first use.
 	sess *concurrency.Session
+
+	// unsure holds, by execution, the value of a claim whose transaction
+	// got no answer (claims.go: adopted by the next claim that finds it).
+	unsureMu sync.Mutex
+	unsure   map[string]string
 }
 
 // view runs Store operations each in its own transaction (t nil: the
@@ -234,8 +241,10 @@ func wrapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, context.DeadlineExceeded), status.Code(err) == codes.DeadlineExceeded, transient(err):
+		return fmt.Errorf("etcd: %w: %w", err, store.ErrUnavailable)
 	case errors.Is(err, rpctypes.ErrRequestTooLarge), errors.Is(err, rpctypes.ErrGRPCRequestTooLarge):
 		return fmt.Errorf("etcd: %v: %w", err, store.ErrTooLarge)
 	}
