@@ -236,17 +236,19 @@ func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 }
 
 // wrapErr turns client errors into the store's: a closed client is
-// ErrClosed, an oversized request ErrTooLarge.
+// ErrClosed, an oversized request ErrTooLarge, a cluster that did not
+// answer (transient: no leader, a timeout, a lost connection) or refuses
+// writes for now (refusedForNow: out of space) ErrUnavailable.
 func wrapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, context.Canceled):
 		return err
-	case errors.Is(err, context.DeadlineExceeded), status.Code(err) == codes.DeadlineExceeded, transient(err):
-		return fmt.Errorf("etcd: %w: %w", err, store.ErrUnavailable)
 	case errors.Is(err, rpctypes.ErrRequestTooLarge), errors.Is(err, rpctypes.ErrGRPCRequestTooLarge):
 		return fmt.Errorf("etcd: %v: %w", err, store.ErrTooLarge)
+	case errors.Is(err, context.DeadlineExceeded), status.Code(err) == codes.DeadlineExceeded, transient(err), refusedForNow(err):
+		return fmt.Errorf("etcd: %w: %w", err, store.ErrUnavailable)
 	}
 	if err.Error() == "grpc: the client connection is closing" {
 		return fmt.Errorf("etcd: %v: %w", err, store.ErrClosed)

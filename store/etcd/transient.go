@@ -32,6 +32,16 @@ func transient(err error) bool {
 	return status.Code(err) == codes.Unavailable
 }
 
+// refusedForNow reports whether err is the cluster's refusing writes
+// until an operator or time frees it (its space quota exceeded: the
+// NOSPACE alarm, until compacted, defragmented and disarmed; too many
+// requests pending): nothing was applied, and the same request succeeds
+// once it is over.
+func refusedForNow(err error) bool {
+	var ee rpctypes.EtcdError
+	return errors.As(err, &ee) && ee.Code() == codes.ResourceExhausted
+}
+
 // send commits one chunk's transaction. When the cluster fails to answer
 // it, it waits and tries again, for up to transientWait: first it finds
 // out whether the failed attempt was applied after all (then that counts
