@@ -106,7 +106,7 @@ func (w *Worker) pause(ctx context.Context, b *backoff, err error) bool {
 // recovered ends the episode b and logs its end if it had failures.
 func (w *Worker) recovered(b *backoff) {
 	if n, took := b.reset(); n > 0 {
-		w.cfg.Log(fmt.Sprintf("worker %s: the store answers again (%d failed attempts over %s)", w.cfg.Name, n, took.Round(time.Millisecond)))
+		w.cfg.Log(fmt.Sprintf("worker %s: the store answers again (failed attempts: %d, over %s)", w.cfg.Name, n, took.Round(time.Millisecond)))
 	}
 }
 
@@ -129,7 +129,7 @@ func untilAnswered(ctx context.Context, cl store.Claim, worker string, log func(
 		cancel()
 		if !retryable(err) || ctx.Err() != nil {
 			if n, took := b.reset(); n > 0 && err == nil {
-				log(fmt.Sprintf("worker %s: execution %s: the store answers again (%d failed attempts over %s)", worker, cl.ExecutionID(), n, took.Round(time.Millisecond)))
+				log(fmt.Sprintf("worker %s: execution %s: the store answers again (failed attempts: %d, over %s)", worker, cl.ExecutionID(), n, took.Round(time.Millisecond)))
 			}
 			return err
 		}

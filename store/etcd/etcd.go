@@ -104,20 +104,29 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 // initSchema writes the schema version if the prefix is new and refuses
-// a newer one.
+// a newer one. A prefix that has its version is only read: opening it
+// writes nothing (it opens while the cluster refuses writes, out of
+// space).
 func (s *Store) initSchema(ctx context.Context) error {
 	key := s.k.schema()
-	resp, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, strconv.Itoa(schemaVersion))).
-		Else(clientv3.OpGet(key)).Commit()
+	got, err := s.cli.Get(ctx, key)
 	if err != nil {
 		return wrapErr(err)
 	}
-	if resp.Succeeded {
-		return nil
+	kvs := got.Kvs
+	if len(kvs) == 0 {
+		resp, err := s.cli.Txn(ctx).
+			If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+			Then(clientv3.OpPut(key, strconv.Itoa(schemaVersion))).
+			Else(clientv3.OpGet(key)).Commit()
+		if err != nil {
+			return wrapErr(err)
+		}
+		if resp.Succeeded {
+			return nil
+		}
+		kvs = resp.Responses[0].GetResponseRange().Kvs
 	}
-	kvs := resp.Responses[0].GetResponseRange().Kvs
 	if len(kvs) == 1 {
 		if n, err := strconv.Atoi(string(kvs[0].Value)); err != nil || n > schemaVersion {
 			return fmt.Errorf("store schema version %q is newer than this gantry understands (%d): upgrade gantry", kvs[0].Value, schemaVersion)
