@@ -203,7 +203,9 @@ func (h *haEnv) noSpace(on bool) {
 		_, err = pb.NewMaintenanceClient(h.cli.ActiveConnection()).Alarm(ctx,
 			&pb.AlarmRequest{Action: pb.AlarmRequest_ACTIVATE, MemberID: id, Alarm: pb.AlarmType_NOSPACE})
 		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = h.cli.AlarmDisarm(context.Background(), &clientv3.AlarmMember{MemberID: id, Alarm: pb.AlarmType_NOSPACE}) })
+		t.Cleanup(func() {
+			_, _ = h.cli.AlarmDisarm(context.Background(), &clientv3.AlarmMember{MemberID: id, Alarm: pb.AlarmType_NOSPACE})
+		})
 		return
 	}
 	_, err = h.cli.AlarmDisarm(ctx, &clientv3.AlarmMember{MemberID: id, Alarm: pb.AlarmType_NOSPACE})
