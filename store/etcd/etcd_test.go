@@ -57,6 +57,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("StaleTokenRefused", testStaleTokenRefused)
 	t.Run("LeaseExpiry", testLeaseExpiry)
 	t.Run("Queue", testQueue)
+	t.Run("ClaimAnswerLost", testClaimAnswerLost)
 }
 
 // testWaitEvents: a follower blocked in WaitEvents wakes when another
