@@ -103,6 +103,13 @@
 // the snapshot: then it counts as committed) and otherwise sends it again
 // under the same guards. So a leader's death mid-install costs the engine
 // a pause, not a failed execution (TestWorkerFaults/EtcdLeaderKilled).
+// Past that, and for every other call, such a failure is returned as
+// store.ErrUnavailable, as are a call's own time running out and a
+// cluster that refuses writes for now (out of space: the NOSPACE alarm;
+// too many requests): the caller may try again (a worker does, see
+// docs/ha.md). A claim whose transaction got no answer is remembered; the
+// next claim of the execution by this process that finds that very value
+// under its lease adopts it (claims.go).
 //
 // The alternative, one key per batch (the whole batch encoded in one
 // value, applied by readers), would keep big batches atomic but make
