@@ -129,3 +129,64 @@ func (m *Manager) EnsureBlueprint(ctx context.Context, id, path string) (*store.
 	}
 	return existing, true, nil
 }
+
+// ensureBlueprintArchive stores a blueprint archive (zip or tar.gz, within
+// the store's archive limits) as EnsureBlueprint stores a folder: it is
+// extracted into a private folder of its own, removed afterwards. The main
+// file is mainFile at the archive's root, or in its only top-level folder
+// (Cloudify's blueprint archives hold one).
+func (m *Manager) ensureBlueprintArchive(ctx context.Context, id string, data []byte, mainFile string) (*store.Blueprint, bool, error) {
+	format := store.ArchiveFormat(data)
+	if format == "" {
+		return nil, false, fmt.Errorf("blueprint %s: the archive is neither a zip nor a tar.gz: %w", id, ErrInvalid)
+	}
+	if mainFile == "" {
+		mainFile = DefaultMainFile
+	}
+	if !filepath.IsLocal(mainFile) {
+		return nil, false, fmt.Errorf("blueprint %s: main file %q must be a path inside the archive: %w", id, mainFile, ErrInvalid)
+	}
+	dataDir, err := m.privateDataDir()
+	if err != nil {
+		return nil, false, err
+	}
+	parent := filepath.Join(dataDir, "resources")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, false, fmt.Errorf("blueprint %s: %w", id, err)
+	}
+	dir, err := os.MkdirTemp(parent, safeName(id)+"-archive-")
+	if err != nil {
+		return nil, false, fmt.Errorf("blueprint %s: %w", id, err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if err := store.ExtractUpload(format, data, dir, store.ArchiveLimits{}); err != nil {
+		return nil, false, fmt.Errorf("blueprint %s: %w", id, err)
+	}
+	main, err := archiveMain(dir, mainFile)
+	if err != nil {
+		return nil, false, fmt.Errorf("blueprint %s: %w", id, err)
+	}
+	return m.EnsureBlueprint(ctx, id, main)
+}
+
+// archiveMain finds mainFile in an extracted archive: at its root, else in
+// its only top-level folder.
+func archiveMain(dir, mainFile string) (string, error) {
+	isFile := func(p string) bool {
+		fi, err := os.Lstat(p)
+		return err == nil && fi.Mode().IsRegular()
+	}
+	if p := filepath.Join(dir, mainFile); isFile(p) {
+		return p, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	if len(entries) == 1 && entries[0].IsDir() {
+		if p := filepath.Join(dir, entries[0].Name(), mainFile); isFile(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("the archive has no %s at its root or in its only top-level folder; set main_file_name: %w", mainFile, ErrInvalid)
+}

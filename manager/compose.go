@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -13,7 +14,7 @@ import (
 )
 
 // composeDeployments is the composition plugin's (cfy_extensions: Component,
-// SharedResource) view of the store. Child executions run in this process.
+// SharedResource, Blueprint, PasswordSecret) view of the store. Child executions run in this process.
 type composeDeployments struct{ proxyDeployments }
 
 var _ compose.Deployments = (*composeDeployments)(nil)
@@ -49,14 +50,29 @@ func (c *composeDeployments) UploadBlueprint(ctx context.Context, id, path strin
 	return err
 }
 
+func (c *composeDeployments) UploadBlueprintArchive(ctx context.Context, id string, archive []byte, mainFile string) error {
+	_, _, err := c.m.ensureBlueprintArchive(ctx, id, archive, mainFile)
+	return err
+}
+
 func (c *composeDeployments) DeleteBlueprint(ctx context.Context, id string) error {
-	others, err := c.m.st.ListDeployments(ctx, id)
-	if err != nil || len(others) > 0 {
-		return err // in use: it stays
+	users, err := c.m.st.ListDeployments(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		ids := make([]string, len(users))
+		for i, d := range users {
+			ids[i] = d.ID
+		}
+		return fmt.Errorf("blueprint %s is used by deployments %s: %w", id, strings.Join(ids, ", "), compose.ErrInUse)
 	}
 	err = c.m.DeleteBlueprint(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInUse) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return nil
+	case errors.Is(err, store.ErrInUse): // a deployment created since
+		return fmt.Errorf("blueprint %s: %w", id, compose.ErrInUse)
 	}
 	return err
 }
@@ -167,6 +183,30 @@ func (c *composeDeployments) DeleteChild(ctx context.Context, parent, via, id st
 
 func (c *composeDeployments) PutSecret(ctx context.Context, key, value string) error {
 	return c.m.PutSecret(ctx, &store.Secret{Key: key, Value: value}, true)
+}
+
+func (c *composeDeployments) CreateSecret(ctx context.Context, key, value string) error {
+	err := c.m.PutSecret(ctx, &store.Secret{Key: key, Value: value}, false)
+	if errors.Is(err, store.ErrExists) {
+		return fmt.Errorf("secret %s: %w", key, compose.ErrExists)
+	}
+	return err
+}
+
+func (c *composeDeployments) HasSecret(ctx context.Context, key string) (bool, error) {
+	_, err := c.m.GetSecret(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (c *composeDeployments) DeleteSecret(ctx context.Context, key string) error {
+	err := c.m.DeleteSecret(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 func (c *composeDeployments) BlueprintOf(ctx context.Context, id string) (string, error) {

@@ -147,6 +147,19 @@ const (
 	FormatZip   = "zip"
 )
 
+// ArchiveFormat recognises an archive by its first bytes: FormatZip,
+// FormatTarGz (gzip; its content is checked on extraction), or "" when it
+// is neither.
+func ArchiveFormat(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		return FormatZip
+	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+		return FormatTarGz
+	}
+	return ""
+}
+
 // ArchiveLimits bound what one archive may hold; zero fields take the
 // defaults (MaxArchiveEntries, MaxExtractedBytes).
 type ArchiveLimits struct {

@@ -45,7 +45,7 @@ const (
 	PluginScript           = "script"
 	PluginAgent            = "agent"             // Compute's cloudify_agent operations: no-ops
 	PluginDefaultWorkflows = "default_workflows" // the built-in workflows' mappings
-	PluginCfyExtensions    = "cfy_extensions"    // Component, SharedResource (plugins/compose)
+	PluginCfyExtensions    = "cfy_extensions"    // Component, SharedResource, Blueprint, PasswordSecret (plugins/compose)
 
 	// kubernetes plugin
 	OpMicroserviceStart = "microservice.start" // cloudify.kubernetes.Microservice start
@@ -74,6 +74,10 @@ const (
 	OpSharedExecuteWorkflow = "cloudify_types.shared_resource.execute_workflow" // *_shared_resource establish/unlink
 	OpSharedRefresh         = "cloudify_types.shared_resource.refresh"
 	OpSharedCheckStatus     = "cloudify_types.shared_resource.check_status"
+	OpBlueprintUpload       = "cloudify_types.blueprint.upload"       // Blueprint create
+	OpBlueprintDelete       = "cloudify_types.blueprint.delete"       // Blueprint delete
+	OpPasswordCreate        = "cloudify_types.password_secret.create" // PasswordSecret create
+	OpPasswordDelete        = "cloudify_types.password_secret.delete" // PasswordSecret delete
 	// ssh plugin
 	OpSSHRunCommand = "command.run" // runs the `command` input over SSH
 	// script plugin (Cloudify's names)
@@ -115,7 +119,8 @@ func GantryRuntime() *Runtime {
 			PluginProxy:      {OpProxyWait, OpProxyInherit, OpProxyCleanup},
 			PluginCfyExtensions: {OpComponentUpload, OpComponentCreate, OpComponentExecute, OpComponentDelete, OpComponentRefresh, OpComponentCheckStatus,
 				OpComponentCheckDrift, OpComponentHeal, OpComponentUpdate,
-				OpSharedConnect, OpSharedDisconnect, OpSharedExecuteWorkflow, OpSharedRefresh, OpSharedCheckStatus, OpSharedCheckDrift},
+				OpSharedConnect, OpSharedDisconnect, OpSharedExecuteWorkflow, OpSharedRefresh, OpSharedCheckStatus, OpSharedCheckDrift,
+				OpBlueprintUpload, OpBlueprintDelete, OpPasswordCreate, OpPasswordDelete},
 			PluginAgent: nil,
 		},
 		Workflows: []string{WorkflowInstall, WorkflowUninstall, WorkflowExecuteOperation, WorkflowHeal, WorkflowScale,

@@ -112,11 +112,12 @@ func TestScriptWorkflowsRunnable(t *testing.T) {
 	}
 }
 
-// Cloudify 7's types the built-in files declare without a runtime for
-// their operations (PasswordSecret, Blueprint) and its workflows the engine
-// does not build (check_drift, pull, ...): they plan as in Cloudify 7, and
-// checked for install each template using such a type is a problem at the
-// template (the user cannot fix the built-in file), the workflows dropped.
+// Cloudify 7's types the built-in files declare (PasswordSecret,
+// Blueprint) and its workflows the engine does not build (check_drift,
+// pull, ...) plan as in Cloudify 7. Gantry's runtime runs the types'
+// operations; checked against a runtime that does not, each template using
+// such a type is a problem at the template (the user cannot fix the
+// built-in file).
 func TestBuiltinCloudify7TypesDeclaredNotRunnable(t *testing.T) {
 	path := writeFiles(t, map[string]string{"blueprint.yaml": `tosca_definitions_version: cloudify_dsl_1_4
 imports:
@@ -137,6 +138,17 @@ node_templates:
 	assert.Equal(t, false, plan.Nodes[0].Properties["use_external_resource"])
 
 	_, probs = Parse(path, Options{Runtime: GantryRuntime()})
+	require.Empty(t, probs, "Gantry runs Blueprint and PasswordSecret")
+
+	rt := GantryRuntime()
+	var ops []string
+	for _, op := range rt.Plugins[PluginCfyExtensions] {
+		if op != OpPasswordCreate && op != OpPasswordDelete && op != OpBlueprintUpload && op != OpBlueprintDelete {
+			ops = append(ops, op)
+		}
+	}
+	rt.Plugins[PluginCfyExtensions] = ops
+	_, probs = Parse(path, Options{Runtime: rt})
 	var lines []int
 	for _, p := range probs {
 		assert.Equal(t, CodeOpNotRunnable, p.Code)

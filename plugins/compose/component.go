@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/gantryhq/gantry/plugins"
 	"github.com/gantryhq/gantry/plugins/proxy"
@@ -16,8 +15,7 @@ import (
 
 // uploadBlueprint (Component create) makes sure the child's blueprint is
 // in the store: an external_resource must be there; otherwise
-// blueprint_archive, a folder or file of the parent blueprint's folder, is
-// stored under the blueprint id.
+// blueprint_archive (see storeBlueprint) is stored under the blueprint id.
 func (p *Plugin) uploadBlueprint(ctx context.Context, op *plugins.Context) error {
 	if err := checkLocal(op); err != nil {
 		return err
@@ -36,19 +34,11 @@ func (p *Plugin) uploadBlueprint(ctx context.Context, op *plugins.Context) error
 		}
 	case archive == "":
 		return plugins.NonRecoverable(fmt.Errorf("node %s: resource_config.blueprint has neither external_resource: true nor a blueprint_archive; "+
-			"set external_resource: true to use blueprint %q of the store, or blueprint_archive to a folder of this blueprint", op.Node.ID, id))
-	case strings.Contains(archive, "://"):
-		return plugins.NonRecoverable(fmt.Errorf("node %s: blueprint_archive %q is a URL and Gantry never downloads blueprints; "+
-			"upload it with `gantry blueprints upload PATH -b %s` and set external_resource: true", op.Node.ID, archive, id))
+			"set external_resource: true to use blueprint %q of the store, or blueprint_archive to a folder or archive of this blueprint or an http(s) URL", op.Node.ID, id))
 	default:
-		main, err := archivePath(op, archive, str(bp, cfgMainFile))
-		if err != nil {
+		if err := p.storeBlueprint(ctx, op, id, archive, str(bp, cfgMainFile)); err != nil {
 			return err
 		}
-		if err := p.Deployments.UploadBlueprint(ctx, id, main); err != nil {
-			return plugins.NonRecoverable(fmt.Errorf("node %s: storing blueprint %s from %s: %w", op.Node.ID, id, archive, err))
-		}
-		op.Log(plugins.LevelInfo, "stored blueprint %s from %s", id, archive)
 	}
 	return op.Runtime.Set(map[string]any{keyID: id}, RuntimeBlueprint)
 }
@@ -80,23 +70,11 @@ func (p *Plugin) createDeployment(ctx context.Context, op *plugins.Context) erro
 	if err := checkLocal(op); err != nil {
 		return err
 	}
-	if pl := mapOf(desired(op, propPlugins)); len(pl) > 0 {
-		return plugins.NonRecoverable(fmt.Errorf("node %s: the plugins property asks to upload plugins, which Gantry does not do (its plugins are built in); remove it", op.Node.ID))
+	if err := checkNoPlugins(op); err != nil {
+		return err
 	}
-	secrets := mapOf(desired(op, propSecrets))
-	keys := make([]string, 0, len(secrets))
-	for k := range secrets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v, ok := secrets[k].(string)
-		if !ok {
-			return plugins.NonRecoverable(fmt.Errorf("node %s: secrets.%s must be a string", op.Node.ID, k))
-		}
-		if err := p.Deployments.PutSecret(ctx, k, v); err != nil {
-			return fmt.Errorf("node %s: setting secret %s: %w", op.Node.ID, k, err)
-		}
+	if err := p.setSecrets(ctx, op); err != nil {
+		return err
 	}
 	dep := section(op, cfgDeployment)
 	base := deploymentIDOf(op)
@@ -178,7 +156,8 @@ func (p *Plugin) deleteDeployment(ctx context.Context, op *plugins.Context) erro
 	}
 	bp := section(op, cfgBlueprint)
 	if !boolean(bp, cfgExternal) && str(bp, cfgArchive) != "" {
-		if err := p.Deployments.DeleteBlueprint(ctx, blueprintIDOf(op)); err != nil {
+		// Other deployments using it keep it.
+		if err := p.Deployments.DeleteBlueprint(ctx, blueprintIDOf(op)); err != nil && !errors.Is(err, ErrInUse) {
 			return fmt.Errorf("deleting component blueprint %s: %w", blueprintIDOf(op), err)
 		}
 	}
@@ -188,5 +167,35 @@ func (p *Plugin) deleteDeployment(ctx context.Context, op *plugins.Context) erro
 		}
 	}
 	op.Log(plugins.LevelInfo, "deleted component deployment %s", id)
+	return nil
+}
+
+// checkNoPlugins refuses the plugins property: Gantry's plugins are built
+// in.
+func checkNoPlugins(op *plugins.Context) error {
+	if pl := mapOf(desired(op, propPlugins)); len(pl) > 0 {
+		return plugins.NonRecoverable(fmt.Errorf("node %s: the plugins property asks to upload plugins, which Gantry does not do (its plugins are built in); remove it", op.Node.ID))
+	}
+	return nil
+}
+
+// setSecrets creates or overwrites the secrets of the secrets property, in
+// key order.
+func (p *Plugin) setSecrets(ctx context.Context, op *plugins.Context) error {
+	secrets := mapOf(desired(op, propSecrets))
+	keys := make([]string, 0, len(secrets))
+	for k := range secrets {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, ok := secrets[k].(string)
+		if !ok {
+			return plugins.NonRecoverable(fmt.Errorf("node %s: secrets.%s must be a string", op.Node.ID, k))
+		}
+		if err := p.Deployments.PutSecret(ctx, k, v); err != nil {
+			return fmt.Errorf("node %s: setting secret %s: %w", op.Node.ID, k, err)
+		}
+	}
 	return nil
 }

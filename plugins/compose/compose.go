@@ -85,6 +85,14 @@ func (p *Plugin) Run(ctx context.Context, op *plugins.Context) (any, error) {
 		err = p.disconnect(ctx, op)
 	case tosca.OpSharedExecuteWorkflow:
 		err = p.executeWorkflow(ctx, op)
+	case tosca.OpBlueprintUpload:
+		err = p.blueprintUpload(ctx, op)
+	case tosca.OpBlueprintDelete:
+		err = p.blueprintDelete(ctx, op)
+	case tosca.OpPasswordCreate:
+		err = p.passwordCreate(ctx, op)
+	case tosca.OpPasswordDelete:
+		err = p.passwordDelete(ctx, op)
 	default:
 		return nil, plugins.NonRecoverable(fmt.Errorf("the %s plugin has no operation %q (it runs: %v)",
 			Name, op.Operation.Operation, tosca.GantryRuntime().Plugins[Name]))
@@ -195,6 +203,16 @@ func (p *Plugin) checkStatus(ctx context.Context, op *plugins.Context) error {
 	}
 	if !st.Installed {
 		return plugins.NonRecoverable(fmt.Errorf("deployment %s is not installed (latest: %s %s)", id, st.Workflow, st.Status))
+	}
+	return nil
+}
+
+// setRuntime sets several top-level runtime properties.
+func setRuntime(op *plugins.Context, props map[string]any) error {
+	for k, v := range props {
+		if err := op.Runtime.Set(v, k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -8,14 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gantryhq/gantry/plugins"
-	"github.com/gantryhq/gantry/plugins/proxy"
 	"github.com/gantryhq/gantry/tosca"
 )
 
 // fakeDeployments answers from fixed values and records the workflows run;
 // the manager's tests run the plugin against a real store.
 type fakeDeployments struct {
-	proxy.Deployments // unused methods panic
+	Deployments // unused methods panic
 	caps              map[string]any
 	inputs            map[string]any
 	blueprint         string

@@ -21,8 +21,12 @@ type Deployments interface {
 	// UploadBlueprint stores the blueprint whose main file is path under
 	// id, unless an identical upload is there already.
 	UploadBlueprint(ctx context.Context, id, path string) error
-	// DeleteBlueprint deletes blueprint id unless deployments use it or it
-	// is gone.
+	// UploadBlueprintArchive stores a blueprint archive (zip or tar.gz)
+	// under id, unless an identical upload is there already; mainFile is
+	// at the archive's root or in its only top-level folder.
+	UploadBlueprintArchive(ctx context.Context, id string, archive []byte, mainFile string) error
+	// DeleteBlueprint deletes blueprint id; one that is gone is no error,
+	// one that deployments use is kept (ErrInUse, naming them).
 	DeleteBlueprint(ctx context.Context, id string) error
 	// CreateChild records that deployment parent (through node instance
 	// via) depends on deployment id, then creates id from blueprintID with
@@ -42,6 +46,12 @@ type Deployments interface {
 	DeleteChild(ctx context.Context, parent, via, id string) error
 	// PutSecret creates or overwrites a secret.
 	PutSecret(ctx context.Context, key, value string) error
+	// CreateSecret creates a secret (ErrExists when it exists).
+	CreateSecret(ctx context.Context, key, value string) error
+	// HasSecret reports whether secret key exists.
+	HasSecret(ctx context.Context, key string) (bool, error)
+	// DeleteSecret deletes a secret; a missing one is no error.
+	DeleteSecret(ctx context.Context, key string) error
 	// BlueprintOf returns the blueprint deployment id was created from
 	// (proxy.ErrNoDeployment when it does not exist).
 	BlueprintOf(ctx context.Context, deploymentID string) (string, error)
