@@ -15,12 +15,12 @@ import (
 // the manager's tests run the plugin against a real store.
 type fakeDeployments struct {
 	Deployments // unused methods panic
-	caps              map[string]any
-	inputs            map[string]any
-	blueprint         string
-	states            map[string]string
-	runs              []string
-	failRun           error
+	caps        map[string]any
+	inputs      map[string]any
+	blueprint   string
+	states      map[string]string
+	runs        []string
+	failRun     error
 }
 
 func (f *fakeDeployments) Capabilities(context.Context, string) (map[string]any, error) {
