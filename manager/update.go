@@ -27,12 +27,18 @@ const (
 )
 
 // UpdateDeployment computes the change from the deployment's plan to the
-// plan of req.BlueprintID and, unless req.Preview, starts the execution
+// plan of req.BlueprintID (after uploading req.Blueprint when it is a
+// path: ResolveUpdateBlueprint) and, unless req.Preview, starts the execution
 // of workflow `update` that applies it (docs/differences.md, "Deployment
 // update", has the rules).
 func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeploymentRequest) (*api.DeploymentUpdate, error) {
 	if req.Options.Queue && !req.Preview {
 		return nil, fmt.Errorf("%w: a deployment update runs in the process that starts it (it changes the deployment's plan): start it without --detach", ErrInvalid)
+	}
+	main, cleanup, err := ResolveUpdateBlueprint(&req)
+	defer cleanup()
+	if err != nil {
+		return nil, err
 	}
 	d, insts, err := m.deploymentWithInstances(ctx, req.DeploymentID)
 	if err != nil {
@@ -42,6 +48,16 @@ func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeployment
 		if err := m.checkNoActive(ctx, d.ID); err != nil {
 			return nil, err
 		}
+	}
+	uploaded := false
+	if main != "" {
+		// After the refusals above, as install uploads: a refused update
+		// leaves no blueprint behind.
+		bp, reused, err := m.EnsureBlueprint(ctx, req.BlueprintID, main)
+		if err != nil {
+			return nil, err
+		}
+		req.BlueprintID, uploaded = bp.ID, !reused
 	}
 	states := make(map[string]string, len(insts))
 	for _, ni := range insts {
@@ -56,6 +72,7 @@ func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeployment
 		return nil, err
 	}
 	out := u.describe()
+	out.BlueprintUploaded = uploaded
 	if req.Preview {
 		return out, nil
 	}

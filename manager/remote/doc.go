@@ -5,9 +5,11 @@
 // Contracts:
 //   - Client implements api.Service; the CLI uses it in place of the
 //     in-process manager when a server is configured (GANTRY_URL).
-//   - UploadBlueprint and Install archive the local blueprint folder
-//     (tar.gz, as the store keeps it) and upload it; messages and problems
-//     name the local paths.
+//   - UploadBlueprint, Install and UpdateDeployment (when its Blueprint
+//     is a local path, manager.ResolveUpdateBlueprint) archive the local
+//     blueprint folder (tar.gz, as the store keeps it; an archive given is
+//     extracted locally first) and upload it; messages and problems name
+//     the local paths.
 //   - A Run follows the execution's Server-Sent Events (reconnecting from
 //     the last sequence number it saw), calls ExecOptions.OnEvent for
 //     each, and ends with the server's final record; Progress comes from

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/manager/server"
 )
@@ -48,10 +51,31 @@ func (c *Client) Uninstall(ctx context.Context, req api.UninstallRequest) (api.R
 }
 
 // UpdateDeployment previews a deployment update or starts it; a started
-// one's Run follows its execution like any other.
+// one's Run follows its execution like any other. A req.Blueprint that is
+// a local path (manager.ResolveUpdateBlueprint) is archived and sent with
+// the request, as Install sends its folder.
 func (c *Client) UpdateDeployment(ctx context.Context, req api.UpdateDeploymentRequest) (*api.DeploymentUpdate, error) {
 	req.Options.Follow = true
-	u, err := one[api.DeploymentUpdate](ctx, c, request{method: http.MethodPost, path: server.PathOf(server.PathDeploymentUpdate, req.DeploymentID), json: req})
+	main, cleanup, err := manager.ResolveUpdateBlueprint(&req)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	r := request{method: http.MethodPost, path: server.PathOf(server.PathDeploymentUpdate, req.DeploymentID), json: req}
+	if main != "" {
+		lb, err := archiveBlueprint(req.BlueprintID, main)
+		if err != nil {
+			return nil, err
+		}
+		if fi, err := os.Stat(req.Blueprint); err == nil && !fi.IsDir() && filepath.Dir(main) != filepath.Dir(req.Blueprint) {
+			lb.source = req.Blueprint // an archive: its name, not where it was extracted
+		}
+		if r.body, r.ctype, err = withBlueprint(server.UpdateBody{UpdateDeploymentRequest: req, MainFile: lb.main, Source: lb.source}, lb); err != nil {
+			return nil, err
+		}
+		r.json = nil
+	}
+	u, err := one[api.DeploymentUpdate](ctx, c, r)
 	if err != nil || u.Execution == nil {
 		return u, err
 	}

@@ -65,32 +65,12 @@ func (c *Client) Install(ctx context.Context, req api.InstallRequest) (*api.Inst
 	}
 	req.BlueprintID = lb.id
 	req.Options.Follow = true // as every start (run.go)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	reqJSON, err := json.Marshal(server.InstallBody{InstallRequest: req, MainFile: lb.main, Source: lb.source})
+	body, ctype, err := withBlueprint(server.InstallBody{InstallRequest: req, MainFile: lb.main, Source: lb.source}, lb)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []struct {
-		name, ctype string
-		data        []byte
-	}{{server.PartRequest, server.ContentJSON, reqJSON}, {server.PartBlueprint, server.ContentTarGz, lb.archive}} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, p.name, p.name))
-		h.Set("Content-Type", p.ctype)
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := w.Write(p.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
 	out, err := one[server.InstallResponse](ctx, c, request{
-		method: http.MethodPost, path: server.PathInstall, body: &body, ctype: mw.FormDataContentType(),
+		method: http.MethodPost, path: server.PathInstall, body: body, ctype: ctype,
 	})
 	if err != nil {
 		return nil, err
@@ -101,4 +81,35 @@ func (c *Client) Install(ctx context.Context, req api.InstallRequest) (*api.Inst
 	started := out.InstallStarted
 	started.Run = c.follow(ctx, out.Execution, req.Options, false)
 	return started, nil
+}
+
+// withBlueprint is a multipart body of the request part (reqBody as JSON)
+// then the blueprint part (the archive), as POST /install and the upload
+// of POST /deployments/{id}/update take them.
+func withBlueprint(reqBody any, lb *localBlueprint) (*bytes.Buffer, string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	reqJSON, err := json.Marshal(reqBody)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, p := range []struct {
+		name, ctype string
+		data        []byte
+	}{{server.PartRequest, server.ContentJSON, reqJSON}, {server.PartBlueprint, server.ContentTarGz, lb.archive}} {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, p.name, p.name))
+		h.Set("Content-Type", p.ctype)
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := w.Write(p.data); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", err
+	}
+	return &body, mw.FormDataContentType(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/gantryhq/gantry/manager/api"
@@ -40,14 +41,25 @@ func (s *Server) updateDeployment(w http.ResponseWriter, r *http.Request) error 
 		return ErrShuttingDown
 	}
 	var req api.UpdateDeploymentRequest
-	if err := s.readJSON(w, r, &req); err != nil {
+	relocate := func(err error) error { return err }
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == ContentMultipart {
+		// With the blueprint to upload first (api.UpdateDeploymentRequest.Blueprint).
+		var body UpdateBody
+		u, err := s.receiveParts(w, r, "deployment update", &body, func() (string, string) { return body.MainFile, body.Source })
+		if err != nil {
+			return err
+		}
+		defer u.remove()
+		req, relocate = body.UpdateDeploymentRequest, u.relocate
+		req.Blueprint = u.main
+	} else if err := s.readJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.DeploymentID, req.Options.OnEvent = r.PathValue("id"), nil
 	req.Inputs = numbersIn(req.Inputs)
 	u, err := s.cfg.Service.UpdateDeployment(detached(r), req)
 	if err != nil {
-		return err
+		return relocate(err)
 	}
 	if u.Run == nil {
 		return writeJSON(w, http.StatusOK, u)

@@ -149,24 +149,8 @@ func (s *Server) install(w http.ResponseWriter, r *http.Request) error {
 	if s.stopping.Load() {
 		return ErrShuttingDown
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxUploadBytes+s.cfg.Limits.MaxJSONBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return fmt.Errorf("install: want %s with the parts %q then %q: %v: %w", ContentMultipart, PartRequest, PartBlueprint, err, api.ErrInvalid)
-	}
-	part, err := mr.NextPart()
-	if err != nil || part.FormName() != PartRequest {
-		return fmt.Errorf("install: the first part must be %q (JSON): %w", PartRequest, api.ErrInvalid)
-	}
 	var body InstallBody
-	if err := decodeJSON(io.LimitReader(part, s.cfg.Limits.MaxJSONBytes), &body); err != nil {
-		return err
-	}
-	part, err = mr.NextPart()
-	if err != nil || part.FormName() != PartBlueprint {
-		return fmt.Errorf("install: the second part must be %q (the blueprint upload): %w", PartBlueprint, api.ErrInvalid)
-	}
-	u, err := s.receive(part.Header.Get("Content-Type"), part, body.MainFile, body.Source)
+	u, err := s.receiveParts(w, r, "install", &body, func() (string, string) { return body.MainFile, body.Source })
 	if err != nil {
 		return err
 	}
@@ -180,4 +164,29 @@ func (s *Server) install(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.runs.add(started.Run)
 	return writeJSON(w, http.StatusCreated, &InstallResponse{InstallStarted: started, Execution: started.Run.Execution()})
+}
+
+// receiveParts reads a multipart request of the part request (JSON,
+// decoded into body) then the part blueprint (an upload as for PUT
+// /blueprints/{id}, received with the main file and source that names
+// reads from the decoded body); what names the endpoint in messages.
+func (s *Server) receiveParts(w http.ResponseWriter, r *http.Request, what string, body any, names func() (mainFile, source string)) (*upload, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxUploadBytes+s.cfg.Limits.MaxJSONBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, fmt.Errorf("%s: want %s with the parts %q then %q: %v: %w", what, ContentMultipart, PartRequest, PartBlueprint, err, api.ErrInvalid)
+	}
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != PartRequest {
+		return nil, fmt.Errorf("%s: the first part must be %q (JSON): %w", what, PartRequest, api.ErrInvalid)
+	}
+	if err := decodeJSON(io.LimitReader(part, s.cfg.Limits.MaxJSONBytes), body); err != nil {
+		return nil, err
+	}
+	part, err = mr.NextPart()
+	if err != nil || part.FormName() != PartBlueprint {
+		return nil, fmt.Errorf("%s: the second part must be %q (the blueprint upload): %w", what, PartBlueprint, api.ErrInvalid)
+	}
+	mainFile, source := names()
+	return s.receive(part.Header.Get("Content-Type"), part, mainFile, source)
 }

@@ -93,6 +93,17 @@ type InstallBody struct {
 	Source string `json:"source,omitempty"`
 }
 
+// UpdateBody is the request part of POST /deployments/{id}/update when it
+// carries a blueprint upload (multipart/form-data: this part, then the
+// blueprint part); without one the body is the api.UpdateDeploymentRequest.
+type UpdateBody struct {
+	api.UpdateDeploymentRequest
+	// MainFile is the main file's name in the upload (default blueprint.yaml).
+	MainFile string `json:"main_file,omitempty"`
+	// Source is the uploader's folder or archive, for messages.
+	Source string `json:"source,omitempty"`
+}
+
 // InstallResponse answers POST /install.
 type InstallResponse struct {
 	*api.InstallStarted

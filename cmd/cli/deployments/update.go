@@ -17,40 +17,51 @@ import (
 func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	var flags cmdutil.BlueprintFlags
 	var rf executions.RunFlags
-	var blueprintID string
+	var blueprint, blueprintID string
 	var reinstall []string
 	var preview, skipReinstall bool
 	cmd := &cobra.Command{
-		Use:   "update DEPLOYMENT_ID -b BLUEPRINT_ID [-i INPUTS]... [--preview] [--reinstall-list NODE]... [--skip-reinstall]",
-		Short: "Update a deployment to another uploaded blueprint (Cloudify's deployment update)",
-		Long: `Compute the change from the deployment's plan to the plan of the uploaded
-blueprint BLUEPRINT_ID with the deployment's inputs overridden by -i (an input
-left at its old default takes the new default), and apply it as one execution
-of workflow update: removed relationships unlinked and removed instances
-uninstalled, added instances installed and added relationships established,
-then modified nodes reinstalled (those of --reinstall-list, and those whose
-type, properties or operations changed unless --skip-reinstall). Everything
-else keeps running. The deployment switches to the new blueprint, inputs and
-plan only when the update succeeds; when an added instance fails to install,
-the added instances are uninstalled again (rolled back). An interrupted
-update resumes with 'gantry executions resume'.
+		Use:   "update DEPLOYMENT_ID -b BLUEPRINT [--blueprint-id ID] [-i INPUTS]... [--preview] [--reinstall-list NODE]... [--skip-reinstall]",
+		Short: "Update a deployment to another blueprint, uploaded or given as a path (Cloudify's deployment update)",
+		Long: `BLUEPRINT is read as install reads its PATH: when a file or folder exists
+there (a folder holding blueprint.yaml, a main file, or a .tar.gz, .tgz or .zip
+archive of one), it is uploaded first, as --blueprint-id or an id derived from
+the path (the folder's name, the archive's name); an identical upload of that
+id is reused, one with other files refused. Otherwise BLUEPRINT is the id of
+an uploaded blueprint (--blueprint-id ID alone names one too).
 
---preview prints the change (--json: as JSON) and changes nothing.`,
+Compute the change from the deployment's plan to the blueprint's plan with
+the deployment's inputs overridden by -i (an input left at its old default
+takes the new default), and apply it as one execution of workflow update:
+removed relationships unlinked and removed instances uninstalled, added
+instances installed and added relationships established, then modified nodes
+reinstalled (those of --reinstall-list, and those whose type, properties or
+operations changed unless --skip-reinstall). Everything else keeps running.
+The deployment switches to the new blueprint, inputs and plan only when the
+update succeeds, in the same store write that ends the execution; when an
+added instance fails to install, the added instances are uninstalled again
+(rolled back). An interrupted update resumes with 'gantry executions resume'.
+
+--preview prints the change (--json: as JSON) and changes no deployment (a
+BLUEPRINT path is uploaded all the same).`,
 		Args: cmdutil.ExactArgs(1, "DEPLOYMENT_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if blueprintID == "" {
-				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("--blueprint-id (-b) is required"))
+			if blueprint == "" && blueprintID == "" {
+				return cmdutil.Exit(cmdutil.ExitUsage, errors.New("--blueprint (-b) is required: a blueprint path or an uploaded blueprint's id"))
 			}
 			rf.Apply(f)
 			svc, inputs, err := flags.ServiceWithInputs(f)
 			if err != nil {
 				return err
 			}
-			req := api.UpdateDeploymentRequest{DeploymentID: args[0], BlueprintID: blueprintID, Inputs: inputs,
+			req := api.UpdateDeploymentRequest{DeploymentID: args[0], Blueprint: blueprint, BlueprintID: blueprintID, Inputs: inputs,
 				ReinstallList: reinstall, SkipReinstall: skipReinstall, Preview: preview, Options: rf.Options(cmd, f)}
 			u, err := svc.UpdateDeployment(context.Background(), req)
 			if err != nil {
 				return cmdutil.ProblemsOrError(f.IO, err)
+			}
+			if u.BlueprintUploaded && !rf.JSON {
+				fmt.Fprintf(f.IO.ErrOut, "blueprint %s uploaded\n", u.BlueprintID)
 			}
 			if preview {
 				if rf.JSON {
@@ -78,7 +89,8 @@ update resumes with 'gantry executions resume'.
 	}
 	flags.Register(cmd, false)
 	rf.Register(cmd)
-	cmd.Flags().StringVarP(&blueprintID, "blueprint-id", "b", "", "the uploaded blueprint to update the deployment to")
+	cmd.Flags().StringVarP(&blueprint, "blueprint", "b", "", "the blueprint to update the deployment to: a path (folder, main file or archive) uploaded first, else an uploaded blueprint's id")
+	cmd.Flags().StringVar(&blueprintID, "blueprint-id", "", "the id to upload a -b path as (default: derived from the path), or alone an uploaded blueprint's id")
 	cmd.Flags().BoolVar(&preview, "preview", false, "print the change and apply nothing")
 	cmd.Flags().StringSliceVarP(&reinstall, "reinstall-list", "r", nil, "nodes whose instances are reinstalled (repeatable or comma-separated)")
 	cmd.Flags().BoolVar(&skipReinstall, "skip-reinstall", false, "do not reinstall nodes whose type, properties or operations changed")
