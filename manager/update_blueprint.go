@@ -86,34 +86,10 @@ func openBlueprintPath(path string) (main, id string, cleanup func(), err error)
 		cleanup()
 		return "", "", func() {}, fmt.Errorf("blueprint archive %s: %w", path, err)
 	}
-	main, err = archiveMain(dir)
+	main, err = archiveMain(dir, DefaultMainFile)
 	if err != nil {
 		cleanup()
 		return "", "", func() {}, fmt.Errorf("blueprint archive %s: %w", path, err)
 	}
 	return main, name, cleanup, nil
-}
-
-// archiveMain finds an extracted archive's main file: blueprint.yaml at
-// its root, or in its one top-level folder (as archives of a folder are
-// usually made).
-func archiveMain(dir string) (string, error) {
-	if main := filepath.Join(dir, DefaultMainFile); isFile(main) {
-		return main, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	if len(entries) == 1 && entries[0].IsDir() {
-		if main := filepath.Join(dir, entries[0].Name(), DefaultMainFile); isFile(main) {
-			return main, nil
-		}
-	}
-	return "", fmt.Errorf("%w: no %s at the archive's root or in its one top-level folder", ErrInvalidBlueprint, DefaultMainFile)
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }

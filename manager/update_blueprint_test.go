@@ -64,7 +64,7 @@ func TestResolveUpdateBlueprint(t *testing.T) {
 		{name: "stored id", ref: "v2", wantID: "v2"},
 		{name: "stored id and the same --blueprint-id", ref: "v2", id: "v2", wantID: "v2"},
 		{name: "no path, another id", ref: "v2", id: "v3", wantErr: ErrInvalid},
-		{name: "archive without a main file", ref: filepath.Join(work, "empty.tgz"), wantErr: ErrInvalidBlueprint},
+		{name: "archive without a main file", ref: filepath.Join(work, "empty.tgz"), wantErr: ErrInvalid},
 		{name: "id only", id: "v2", wantID: "v2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
