@@ -35,6 +35,10 @@ type Options struct {
 	// EventsMaxAge: OpenBolt deletes events older than this. Default
 	// DefaultEventsMaxAge; negative: events are kept forever.
 	EventsMaxAge time.Duration
+	// DeletedExecutionTTL is how long the tombstone of an execution
+	// deleted with its deployment is kept (GetDeletedExecution). Default
+	// DeletedExecutionTTL. The etcd backend takes it from here too.
+	DeletedExecutionTTL time.Duration
 	// AutoCompactFree: OpenBolt compacts the file when more than this
 	// fraction of it is free and it is at least AutoCompactMinBytes.
 	// Default DefaultAutoCompactFree; negative: never.
@@ -75,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EventsMaxAge == 0 {
 		o.EventsMaxAge = DefaultEventsMaxAge
+	}
+	if o.DeletedExecutionTTL <= 0 {
+		o.DeletedExecutionTTL = DeletedExecutionTTL
 	}
 	if o.AutoCompactFree == 0 {
 		o.AutoCompactFree = DefaultAutoCompactFree

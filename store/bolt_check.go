@@ -173,6 +173,7 @@ func (c *checker) run() {
 	c.checkTokens()
 	c.checkAudit()
 	c.checkSessions()
+	c.checkTombstones()
 }
 
 func (c *checker) checkTokens() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,6 +15,11 @@ import (
 func TestBoltContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "gantry.db"), store.Options{})
+		require.NoError(t, err)
+		return s
+	})
+	storetest.RunExpiry(t, func(t *testing.T, ttl time.Duration) store.Store {
+		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "gantry.db"), store.Options{NoSync: true, DeletedExecutionTTL: ttl})
 		require.NoError(t, err)
 		return s
 	})

@@ -227,7 +227,11 @@ func (v *boltView) DeleteDeployment(ctx context.Context, id string, force bool) 
 				return fmt.Errorf("deployment %q: %d deployment(s) depend on it (e.g. %q): %w", id, len(incoming), src, ErrInUse)
 			}
 		}
-		// Executions with their task records and events.
+		// Executions with their task records and events, a tombstone of
+		// each kept.
+		if err := putTombstones(tx, execs, now(), v.s.opts.DeletedExecutionTTL); err != nil {
+			return err
+		}
 		for _, e := range execs {
 			if err := deleteExecution(tx, e); err != nil {
 				return err

@@ -23,6 +23,11 @@ func (v *boltView) CreateExecution(ctx context.Context, e *Execution) error {
 		if execs.Get([]byte(rec.ID)) != nil {
 			return fmt.Errorf("execution %q: %w", rec.ID, ErrExists)
 		}
+		if old, err := getTombstone(tx, rec.ID, v.s.opts.DeletedExecutionTTL); err != nil {
+			return err
+		} else if old != nil {
+			return TombstoneTaken(old, v.s.opts.DeletedExecutionTTL)
+		}
 		if err := putJSON(execs, "execution", []byte(rec.ID), &rec); err != nil {
 			return err
 		}

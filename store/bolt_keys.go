@@ -31,6 +31,8 @@ import (
 //	tokens                 <token id> -> Token (hash of the secret, never the secret)
 //	audit                  be64(seq) -> AuditRecord  (append-only, NextSequence)
 //	sessions               <sha256 of the session id> -> Session (never the id)
+//	deleted_executions     <exec> -> Execution (tombstone: DeletedAt set)
+//	deleted_by_time        be64(DeletedAt ns)\0<exec> -> "" (index, pruned from the front)
 //
 // Every lookup is a key get or a prefix scan of one deployment's or one
 // execution's range: nothing scans all records of a kind to find a few.
@@ -55,6 +57,10 @@ var (
 	// bktSessions is made when first written (sessionsBucket), so a store
 	// file older than it still checks clean.
 	bktSessions = []byte("sessions")
+	// bktDeleted and bktDeletedByTime are made when first written
+	// (deletedBuckets), as bktSessions.
+	bktDeleted       = []byte("deleted_executions")
+	bktDeletedByTime = []byte("deleted_by_time")
 
 	allBuckets = [][]byte{bktMeta, bktBlueprints, bktArchives, bktBPDeployments, bktDeployments,
 		bktPlans, bktInstances, bktInstanceNodes, bktExecutions, bktDepExecutions, bktTasks,

@@ -195,6 +195,9 @@ type Execution struct {
 	// RolledBack: the execution (a deployment update) failed and what it
 	// had added was uninstalled and removed; it cannot be resumed.
 	RolledBack bool `json:"rolled_back,omitempty"`
+	// DeletedAt is set only on a tombstone (Store.GetDeletedExecution):
+	// when the execution was deleted with its deployment.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
 }
 
 // EngineSettings are an execution's engine flags (--parallelism,

@@ -44,7 +44,8 @@ type Store interface {
 	UpdateDeployment(ctx context.Context, id string, fn func(*Deployment) error) (*Deployment, error)
 	// DeleteDeployment removes the deployment with its node instances,
 	// executions, task records, events and outgoing dependencies in one
-	// transaction. Without force it refuses with ErrInUse while an execution
+	// transaction, in which it keeps a tombstone of each execution (see
+	// GetDeletedExecution). Without force it refuses with ErrInUse while an execution
 	// is active or another deployment depends on it.
 	DeleteDeployment(ctx context.Context, id string, force bool) error
 
@@ -81,6 +82,14 @@ type Store interface {
 	// to pending and CreatedAt to now.
 	CreateExecution(ctx context.Context, e *Execution) error
 	GetExecution(ctx context.Context, id string) (*Execution, error)
+	// GetDeletedExecution returns the tombstone of an execution that
+	// DeleteDeployment deleted with its deployment: its final record
+	// (Tombstone: DeletedAt set, always ended), kept for
+	// Options.DeletedExecutionTTL after the deletion. ErrNotFound for any
+	// other id, a live execution's included (GetExecution has those).
+	// Tombstones are never listed, and their events are gone; while one is
+	// kept, CreateExecution refuses its id (ErrExists).
+	GetDeletedExecution(ctx context.Context, id string) (*Execution, error)
 	// ListExecutions returns executions ordered by creation time; a
 	// non-empty deploymentID keeps only that deployment's.
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)

@@ -70,7 +70,7 @@ func (c *checker) run() {
 		switch kind {
 		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
 			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq, kindSession,
-			kindClaim, kindQueue, kindWorker:
+			kindClaim, kindQueue, kindWorker, kindDeleted:
 		default:
 			c.addf("unknown key kind %q under the prefix", kind)
 		}
@@ -89,6 +89,12 @@ func (c *checker) run() {
 	c.checkDependencies()
 	c.checkTokensAndAudit()
 	c.checkSessions()
+	for k, v := range c.by[kindDeleted] {
+		var e store.Execution
+		if err := json.Unmarshal(v, &e); err != nil || e.ID != k || e.DeletedAt.IsZero() {
+			c.addf("deleted execution %q: undecodable, mismatched id or no deletion time", k)
+		}
+	}
 	for k, v := range c.by[kindSecret] {
 		var s store.Secret
 		if err := json.Unmarshal(v, &s); err != nil || s.Key != k {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/tosca"
 )
@@ -172,6 +174,7 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 	if err := store.CheckID("deployment", id); err != nil {
 		return err
 	}
+	var lease clientv3.LeaseID // of the tombstones, granted once
 	return v.run(ctx, func(t *tx) error {
 		d, err := v.getDeployment(ctx, t, id, false)
 		if err != nil {
@@ -180,6 +183,11 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 		execs, err := v.deploymentExecutions(ctx, t, id)
 		if err != nil {
 			return err
+		}
+		if len(execs) > 0 && lease == 0 {
+			if lease, err = v.s.tombstoneLease(ctx); err != nil {
+				return err
+			}
 		}
 		incoming, err := t.scan(ctx, v.k.under(kindDependent, id), true)
 		if err != nil {
@@ -217,7 +225,14 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 			p := v.k.split(kindDependent, x.key)
 			t.del(v.k.dependency(p[1], p[2]))
 		}
+		at := store.Now()
 		for _, e := range execs {
+			// The tombstone before the record goes: a reader between two
+			// transactions of a large delete finds one or the other.
+			rec := store.Tombstone(e, at)
+			if err := t.putLeased("deleted execution", v.k.deleted(e.ID), &rec, lease); err != nil {
+				return err
+			}
 			t.del(v.k.execution(e.ID))
 			if e.InQueue() {
 				t.del(v.k.queue(e.ID))

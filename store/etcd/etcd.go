@@ -62,7 +62,8 @@ func init() {
 }
 
 // OpenURL opens the store an etcd:// URL names (see ParseURL); base
-// supplies the backend-independent options (archive size limit).
+// supplies the backend-independent options (archive size limit,
+// tombstone retention).
 func OpenURL(ctx context.Context, target string, base store.Options) (*Store, error) {
 	opts, err := ParseURL(target)
 	if err != nil {
@@ -71,6 +72,7 @@ func OpenURL(ctx context.Context, target string, base store.Options) (*Store, er
 	if base.MaxArchiveBytes > 0 {
 		opts.MaxArchiveBytes = base.MaxArchiveBytes
 	}
+	opts.DeletedExecutionTTL = base.DeletedExecutionTTL
 	return Open(ctx, opts)
 }
 

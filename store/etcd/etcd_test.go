@@ -41,6 +41,11 @@ func TestEtcd(t *testing.T) {
 			require.IsType(t, &Store{}, w)
 			return s
 		})
+		storetest.RunExpiry(t, func(t *testing.T, ttl time.Duration) store.Store {
+			s, err := store.Open(context.Background(), cluster.URL(fmt.Sprintf("contract-%d", prefixes.Add(1))), store.Options{DeletedExecutionTTL: ttl})
+			require.NoError(t, err)
+			return s
+		})
 	})
 	t.Run("BigBatchIsOrderedTransactions", testBigBatch)
 	t.Run("BigDeployment", testBigDeployment)

@@ -22,6 +22,11 @@ func (v *view) CreateExecution(ctx context.Context, e *store.Execution) error {
 		} else if ok {
 			return fmt.Errorf("execution %q: %w", rec.ID, store.ErrExists)
 		}
+		if old, err := v.getTombstone(ctx, t, rec.ID); err != nil {
+			return err
+		} else if old != nil {
+			return store.TombstoneTaken(old, v.s.opts.DeletedExecutionTTL)
+		}
 		t.putRaw(v.k.depExec(rec.DeploymentID, rec.ID), nil)
 		if rec.InQueue() {
 			t.putRaw(v.k.queue(rec.ID), nil)

@@ -35,6 +35,7 @@ const (
 	kindClaim     = "claim/"
 	kindQueue     = "queue/"
 	kindWorker    = "worker/"
+	kindDeleted   = "deleted/"
 )
 
 const sep = "\x00"
@@ -69,6 +70,7 @@ func (k keys) session(key string) string   { return k.join(kindSession, key) }
 func (k keys) claim(exec string) string    { return k.join(kindClaim, exec) }
 func (k keys) queue(exec string) string    { return k.join(kindQueue, exec) }
 func (k keys) worker(name string) string   { return k.join(kindWorker, name) }
+func (k keys) deleted(exec string) string  { return k.join(kindDeleted, exec) }
 
 // audit keys sort by sequence: 16 hex digits.
 func (k keys) audit(seq uint64) string { return k.join(kindAudit, fmt.Sprintf("%016x", seq)) }

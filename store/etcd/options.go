@@ -63,6 +63,10 @@ type Options struct {
 	// claims and worker registration are attached (whole seconds, at
 	// least 2). Default DefaultLeaseTTL.
 	LeaseTTL time.Duration
+	// DeletedExecutionTTL is how long the tombstone of an execution
+	// deleted with its deployment is kept (on a lease of its own; reads
+	// also check it). Default store.DeletedExecutionTTL.
+	DeletedExecutionTTL time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -95,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.DeletedExecutionTTL <= 0 {
+		o.DeletedExecutionTTL = store.DeletedExecutionTTL
 	}
 	return o
 }

@@ -64,6 +64,8 @@ type op struct {
 	val  []byte
 	// undo restores cur for this op's key on rollback (-1: none before).
 	undo int
+	// lease, on a put: the key goes when the lease expires.
+	lease clientv3.LeaseID
 }
 
 func newTx(kv clientv3.KV, opts Options) *tx {
@@ -255,6 +257,16 @@ func (t *tx) put(kind, key string, v any) error {
 }
 
 func (t *tx) putRaw(key string, val []byte) { t.write(op{kind: opPut, key: key, val: val}) }
+
+// putLeased buffers a write of v attached to lease.
+func (t *tx) putLeased(kind, key string, v any, lease clientv3.LeaseID) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", kind, key, err)
+	}
+	t.write(op{kind: opPut, key: key, val: data, lease: lease})
+	return nil
+}
 
 func (t *tx) del(key string) { t.write(op{kind: opDel, key: key}) }
 
@@ -454,7 +466,11 @@ func (t *tx) commit(ctx context.Context) error {
 		for i, o := range c.ops {
 			switch o.kind {
 			case opPut:
-				ops[i] = clientv3.OpPut(o.key, string(o.val))
+				var opts []clientv3.OpOption
+				if o.lease != 0 {
+					opts = append(opts, clientv3.WithLease(o.lease))
+				}
+				ops[i] = clientv3.OpPut(o.key, string(o.val), opts...)
 			case opDel:
 				ops[i] = clientv3.OpDelete(o.key)
 			case opDelPrefix:

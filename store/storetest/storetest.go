@@ -20,6 +20,7 @@ func Run(t *testing.T, newStore NewFunc) {
 		{"UpdateDeployment", testUpdateDeployment},
 		{"DeleteDeploymentCascades", testDeleteDeploymentCascades},
 		{"DeleteDeploymentInUse", testDeleteDeploymentInUse},
+		{"DeletedExecutions", testDeletedExecutions},
 		{"Dependencies", testDependencies},
 		{"NodeInstances", testNodeInstances},
 		{"NodeInstanceVersions", testNodeInstanceVersions},
