@@ -257,6 +257,9 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if e.RolledBack {
 		return nil, fmt.Errorf("execution %s was rolled back: %w; run the deployment update again", e.ID, ErrNotResumable)
 	}
+	if !e.DeletedAt.IsZero() {
+		return nil, fmt.Errorf("execution %s was deleted with its deployment %s: %w", e.ID, e.DeploymentID, ErrNotResumable)
+	}
 	if modifies(e.WorkflowID) && switchedBy(ctx, m.st, e.DeploymentID, e.ID) {
 		// Its switch was applied but its end not recorded (switch.go).
 		_, err := m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {

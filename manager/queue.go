@@ -110,13 +110,14 @@ func (r *queuedRun) Wait(ctx context.Context) (*api.Execution, error) {
 }
 
 // follow waits for the end of the execution. A queued uninstall deletes
-// its deployment, the execution with it: gone after it was queued is its
-// success.
+// its deployment, the execution with it: its tombstone (DeletedAt set) is
+// then its end; gone after it was queued (the tombstone expired too) is
+// its success.
 func (r *queuedRun) follow() {
 	defer close(r.done)
 	ctx := context.Background()
 	e, err := r.m.WaitExecution(ctx, r.exec.ID)
-	if err == nil && e.Status == store.ExecutionTerminated && r.exec.After != store.AfterNothing {
+	if err == nil && e.DeletedAt.IsZero() && e.Status == store.ExecutionTerminated && r.exec.After != store.AfterNothing {
 		e, err = r.m.waitAfter(ctx, e)
 	}
 	switch {

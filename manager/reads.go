@@ -93,13 +93,35 @@ func (m *Manager) ListNodeInstances(ctx context.Context, deploymentID, nodeID st
 	return m.st.ListNodeInstances(ctx, deploymentID, nodeID)
 }
 
-// GetExecution returns an execution, reaped.
+// GetExecution returns an execution, reaped. One deleted with its
+// deployment (uninstall) is its final record while the store keeps its
+// tombstone (store.DeletedExecutionTTL; DeletedAt set), whichever process
+// deleted it.
 func (m *Manager) GetExecution(ctx context.Context, id string) (*store.Execution, error) {
 	e, err := m.st.GetExecution(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if x, terr := m.st.GetDeletedExecution(ctx, id); terr == nil {
+			return x, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return m.reap(ctx, e)
+}
+
+// eventsGone turns the ErrNotFound of the events of an execution deleted
+// with its deployment into one that says so (still ErrNotFound).
+func (m *Manager) eventsGone(ctx context.Context, executionID string, err error) error {
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	x, terr := m.st.GetDeletedExecution(ctx, executionID)
+	if terr != nil {
+		return err
+	}
+	return fmt.Errorf("execution %s (%s of deployment %s) ended %s and was deleted with its deployment at %s, its events with it: %w",
+		x.ID, x.WorkflowID, x.DeploymentID, x.Status, x.DeletedAt.Format(time.RFC3339), store.ErrNotFound)
 }
 
 // ListExecutions returns executions in creation order (of one deployment
@@ -118,18 +140,21 @@ func (m *Manager) ListExecutions(ctx context.Context, deploymentID string) ([]*s
 }
 
 // Events returns up to limit (<= 0: all) events of an execution with Seq >
-// afterSeq; ErrNotFound for an execution that does not exist.
+// afterSeq; ErrNotFound for an execution that does not exist, saying so
+// for one deleted with its deployment.
 func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*store.Event, error) {
 	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
-		return nil, err
+		return nil, m.eventsGone(ctx, executionID, err)
 	}
-	return m.st.Events(ctx, executionID, afterSeq, limit)
+	evs, err := m.st.Events(ctx, executionID, afterSeq, limit)
+	return evs, m.eventsGone(ctx, executionID, err)
 }
 
 // EventsJSON appends Events as JSON to dst, from the stored bytes where
 // the store has them (store.EventsJSON).
 func (m *Manager) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error) {
-	return store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, dst)
+	out, n, err := store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, dst)
+	return out, n, m.eventsGone(ctx, executionID, err)
 }
 
 // Follow polling: how often, and how many events per read.
@@ -144,11 +169,16 @@ const (
 // execution ends, its gantry process is found dead (it is reaped and
 // returned failed), ctx ends (ctx.Err()) or fn fails (its error). It
 // counts as a follower of the execution (Followed) while it runs. An
-// execution deleted once it had ended (uninstall deletes its deployment)
-// still ends the follow with its end, never with ErrNotFound.
+// execution deleted with its deployment (uninstall), here or by any
+// process on the store, ends the follow with its end (its tombstone: its
+// events are gone), never with ErrNotFound.
 func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq uint64, fn func(*store.Event) error) (*store.Execution, error) {
-	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
+	first, err := m.GetExecution(ctx, executionID)
+	if err != nil {
 		return nil, err
+	}
+	if !first.DeletedAt.IsZero() {
+		return first, nil
 	}
 	defer m.commits.follow(executionID)()
 	var ended *store.Execution
@@ -157,8 +187,14 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		// the wait still wakes it.
 		wake := m.nextCommit(executionID)
 		evs, err := m.st.Events(ctx, executionID, afterSeq, followPage)
-		if ended != nil && errors.Is(err, store.ErrNotFound) {
-			return ended, nil // deleted after it ended, with its events
+		if errors.Is(err, store.ErrNotFound) {
+			// Deleted with its deployment since the last read.
+			if x, terr := m.st.GetDeletedExecution(ctx, executionID); terr == nil {
+				return x, nil
+			}
+			if ended != nil {
+				return ended, nil
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -191,7 +227,8 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 }
 
 // WaitExecution returns the execution once it has ended (one whose gantry
-// process died is reaped and returned failed), ctx.Err() if ctx ends
+// process died is reaped and returned failed; one deleted with its
+// deployment is its tombstone, GetExecution), ctx.Err() if ctx ends
 // first. Unlike FollowEvents it reads no events and is no follower: the
 // engine keeps batching the execution's commits.
 func (m *Manager) WaitExecution(ctx context.Context, executionID string) (*store.Execution, error) {

@@ -13,15 +13,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/manager/auth"
 	"github.com/gantryhq/gantry/manager/server"
+	"github.com/gantryhq/gantry/store"
 )
 
 // TestUninstallEndsItsFollowers: an uninstall deletes its deployment,
 // its executions and events with it, once the workflow succeeded. Whoever
 // follows it through the server still reads how it ended: the record
-// (the server's final one), a follow that ends with it (never a hang or
+// (the store's tombstone), a follow that ends with it (never a hang or
 // an error after the success), the long poll; a list of its events is a
 // 404 that says why.
 func TestUninstallEndsItsFollowers(t *testing.T) {
@@ -42,7 +44,7 @@ func TestUninstallEndsItsFollowers(t *testing.T) {
 	e, err = run.Wait(ctx)
 	require.NoError(t, err)
 	require.Equal(t, api.ExecutionTerminated, e.Status)
-	_, err = f.mgr.GetExecution(ctx, id)
+	_, err = f.st.GetExecution(ctx, id)
 	require.ErrorIs(t, err, api.ErrNotFound, "the store deleted the execution with its deployment")
 
 	got, err := c.GetExecution(ctx, id)
@@ -119,4 +121,56 @@ func TestWaitIsNoFollower(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the long poll never answered")
 	}
+}
+
+// TestUninstallElsewhereEndsFollowers: an uninstall run by another
+// process on the same store (here another Manager with its own handle on
+// the bbolt file; a worker on etcd alike) is no run of this server, and
+// still whoever follows it here late reads how it ended, from the
+// store's tombstone: the record, the follow (the SSE stream), the long
+// poll; its events are a 404 that says why.
+func TestUninstallElsewhereEndsFollowers(t *testing.T) {
+	f := newFixture(t, server.Limits{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := store.OpenBolt(f.st.(*store.BoltStore).Path(), store.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	other, err := manager.New(manager.Config{Store: st, DataDir: filepath.Join(t.TempDir(), "other")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+
+	started, err := other.Install(ctx, api.InstallRequest{Path: helloBlueprint, DeploymentID: "hello", Inputs: map[string]any{"web_port": 9092}})
+	require.NoError(t, err)
+	e, err := started.Run.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, api.ExecutionTerminated, e.Status, e.Error)
+	run, err := other.Uninstall(ctx, api.UninstallRequest{DeploymentID: "hello"})
+	require.NoError(t, err)
+	id := run.Execution().ID
+	e, err = run.Wait(ctx)
+	require.NoError(t, err)
+	require.Equal(t, api.ExecutionTerminated, e.Status)
+	_, err = f.st.GetExecution(ctx, id)
+	require.ErrorIs(t, err, api.ErrNotFound, "deleted with its deployment")
+
+	c := f.clients[auth.RoleViewer]
+	got, err := c.GetExecution(ctx, id)
+	require.NoError(t, err, "the record of an uninstall this server did not run")
+	assert.Equal(t, api.ExecutionTerminated, got.Status)
+	assert.Equal(t, "uninstall", got.WorkflowID)
+	assert.False(t, got.DeletedAt.IsZero(), "marked deleted with its deployment")
+
+	ended, err := c.FollowEvents(ctx, id, 0, func(*api.Event) error { return nil })
+	require.NoError(t, err, "the stream ends with the end")
+	require.NotNil(t, ended)
+	assert.Equal(t, api.ExecutionTerminated, ended.Status)
+
+	waited, err := c.WaitExecution(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, api.ExecutionTerminated, waited.Status)
+
+	_, err = c.Events(ctx, id, 0, 0)
+	require.ErrorIs(t, err, api.ErrNotFound)
+	assert.Contains(t, err.Error(), "deleted with its deployment")
 }

@@ -34,11 +34,6 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	buf, done := pageBuffer()
 	page, n, err := s.cfg.Service.EventsJSON(r.Context(), id, after, limit, buf)
 	defer func() { done(page) }()
-	if errors.Is(err, api.ErrNotFound) {
-		if x := s.runs.ended(id); x != nil {
-			return deletedError(x)
-		}
-	}
 	if err != nil {
 		return err
 	}
@@ -80,11 +75,10 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		after = max(after, n)
 	}
+	// One deleted with its deployment (uninstall) is its final record:
+	// the stream is its end alone.
 	if _, err := s.cfg.Service.GetExecution(r.Context(), id); err != nil {
-		// Deleted by the uninstall it ran: the stream is its end alone.
-		if !errors.Is(err, api.ErrNotFound) || s.runs.get(id) == nil {
-			return err
-		}
+		return err
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream lasts as long as its execution
@@ -129,18 +123,6 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	})
 	if r.Context().Err() != nil {
 		return nil
-	}
-	if errors.Is(err, api.ErrNotFound) {
-		// Uninstall deletes the deployment, its executions with it, once
-		// the workflow succeeded: a run of this server still tells its end.
-		if e := s.runs.get(id); e != nil {
-			select {
-			case <-e.done:
-				ended, err = e.exec, nil
-			case <-r.Context().Done():
-				return nil
-			}
-		}
 	}
 	if err != nil {
 		b, _ := json.Marshal(asAPIError(err))

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -120,17 +119,11 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	return get(w, v, err)
 }
 
-// getExecution answers with the record; for a run of this server that an
-// uninstall deleted with its deployment, with its final record (kept
-// for keepEnded), so that whoever followed it reads how it ended.
+// getExecution answers with the record; for one an uninstall deleted
+// with its deployment, with its final record (the store's tombstone), so
+// that whoever followed it reads how it ended.
 func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	v, err := s.cfg.Service.GetExecution(r.Context(), id)
-	if errors.Is(err, api.ErrNotFound) {
-		if x := s.runs.ended(id); x != nil {
-			v, err = x, nil
-		}
-	}
+	v, err := s.cfg.Service.GetExecution(r.Context(), r.PathValue("id"))
 	return get(w, v, err)
 }
 

@@ -2,15 +2,16 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
 )
 
-// keepEnded is how long the outcome of an ended run stays for
-// GET .../wait; after that the stored record is the answer.
+// keepEnded is how long the outcome of an ended run (its final record
+// with the error of what followed the workflow, which the store does not
+// keep) stays for GET .../wait; after that the stored record (or, for an
+// execution deleted with its deployment, its tombstone) is the answer.
 const keepEnded = 10 * time.Minute
 
 // runs are the executions this server started. A goroutine per run waits
@@ -66,30 +67,6 @@ func (rs *runs) get(id string) *runEntry {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	return rs.m[id]
-}
-
-// ended returns the final record of a run of this server that has ended
-// (kept for keepEnded), or nil: what answers for an execution the store
-// no longer has because its uninstall deleted the deployment, its
-// executions and events with it.
-func (rs *runs) ended(id string) *api.Execution {
-	e := rs.get(id)
-	if e == nil {
-		return nil
-	}
-	select {
-	case <-e.done:
-		return e.exec
-	default:
-		return nil
-	}
-}
-
-// deletedError is ErrNotFound for an ended run's execution the store no
-// longer has (runs.ended), saying why.
-func deletedError(x *api.Execution) error {
-	return fmt.Errorf("execution %s (%s of deployment %s) ended %s and was deleted with its deployment, its events with it: %w",
-		x.ID, x.WorkflowID, x.DeploymentID, x.Status, api.ErrNotFound)
 }
 
 // stopAll cancels every running run gracefully, then by force when ctx

@@ -74,6 +74,9 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			fmt.Fprintf(f.IO.Out, "id:         %s\ndeployment: %s\nworkflow:   %s\nstatus:     %s\ncreated:    %s\nstarted:    %s\nended:      %s\nparameters: %v\nerror:      %s\n",
 				e.ID, e.DeploymentID, e.WorkflowID, e.Status, cmdutil.When(e.CreatedAt), cmdutil.When(e.StartedAt), cmdutil.When(e.EndedAt), e.Parameters, cmdutil.OrDash(e.Error))
+			if !e.DeletedAt.IsZero() {
+				fmt.Fprintf(f.IO.Out, "deleted:    %s (with its deployment; its events with it)\n", cmdutil.When(e.DeletedAt))
+			}
 			return nil
 		},
 	}
