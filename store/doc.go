@@ -5,7 +5,10 @@
 // secrets, and for `gantry server` its API tokens (the SHA-256 of each
 // secret, never the secret: CheckToken refuses anything else), the
 // append-only audit log and the web console's sessions (the SHA-256 of
-// each session id, never the id: CheckSession refuses anything else).
+// each session id, never the id: CheckSession refuses anything else), and
+// for DeletedExecutionTTL the tombstone of each execution deleted with its
+// deployment (GetDeletedExecution: its final record, so that a follower in
+// another process learns how an uninstall ended).
 // A secret's value is any bytes: its JSON (the records, the REST API)
 // carries a value that is not UTF-8 as base64 (secret_json.go).
 //

@@ -100,6 +100,10 @@ type Service interface {
 	Resume(ctx context.Context, executionID string, opts ExecOptions) (Run, error)
 	// Cancel asks an active execution to stop; ErrConflict if it ended.
 	Cancel(ctx context.Context, executionID string, force bool) (*Execution, error)
+	// GetExecution returns the execution; one deleted with its deployment
+	// (uninstall) is its final record, DeletedAt set, for
+	// store.DeletedExecutionTTL after the deletion (its events are gone:
+	// Events says so), FollowEvents and WaitExecution end with it.
 	GetExecution(ctx context.Context, id string) (*Execution, error)
 	// ListExecutions: ordered by creation; a non-empty deploymentID keeps
 	// only that deployment's.

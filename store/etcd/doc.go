@@ -36,6 +36,8 @@
 //	queue/<exec>                            ""  index: queued executions not ended (workers)
 //	claim/<exec>                            ClaimInfo, attached to its holder's lease
 //	worker/<name>                           WorkerInfo, attached to its worker's lease
+//	deleted/<exec>                          Execution: tombstone of one deleted with its deployment,
+//	                                        on a lease of DeletedExecutionTTL (+1 s) of its deletion
 //
 // Per-execution keys live under their deployment, so deleting a
 // deployment is a handful of prefix deletes plus one delete per execution
