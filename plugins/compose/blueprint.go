@@ -79,18 +79,17 @@ func (p *Plugin) blueprintUpload(ctx context.Context, op *plugins.Context) error
 	return p.storeBlueprint(ctx, op, id, archive, mainFile)
 }
 
-// blueprintDelete (Blueprint delete) deletes the blueprint it stored; one
-// that deployments still use is an error naming them.
+// blueprintDelete (Blueprint delete) deletes the blueprint its create
+// stored (the runtime property id; without it create did not get that far
+// and nothing is deleted); one that deployments still use is an error
+// naming them.
 func (p *Plugin) blueprintDelete(ctx context.Context, op *plugins.Context) error {
-	rc := mapOf(desired(op, propResourceConfig))
-	id := str(rc, keyID)
-	if v, ok := op.Runtime.Get(keyID); ok {
-		id, _ = v.(string)
-	}
-	if id == "" {
-		id = op.Instance.ID
-	}
-	if !boolean(rc, cfgExternal) {
+	v, _ := op.Runtime.Get(keyID)
+	id, _ := v.(string)
+	switch {
+	case id == "":
+		op.Log(plugins.LevelInfo, "node %s stored no blueprint: nothing to delete", op.Node.ID)
+	case !boolean(mapOf(desired(op, propResourceConfig)), cfgExternal):
 		err := p.Deployments.DeleteBlueprint(ctx, id)
 		if errors.Is(err, ErrInUse) {
 			return plugins.NonRecoverable(fmt.Errorf("node %s: %w; delete those deployments first (`gantry deployments delete ID`), then run uninstall again", op.Node.ID, err))
