@@ -158,7 +158,7 @@ func (w *Worker) watch(ctx context.Context, heartbeat <-chan time.Time, info sto
 			}
 			w.try(ctx, id)
 		case <-steady:
-			w.recovered(&w.watchBack)
+			w.recovered(&w.watchBack, episodeWatch)
 		case <-w.retryAt.C:
 			w.armed = false
 			if err := w.scan(ctx); err != nil {
@@ -215,7 +215,7 @@ func (w *Worker) scan(ctx context.Context) error {
 		}
 	}
 	if len(w.retry) == 0 {
-		w.recovered(&w.claimBack)
+		w.recovered(&w.claimBack, episodeClaims)
 	}
 	return nil
 }

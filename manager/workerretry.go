@@ -103,10 +103,17 @@ func (w *Worker) pause(ctx context.Context, b *backoff, err error) bool {
 	}
 }
 
+// The episodes a worker logs the end of: its claims (and the reads
+// before them), and its watch with the listings and registrations.
+const (
+	episodeClaims = "claims"
+	episodeWatch  = "watch"
+)
+
 // recovered ends the episode b and logs its end if it had failures.
-func (w *Worker) recovered(b *backoff) {
+func (w *Worker) recovered(b *backoff, what string) {
 	if n, took := b.reset(); n > 0 {
-		w.cfg.Log(fmt.Sprintf("worker %s: the store answers again (failed attempts: %d, over %s)", w.cfg.Name, n, took.Round(time.Millisecond)))
+		w.cfg.Log(fmt.Sprintf("worker %s: %s: the store answers again (failed attempts: %d, over %s)", w.cfg.Name, what, n, took.Round(time.Millisecond)))
 	}
 }
 
