@@ -56,6 +56,9 @@ func TestWorkerRetriesClaim(t *testing.T) {
 		t.Run(fmt.Sprintf("LeaderKilled/run%02d", i), func(t *testing.T) {
 			testClaimDuringLeaderKill(newHAEnv(t, bin, testenv.StartEtcdCluster(t, 3), "claimleader"))
 		})
+		t.Run(fmt.Sprintf("MemberPaused/run%02d", i), func(t *testing.T) {
+			testMemberPaused(newHAEnv(t, bin, c, fmt.Sprintf("memberpaused%d", i)))
+		})
 	}
 }
 
@@ -234,3 +237,26 @@ func (h *haEnv) appliedOn(i int, id string) {
 		return err == nil && resp.Count == 1
 	})
 }
+
+// testMemberPaused: one of the two members the only worker talks to is
+// paused (SIGSTOP: its connections stay open, nothing answers on them)
+// and an install is queued through the others. Whatever the worker's
+// watch, reads, heartbeat or claim were on, it must not stay deaf or
+// hung on that member: it must run the install to its end.
+func testMemberPaused(h *haEnv) {
+	leader := h.leader()
+	paused, other := (leader+1)%3, (leader+2)%3
+	h.startWorkerOn("wa", h.cluster.Endpoints[paused], h.cluster.Endpoints[other])
+	h.waitWorkers(1)
+	h.deployShort("paused")
+	h.cluster.Pause(paused)
+	defer h.cluster.Continue(paused)
+	start := time.Now()
+	id := h.queue("paused")
+	e := h.waitEndedWithin(id, pausedBound)
+	h.t.Logf("m%d paused; execution %s %s %s after it was queued", paused, id, e.Status, time.Since(start).Round(10*time.Millisecond))
+}
+
+// pausedBound: a few calls of the worker's loop that get no answer, each
+// ended by workerCallTimeout (10 s), then the install.
+const pausedBound = 60 * time.Second

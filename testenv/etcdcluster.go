@@ -137,8 +137,17 @@ func (c *EtcdCluster) Kill(i int) {
 	<-m.done
 }
 
+// Pause stops member i with SIGSTOP: its connections stay open and
+// nothing answers on them (a frozen machine, a black-holed network) until
+// Continue. The cluster goes on without it if the others are a quorum.
+func (c *EtcdCluster) Pause(i int) { _ = c.members[i].cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Continue resumes member i after Pause.
+func (c *EtcdCluster) Continue(i int) { _ = c.members[i].cmd.Process.Signal(syscall.SIGCONT) }
+
 func (c *EtcdCluster) stopAll() {
 	for _, m := range c.members {
+		_ = m.cmd.Process.Signal(syscall.SIGCONT)
 		_ = m.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, m := range c.members {

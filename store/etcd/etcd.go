@@ -84,12 +84,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open etcd store: no endpoints: %w", store.ErrInvalid)
 	}
 	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:          opts.Endpoints,
-		DialTimeout:        opts.DialTimeout,
-		TLS:                opts.TLS,
-		Logger:             zap.NewNop(),
-		MaxCallSendMsgSize: 2 * opts.MaxTxnBytes,
-		RejectOldCluster:   true,
+		Endpoints:            opts.Endpoints,
+		DialTimeout:          opts.DialTimeout,
+		DialKeepAliveTime:    keepAliveTime,
+		DialKeepAliveTimeout: keepAliveTimeout,
+		TLS:                  opts.TLS,
+		Logger:               zap.NewNop(),
+		MaxCallSendMsgSize:   2 * opts.MaxTxnBytes,
+		RejectOldCluster:     true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open etcd store %v: %w", opts.Endpoints, err)

@@ -31,6 +31,17 @@ const (
 	DefaultLeaseTTL = 10 * time.Second
 )
 
+// A connection to a member that stopped answering without closing it (the
+// member paused or frozen, the network black-holed) is found by gRPC
+// keepalive pings: none answered within keepAliveTimeout of one sent
+// after keepAliveTime of silence ends the connection, so that its calls
+// fail and go to another member and its watches resume there, instead of
+// waiting on it for ever. (gRPC pings no more often than every 10 s.)
+const (
+	keepAliveTime    = 10 * time.Second
+	keepAliveTimeout = 3 * time.Second
+)
+
 // Options configures a Store. The zero value of each field is its default.
 type Options struct {
 	// Endpoints are the cluster's client URLs or host:port pairs.
