@@ -111,7 +111,10 @@
 // too many requests): the caller may try again (a worker does, see
 // docs/ha.md). A claim whose transaction got no answer is remembered; the
 // next claim of the execution by this process that finds that very value
-// under its lease adopts it (claims.go).
+// under its lease adopts it (claims.go). The client pings its
+// connections (gRPC keepalive, options.go): one to a member that stopped
+// answering without closing it is ended, and its calls and watches go to
+// another member.
 //
 // The alternative, one key per batch (the whole batch encoded in one
 // value, applied by readers), would keep big batches atomic but make
