@@ -170,15 +170,17 @@ const (
 // returned failed), ctx ends (ctx.Err()) or fn fails (its error). It
 // counts as a follower of the execution (Followed) while it runs. An
 // execution deleted with its deployment (uninstall), here or by any
-// process on the store, ends the follow with its end (its tombstone: its
-// events are gone), never with ErrNotFound.
+// process on the store, before or while it is followed, ends the follow
+// with its end (its tombstone) after the rest of its events, which the
+// store keeps with the tombstone (store.DeletedEvents); never with
+// ErrNotFound.
 func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq uint64, fn func(*store.Event) error) (*store.Execution, error) {
 	first, err := m.GetExecution(ctx, executionID)
 	if err != nil {
 		return nil, err
 	}
 	if !first.DeletedAt.IsZero() {
-		return first, nil
+		return m.followDeleted(ctx, first, afterSeq, fn)
 	}
 	defer m.commits.follow(executionID)()
 	var ended *store.Execution
@@ -190,7 +192,7 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		if errors.Is(err, store.ErrNotFound) {
 			// Deleted with its deployment since the last read.
 			if x, terr := m.st.GetDeletedExecution(ctx, executionID); terr == nil {
-				return x, nil
+				return m.followDeleted(ctx, x, afterSeq, fn)
 			}
 			if ended != nil {
 				return ended, nil
@@ -222,6 +224,30 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		}
 		if err := m.waitEvents(ctx, executionID, afterSeq, wake); err != nil {
 			return nil, err
+		}
+	}
+}
+
+// followDeleted calls fn for each kept event of the deleted execution x
+// with Seq > afterSeq, then returns x. Events the store no longer has
+// (expired, compacted) end it early: the end is what the follower needs.
+func (m *Manager) followDeleted(ctx context.Context, x *store.Execution, afterSeq uint64, fn func(*store.Event) error) (*store.Execution, error) {
+	for {
+		evs, err := m.st.DeletedEvents(ctx, x.ID, afterSeq, followPage)
+		if errors.Is(err, store.ErrNotFound) {
+			return x, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			if err := fn(ev); err != nil {
+				return nil, err
+			}
+			afterSeq = ev.Seq
+		}
+		if len(evs) < followPage {
+			return x, nil
 		}
 	}
 }

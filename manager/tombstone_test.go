@@ -16,6 +16,7 @@ import (
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/testenv"
+	"github.com/gantryhq/gantry/workflow"
 )
 
 const helloBlueprint = "../blueprints/hello"
@@ -23,7 +24,9 @@ const helloBlueprint = "../blueprints/hello"
 // followLate asserts what a Manager that did not run an uninstall reads
 // of it once it deleted its deployment: the store has no live execution,
 // but GetExecution, FollowEvents and WaitExecution give its end
-// (terminated, marked deleted) and Events a not-found that says why.
+// (terminated, marked deleted), FollowEvents after every event of it (from
+// the start or from a given one: kept with the tombstone) and Events a
+// not-found that says why.
 func followLate(t *testing.T, follower *manager.Manager, id string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -37,11 +40,27 @@ func followLate(t *testing.T, follower *manager.Manager, id string) {
 	assert.Equal(t, "uninstall", got.WorkflowID)
 	assert.False(t, got.DeletedAt.IsZero())
 
-	n := 0
-	ended, err := follower.FollowEvents(ctx, id, 0, func(*api.Event) error { n++; return nil })
+	var seqs []uint64
+	var last api.Event
+	ended, err := follower.FollowEvents(ctx, id, 0, func(ev *api.Event) error {
+		seqs, last = append(seqs, ev.Seq), *ev
+		return nil
+	})
 	require.NoError(t, err, "events list --follow")
 	assert.Equal(t, store.ExecutionTerminated, ended.Status)
-	assert.Zero(t, n, "its events went with it")
+	require.NotEmpty(t, seqs, "its events are kept with its tombstone")
+	for i, seq := range seqs {
+		require.Equal(t, uint64(i+1), seq, "every event, in order")
+	}
+	assert.Equal(t, string(workflow.EventWorkflowSucceeded), string(last.Type), "the last one included")
+	assert.Equal(t, id, last.ExecutionID)
+
+	from := uint64(len(seqs) - 1)
+	var tail []uint64
+	ended, err = follower.FollowEvents(ctx, id, from, func(ev *api.Event) error { tail = append(tail, ev.Seq); return nil })
+	require.NoError(t, err, "events list --follow from an event on")
+	assert.Equal(t, store.ExecutionTerminated, ended.Status)
+	assert.Equal(t, []uint64{from + 1}, tail)
 
 	waited, err := follower.WaitExecution(ctx, id)
 	require.NoError(t, err, "GET .../wait")
@@ -127,6 +146,7 @@ func TestQueuedUninstallFollowedLateOnEtcd(t *testing.T) {
 	g := &gantryEnv{bin: bin, env: append(os.Environ(), "GANTRY_STORE="+url, "HOME="+t.TempDir())}
 	res := g.run(t, "events", "list", "-e", id, "--follow")
 	require.Equal(t, 0, res.code, "events list --follow ends with the end: %s", res)
+	assert.Regexp(t, `workflow_succeeded +workflow uninstall succeeded`, res.stdout, "with its last event")
 	res = g.run(t, "executions", "get", id, "--json")
 	require.Equal(t, 0, res.code, "%s", res)
 	var got api.Execution

@@ -316,22 +316,28 @@ func (c *checker) checkExecutions(deps, execs *bolt.Bucket) {
 			c.addf("events of execution %q: no such execution", exec)
 			return nil
 		}
-		b := events.Bucket(exec)
-		return b.ForEach(func(k, v []byte) error {
-			var ev Event
-			switch {
-			case len(k) != 8:
-				c.addf("event key %x of execution %q: not a sequence number", k, exec)
-			case json.Unmarshal(v, &ev) != nil:
-				c.addf("event %d of execution %q: undecodable", binary.BigEndian.Uint64(k), exec)
-			case (ev.Seq != 0 && ev.Seq != binary.BigEndian.Uint64(k)) || (ev.ExecutionID != "" && ev.ExecutionID != string(exec)):
-				// Records of earlier versions carry seq and execution.
-				c.addf("event %d of execution %q: record says seq %d, execution %q", binary.BigEndian.Uint64(k), exec, ev.Seq, ev.ExecutionID)
-			case binary.BigEndian.Uint64(k) > b.Sequence():
-				c.addf("event %d of execution %q: beyond the bucket's sequence %d", binary.BigEndian.Uint64(k), exec, b.Sequence())
-			}
-			return nil
-		})
+		c.checkEvents("execution", exec, events.Bucket(exec))
+		return nil
+	})
+}
+
+// checkEvents reports damaged events in b, the events' bucket of the
+// execution (of kind: "execution", "deleted execution") exec.
+func (c *checker) checkEvents(kind string, exec []byte, b *bolt.Bucket) {
+	_ = b.ForEach(func(k, v []byte) error {
+		var ev Event
+		switch {
+		case len(k) != 8:
+			c.addf("event key %x of %s %q: not a sequence number", k, kind, exec)
+		case json.Unmarshal(v, &ev) != nil:
+			c.addf("event %d of %s %q: undecodable", binary.BigEndian.Uint64(k), kind, exec)
+		case (ev.Seq != 0 && ev.Seq != binary.BigEndian.Uint64(k)) || (ev.ExecutionID != "" && ev.ExecutionID != string(exec)):
+			// Records of earlier versions carry seq and execution.
+			c.addf("event %d of %s %q: record says seq %d, execution %q", binary.BigEndian.Uint64(k), kind, exec, ev.Seq, ev.ExecutionID)
+		case binary.BigEndian.Uint64(k) > b.Sequence():
+			c.addf("event %d of %s %q: beyond the bucket's sequence %d", binary.BigEndian.Uint64(k), kind, exec, b.Sequence())
+		}
+		return nil
 	})
 }
 

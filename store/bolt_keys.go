@@ -57,10 +57,13 @@ var (
 	// bktSessions is made when first written (sessionsBucket), so a store
 	// file older than it still checks clean.
 	bktSessions = []byte("sessions")
-	// bktDeleted and bktDeletedByTime are made when first written
-	// (deletedBuckets), as bktSessions.
+	// bktDeleted, bktDeletedByTime and bktDeletedEvents are made when
+	// first written (putTombstones), as bktSessions.
 	bktDeleted       = []byte("deleted_executions")
 	bktDeletedByTime = []byte("deleted_by_time")
+	// bktDeletedEvents holds, under each tombstone's execution id, the
+	// events bucket it had (moved there, not copied).
+	bktDeletedEvents = []byte("deleted_events")
 
 	allBuckets = [][]byte{bktMeta, bktBlueprints, bktArchives, bktBPDeployments, bktDeployments,
 		bktPlans, bktInstances, bktInstanceNodes, bktExecutions, bktDepExecutions, bktTasks,

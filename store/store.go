@@ -87,9 +87,16 @@ type Store interface {
 	// (Tombstone: DeletedAt set, always ended), kept for
 	// Options.DeletedExecutionTTL after the deletion. ErrNotFound for any
 	// other id, a live execution's included (GetExecution has those).
-	// Tombstones are never listed, and their events are gone; while one is
-	// kept, CreateExecution refuses its id (ErrExists).
+	// Tombstones are never listed; their events are kept with them
+	// (DeletedEvents); while one is kept, CreateExecution refuses its id
+	// (ErrExists).
 	GetDeletedExecution(ctx context.Context, id string) (*Execution, error)
+	// DeletedEvents is Events of an execution deleted with its deployment,
+	// kept as long as its tombstone (GetDeletedExecution), so that a
+	// follower that had not read them all when the deletion happened gets
+	// the rest. ErrNotFound when there is no tombstone of id or its events
+	// are no longer available (etcd: its history was compacted).
+	DeletedEvents(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*Event, error)
 	// ListExecutions returns executions ordered by creation time; a
 	// non-empty deploymentID keeps only that deployment's.
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)

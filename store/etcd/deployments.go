@@ -215,6 +215,21 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 		t.del(v.k.plan(id))
 		t.delPrefix(v.k.planChunks(id))
 		t.del(v.k.bpDep(d.BlueprintID, id))
+		at := store.Now()
+		for _, e := range execs {
+			// The tombstone before the record goes: a reader between two
+			// transactions of a large delete finds one or the other. And
+			// before the events go: the revision before the tombstone's
+			// has them all (DeletedEvents).
+			rec := store.Tombstone(e, at)
+			if err := t.putLeased("deleted execution", v.k.deleted(e.ID), &rec, lease); err != nil {
+				return err
+			}
+			t.del(v.k.execution(e.ID))
+			if e.InQueue() {
+				t.del(v.k.queue(e.ID))
+			}
+		}
 		for _, kind := range []string{kindInstance, kindInstNode, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent} {
 			t.delPrefix(v.k.under(kind, id))
 		}
@@ -224,19 +239,6 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 		for _, x := range incoming {
 			p := v.k.split(kindDependent, x.key)
 			t.del(v.k.dependency(p[1], p[2]))
-		}
-		at := store.Now()
-		for _, e := range execs {
-			// The tombstone before the record goes: a reader between two
-			// transactions of a large delete finds one or the other.
-			rec := store.Tombstone(e, at)
-			if err := t.putLeased("deleted execution", v.k.deleted(e.ID), &rec, lease); err != nil {
-				return err
-			}
-			t.del(v.k.execution(e.ID))
-			if e.InQueue() {
-				t.del(v.k.queue(e.ID))
-			}
 		}
 		return nil
 	})

@@ -30,15 +30,21 @@ func end(t testing.TB, s store.Store, id string, status store.ExecutionStatus) *
 
 // testDeletedExecutions: DeleteDeployment keeps a tombstone of each
 // execution it deletes, with its final record and when it was deleted;
-// it is no live execution (not got, not listed, no events), its id is
-// not given to another execution while it is kept, and a forced delete of
-// a running one ends it, failed.
+// it is no live execution (not got, not listed, no live events), its
+// events are kept with it (DeletedEvents), its id is not given to another
+// execution while it is kept, and a forced delete of a running one ends
+// it, failed.
 func testDeletedExecutions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	seed(t, s, "d", 1)
 	seed(t, s, "other", 0)
 	execution(t, s, "ok", "d")
-	require.NoError(t, s.AppendEvents(ctx, "ok", []*store.Event{{Type: "log", Message: "hi"}}))
+	var evs []*store.Event
+	for _, typ := range []string{"workflow_started", "log", "log", "log", "workflow_succeeded"} {
+		evs = append(evs, &store.Event{Type: typ, Message: typ})
+	}
+	require.NoError(t, s.AppendEvents(ctx, "ok", evs[:2]))
+	require.NoError(t, s.AppendEvents(ctx, "ok", evs[2:]))
 	final := end(t, s, "ok", store.ExecutionTerminated)
 	execution(t, s, "bad", "d")
 	end(t, s, "bad", store.ExecutionFailed)
@@ -53,7 +59,11 @@ func testDeletedExecutions(t *testing.T, s store.Store) {
 	_, err = s.GetExecution(ctx, "ok")
 	require.ErrorIs(t, err, store.ErrNotFound, "deleted: no live execution")
 	_, err = s.Events(ctx, "ok", 0, 0)
-	require.ErrorIs(t, err, store.ErrNotFound, "its events went with it")
+	require.ErrorIs(t, err, store.ErrNotFound, "no live execution's events")
+	requireDeletedEvents(t, s, "ok", "d", evs)
+	none, err := s.DeletedEvents(ctx, "bad", 0, 0)
+	require.NoError(t, err, "a tombstone without events")
+	assert.Empty(t, none)
 	got, err := s.GetDeletedExecution(ctx, "ok")
 	require.NoError(t, err)
 	assert.Equal(t, store.ExecutionTerminated, got.Status)
@@ -68,6 +78,8 @@ func testDeletedExecutions(t *testing.T, s store.Store) {
 	assert.Equal(t, "boom", bad.Error)
 	for _, id := range []string{"live", "nope"} {
 		_, err = s.GetDeletedExecution(ctx, id)
+		assert.ErrorIs(t, err, store.ErrNotFound, id)
+		_, err = s.DeletedEvents(ctx, id, 0, 0)
 		assert.ErrorIs(t, err, store.ErrNotFound, id)
 	}
 
@@ -101,15 +113,61 @@ func testDeletedExecutions(t *testing.T, s store.Store) {
 	got, err = s.GetDeletedExecution(ctx, "ok")
 	require.NoError(t, err, "an earlier tombstone is kept")
 	assert.Equal(t, store.ExecutionTerminated, got.Status)
+	requireDeletedEvents(t, s, "ok", "d", evs)
 
 	require.NoError(t, s.Batch(ctx, func(b store.Store) error {
 		got, err := b.GetDeletedExecution(ctx, "bad")
 		if err == nil {
 			assert.Equal(t, "bad", got.ID)
 		}
+		if err != nil {
+			return err
+		}
+		kept, err := b.DeletedEvents(ctx, "ok", 4, 0)
+		if err == nil {
+			require.Len(t, kept, 1)
+			assert.Equal(t, "workflow_succeeded", kept[0].Type)
+		}
 		return err
 	}))
 	requireClean(t, s)
+}
+
+// requireDeletedEvents asserts that the kept events of the deleted
+// execution id are want, in order, whole and by pages.
+func requireDeletedEvents(t *testing.T, s store.Store, id, dep string, want []*store.Event) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := s.DeletedEvents(ctx, id, 0, 0)
+	require.NoError(t, err, "the events of a tombstone are kept with it")
+	require.Len(t, all, len(want))
+	for i, ev := range all {
+		assert.Equal(t, uint64(i+1), ev.Seq)
+		assert.Equal(t, want[i].Type, ev.Type)
+		assert.Equal(t, want[i].Message, ev.Message)
+		assert.Equal(t, id, ev.ExecutionID)
+		assert.Equal(t, dep, ev.DeploymentID)
+	}
+	var paged []uint64
+	for after := uint64(0); ; {
+		page, err := s.DeletedEvents(ctx, id, after, 2)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), 2)
+		if len(page) == 0 {
+			break
+		}
+		for _, ev := range page {
+			paged = append(paged, ev.Seq)
+			after = ev.Seq
+		}
+	}
+	assert.Len(t, paged, len(want), "paging by afterSeq: %v", paged)
+	for i, seq := range paged {
+		assert.Equal(t, uint64(i+1), seq)
+	}
+	rest, err := s.DeletedEvents(ctx, id, uint64(len(want)), 0)
+	require.NoError(t, err)
+	assert.Empty(t, rest, "nothing after the last")
 }
 
 // RunExpiry runs the tests of what expires; newStore returns a fresh
@@ -130,23 +188,32 @@ func testDeletedExecutionsExpire(t *testing.T, s store.Store, ttl time.Duration)
 	ctx := context.Background()
 	seed(t, s, "d", 0)
 	execution(t, s, "a", "d")
+	first := []*store.Event{{Type: "log", Message: "first"}, {Type: "workflow_succeeded", Message: "done"}}
+	require.NoError(t, s.AppendEvents(ctx, "a", first))
 	end(t, s, "a", store.ExecutionTerminated)
 	require.NoError(t, s.DeleteDeployment(ctx, "d", false))
 	_, err := s.GetDeletedExecution(ctx, "a")
 	require.NoError(t, err)
+	requireDeletedEvents(t, s, "a", "d", first)
 	time.Sleep(ttl + 100*time.Millisecond)
 	_, err = s.GetDeletedExecution(ctx, "a")
 	require.ErrorIs(t, err, store.ErrNotFound, "expired after %v", ttl)
+	_, err = s.DeletedEvents(ctx, "a", 0, 0)
+	require.ErrorIs(t, err, store.ErrNotFound, "its events expire with it")
+	requireClean(t, s)
 
 	seed(t, s, "d", 0)
 	require.NoError(t, s.CreateExecution(ctx, &store.Execution{ID: "a", DeploymentID: "d", WorkflowID: "uninstall"}), "the id is free again")
 	_, err = s.GetDeletedExecution(ctx, "a")
 	require.ErrorIs(t, err, store.ErrNotFound, "a live execution of the id is no tombstone")
+	second := []*store.Event{{Type: "workflow_cancelled", Message: "second"}}
+	require.NoError(t, s.AppendEvents(ctx, "a", second))
 	end(t, s, "a", store.ExecutionCancelled)
 	require.NoError(t, s.DeleteDeployment(ctx, "d", false))
 	got, err := s.GetDeletedExecution(ctx, "a")
 	require.NoError(t, err)
 	assert.Equal(t, "uninstall", got.WorkflowID, "the newer execution's tombstone")
 	assert.Equal(t, store.ExecutionCancelled, got.Status)
+	requireDeletedEvents(t, s, "a", "d", second)
 	requireClean(t, s)
 }
