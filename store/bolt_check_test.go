@@ -48,6 +48,24 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"event record mismatched", func(tx *bolt.Tx) error {
 			return putJSON(tx.Bucket(bktEvents).Bucket([]byte("e")), "event", seqKey(1), &Event{Seq: 7, ExecutionID: "e"})
 		}, "record says seq 7"},
+		{"kept events without a tombstone", func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bktDeletedEvents)
+			if err == nil {
+				_, err = b.CreateBucket([]byte("ghost"))
+			}
+			return err
+		}, `kept events of deleted execution "ghost": no tombstone`},
+		{"kept event mismatched", func(tx *bolt.Tx) error {
+			gone := &Execution{ID: "gone", DeploymentID: "d", WorkflowID: "uninstall", Status: ExecutionTerminated}
+			if err := putTombstones(tx, []*Execution{gone}, now(), DeletedExecutionTTL); err != nil {
+				return err
+			}
+			b, err := tx.Bucket(bktDeletedEvents).CreateBucket([]byte("gone"))
+			if err != nil {
+				return err
+			}
+			return putJSON(b, "event", seqKey(1), &Event{Seq: 3, ExecutionID: "gone"})
+		}, `event 1 of deleted execution "gone": record says seq 3`},
 		{"token holding a secret instead of a hash", func(tx *bolt.Tx) error {
 			return putJSON(tx.Bucket(bktTokens), "token", []byte("t1"), &Token{ID: "t1", Name: "ci", Role: "admin", Hash: "plain-secret"})
 		}, `token "t1": token "t1": hash is not a hex SHA-256`},

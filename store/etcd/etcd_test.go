@@ -63,6 +63,51 @@ func TestEtcd(t *testing.T) {
 	t.Run("LeaseExpiry", testLeaseExpiry)
 	t.Run("Queue", testQueue)
 	t.Run("ClaimAnswerLost", testClaimAnswerLost)
+	// Last: it compacts the cluster's history.
+	t.Run("DeletedEventsSplitDeleteAndCompaction", testDeletedEventsCompacted)
+}
+
+// testDeletedEventsCompacted: the events of executions deleted with their
+// deployment are read at the revision before their tombstone, also when
+// the delete is split over several transactions; once the cluster
+// compacted that revision they are gone (ErrNotFound), the tombstone
+// stays and the store checks clean.
+func testDeletedEventsCompacted(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenURL(ctx, cluster.URL(fmt.Sprintf("t-%d", prefixes.Add(1)))+"?max-txn-ops=8", store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	seed(t, s, 0)
+	ids := []string{"e"}
+	for i := range 20 {
+		id := fmt.Sprintf("e%02d", i)
+		require.NoError(t, s.CreateExecution(ctx, &store.Execution{ID: id, DeploymentID: "d", WorkflowID: "install"}))
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		require.NoError(t, s.AppendEvents(ctx, id, []*store.Event{{Type: "log", Message: id}, {Type: "workflow_succeeded", Message: id}}))
+	}
+	before := rev(t, s)
+	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
+	require.Greater(t, rev(t, s)-before, int64(2), "a delete split over several transactions")
+	for _, id := range ids {
+		evs, err := s.DeletedEvents(ctx, id, 0, 0)
+		require.NoError(t, err, id)
+		require.Len(t, evs, 2, id)
+		assert.Equal(t, "workflow_succeeded", evs[1].Type, id)
+		assert.Equal(t, id, evs[1].Message)
+	}
+
+	_, err = s.cli.Compact(ctx, rev(t, s))
+	require.NoError(t, err)
+	_, err = s.DeletedEvents(ctx, "e", 0, 0)
+	require.ErrorIs(t, err, store.ErrNotFound, "compacted away")
+	assert.Contains(t, err.Error(), "compacted")
+	_, err = s.GetDeletedExecution(ctx, "e")
+	require.NoError(t, err, "the tombstone stays")
+	problems, err := s.Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems)
 }
 
 // testWaitEvents: a follower blocked in WaitEvents wakes when another
