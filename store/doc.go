@@ -8,7 +8,8 @@
 // each session id, never the id: CheckSession refuses anything else), and
 // for DeletedExecutionTTL the tombstone of each execution deleted with its
 // deployment (GetDeletedExecution: its final record, so that a follower in
-// another process learns how an uninstall ended).
+// another process learns how an uninstall ended) with its events
+// (DeletedEvents: the tail a follower had not read yet).
 // A secret's value is any bytes: its JSON (the records, the REST API)
 // carries a value that is not UTF-8 as base64 (secret_json.go).
 //

@@ -37,7 +37,10 @@
 //	claim/<exec>                            ClaimInfo, attached to its holder's lease
 //	worker/<name>                           WorkerInfo, attached to its worker's lease
 //	deleted/<exec>                          Execution: tombstone of one deleted with its deployment,
-//	                                        on a lease of DeletedExecutionTTL (+1 s) of its deletion
+//	                                        on a lease of DeletedExecutionTTL (+1 s) of its deletion;
+//	                                        its events are read at the revision before its own
+//	                                        (DeletedEvents, deleted.go): DeleteDeployment writes
+//	                                        the tombstones before it deletes the events
 //
 // Per-execution keys live under their deployment, so deleting a
 // deployment is a handful of prefix deletes plus one delete per execution
