@@ -317,7 +317,7 @@ func testBigDeployment(t *testing.T) {
 	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
 	resp, err := s.cli.Get(ctx, s.k.p, clientv3.WithPrefix(), clientv3.WithCountOnly())
 	require.NoError(t, err)
-	assert.EqualValues(t, 3, resp.Count, "schema, blueprint, its archive chunk and nothing of the deployment")
+	assert.EqualValues(t, 4, resp.Count, "schema, blueprint, its archive chunk, the tombstone of its execution and nothing else of the deployment")
 	clean(t, s)
 }
 
