@@ -59,6 +59,9 @@ func TestWorkerRetriesClaim(t *testing.T) {
 		t.Run(fmt.Sprintf("MemberPaused/run%02d", i), func(t *testing.T) {
 			testMemberPaused(newHAEnv(t, bin, c, fmt.Sprintf("memberpaused%d", i)))
 		})
+		t.Run(fmt.Sprintf("WatchCancelled/run%02d", i), func(t *testing.T) {
+			testWatchCancelled(newHAEnv(t, bin, c, fmt.Sprintf("watchcancelled%d", i)))
+		})
 	}
 }
 
@@ -260,3 +263,34 @@ func testMemberPaused(h *haEnv) {
 // pausedBound: a few calls of the worker's loop that get no answer, each
 // ended by workerCallTimeout (10 s), then the install.
 const pausedBound = 60 * time.Second
+
+// testWatchCancelled: the member the only worker talks to loses its
+// quorum (the two others paused) long enough for etcd to cancel the
+// worker's watch (no leader); the others are continued and an install is
+// queued. The worker must watch and read the queue again, not go deaf:
+// it runs the install to its end.
+func testWatchCancelled(h *haEnv) {
+	t := h.t
+	k := h.leader()
+	w := h.startWorkerOn("wa", h.cluster.Endpoints[k])
+	h.waitWorkers(1)
+	h.deployShort("cancelled")
+	for i := range h.cluster.Endpoints {
+		if i != k {
+			h.cluster.Pause(i)
+			defer h.cluster.Continue(i)
+		}
+	}
+	h.waitLogged(w, watchEndedLog)
+	for i := range h.cluster.Endpoints {
+		h.cluster.Continue(i)
+	}
+	start := time.Now()
+	id := h.queue("cancelled")
+	e := h.waitEndedWithin(id, pausedBound)
+	t.Logf("the worker's watch was cancelled (no leader on m%d); execution %s %s %s after it was queued", k, id, e.Status, time.Since(start).Round(10*time.Millisecond))
+}
+
+// watchEndedLog is what a worker logs when the store's watch of the
+// queue closed (manager/workerretry.go).
+const watchEndedLog = "the store's watch of the queue ended"
