@@ -110,17 +110,26 @@ func (m *Manager) GetExecution(ctx context.Context, id string) (*store.Execution
 	return m.reap(ctx, e)
 }
 
-// eventsGone turns the ErrNotFound of the events of an execution deleted
-// with its deployment into one that says so (still ErrNotFound).
-func (m *Manager) eventsGone(ctx context.Context, executionID string, err error) error {
+// keptEvents answers a read of events that failed with err: for an
+// execution deleted with its deployment, the events kept with its
+// tombstone (store.DeletedEvents); once those are gone too, a not-found
+// that says so; any other error as it is.
+func (m *Manager) keptEvents(ctx context.Context, executionID string, afterSeq uint64, limit int, err error) ([]*store.Event, error) {
 	if !errors.Is(err, store.ErrNotFound) {
-		return err
+		return nil, err
 	}
 	x, terr := m.st.GetDeletedExecution(ctx, executionID)
 	if terr != nil {
-		return err
+		return nil, err
 	}
-	return fmt.Errorf("execution %s (%s of deployment %s) ended %s and was deleted with its deployment at %s, its events with it: %w",
+	evs, derr := m.st.DeletedEvents(ctx, executionID, afterSeq, limit)
+	if derr == nil {
+		return evs, nil
+	}
+	if !errors.Is(derr, store.ErrNotFound) {
+		return nil, derr
+	}
+	return nil, fmt.Errorf("execution %s (%s of deployment %s) ended %s and was deleted with its deployment at %s, its events with it: %w",
 		x.ID, x.WorkflowID, x.DeploymentID, x.Status, x.DeletedAt.Format(time.RFC3339), store.ErrNotFound)
 }
 
@@ -140,21 +149,32 @@ func (m *Manager) ListExecutions(ctx context.Context, deploymentID string) ([]*s
 }
 
 // Events returns up to limit (<= 0: all) events of an execution with Seq >
-// afterSeq; ErrNotFound for an execution that does not exist, saying so
-// for one deleted with its deployment.
+// afterSeq; of one deleted with its deployment, the events kept with its
+// tombstone (for store.DeletedExecutionTTL); ErrNotFound for an execution
+// that does not exist, saying so for one whose kept events are gone.
 func (m *Manager) Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*store.Event, error) {
 	if _, err := m.st.GetExecution(ctx, executionID); err != nil {
-		return nil, m.eventsGone(ctx, executionID, err)
+		return m.keptEvents(ctx, executionID, afterSeq, limit, err)
 	}
 	evs, err := m.st.Events(ctx, executionID, afterSeq, limit)
-	return evs, m.eventsGone(ctx, executionID, err)
+	if err != nil {
+		return m.keptEvents(ctx, executionID, afterSeq, limit, err)
+	}
+	return evs, nil
 }
 
 // EventsJSON appends Events as JSON to dst, from the stored bytes where
 // the store has them (store.EventsJSON).
 func (m *Manager) EventsJSON(ctx context.Context, executionID string, afterSeq uint64, limit int, dst []byte) ([]byte, int, error) {
 	out, n, err := store.EventsJSON(ctx, m.st, executionID, afterSeq, limit, dst)
-	return out, n, m.eventsGone(ctx, executionID, err)
+	if err == nil {
+		return out, n, nil
+	}
+	evs, err := m.keptEvents(ctx, executionID, afterSeq, limit, err)
+	if err != nil {
+		return dst, 0, err
+	}
+	return store.AppendEventsJSON(dst, evs)
 }
 
 // Follow polling: how often, and how many events per read.

@@ -25,8 +25,8 @@ const helloBlueprint = "../blueprints/hello"
 // of it once it deleted its deployment: the store has no live execution,
 // but GetExecution, FollowEvents and WaitExecution give its end
 // (terminated, marked deleted), FollowEvents after every event of it (from
-// the start or from a given one: kept with the tombstone) and Events a
-// not-found that says why.
+// the start or from a given one: kept with the tombstone), and Events
+// those events.
 func followLate(t *testing.T, follower *manager.Manager, id string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -66,9 +66,14 @@ func followLate(t *testing.T, follower *manager.Manager, id string) {
 	require.NoError(t, err, "GET .../wait")
 	assert.Equal(t, store.ExecutionTerminated, waited.Status)
 
-	_, err = follower.Events(ctx, id, 0, 0)
-	require.ErrorIs(t, err, store.ErrNotFound, "events list")
-	assert.Contains(t, err.Error(), "deleted with its deployment")
+	evs, err := follower.Events(ctx, id, 0, 0)
+	require.NoError(t, err, "events list: kept with the final record")
+	require.NotEmpty(t, evs)
+	assert.Equal(t, api.EventWorkflowSucceeded, evs[len(evs)-1].Type)
+	page, n, err := follower.EventsJSON(ctx, id, evs[len(evs)-2].Seq, 0, nil)
+	require.NoError(t, err, "the server's page of them")
+	assert.Equal(t, 1, n)
+	assert.Contains(t, string(page), "workflow_succeeded")
 }
 
 // followDuring follows an execution from its start and returns how it
@@ -154,8 +159,8 @@ func TestQueuedUninstallFollowedLateOnEtcd(t *testing.T) {
 	assert.Equal(t, store.ExecutionTerminated, got.Status)
 	assert.False(t, got.DeletedAt.IsZero())
 	res = g.run(t, "events", "list", "-e", id)
-	require.Equal(t, 4, res.code, "not found: %s", res)
-	assert.Contains(t, res.stderr, "deleted with its deployment")
+	require.Equal(t, 0, res.code, "events list: %s", res)
+	assert.Regexp(t, `workflow_succeeded +workflow uninstall succeeded`, res.stdout, "kept with the final record")
 
 	problems, err := client.Store().Check(ctx)
 	require.NoError(t, err)

@@ -26,11 +26,12 @@ func EventsJSON(ctx context.Context, s Store, executionID string, afterSeq uint6
 	if err != nil {
 		return dst, 0, err
 	}
-	return appendEventsJSON(dst, evs)
+	return AppendEventsJSON(dst, evs)
 }
 
-// appendEventsJSON appends the JSON array of evs.
-func appendEventsJSON(dst []byte, evs []*Event) ([]byte, int, error) {
+// AppendEventsJSON appends the JSON array of evs (as EventsJSON does)
+// and returns it with their number.
+func AppendEventsJSON(dst []byte, evs []*Event) ([]byte, int, error) {
 	if evs == nil {
 		evs = []*Event{}
 	}

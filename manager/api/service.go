@@ -102,13 +102,14 @@ type Service interface {
 	Cancel(ctx context.Context, executionID string, force bool) (*Execution, error)
 	// GetExecution returns the execution; one deleted with its deployment
 	// (uninstall) is its final record, DeletedAt set, for
-	// store.DeletedExecutionTTL after the deletion (its events are gone:
-	// Events says so), FollowEvents and WaitExecution end with it.
+	// store.DeletedExecutionTTL after the deletion (its events are kept as
+	// long: Events lists them), FollowEvents and WaitExecution end with it.
 	GetExecution(ctx context.Context, id string) (*Execution, error)
 	// ListExecutions: ordered by creation; a non-empty deploymentID keeps
 	// only that deployment's.
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)
-	// Events returns up to limit (<= 0: all) events with Seq > afterSeq.
+	// Events returns up to limit (<= 0: all) events with Seq > afterSeq
+	// (of a deleted execution, those kept with its final record).
 	Events(ctx context.Context, executionID string, afterSeq uint64, limit int) ([]*Event, error)
 	// EventsJSON appends to dst Events as the JSON array the REST API
 	// answers with (byte for byte json.Marshal of those events) and

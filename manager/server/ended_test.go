@@ -61,9 +61,10 @@ func TestUninstallEndsItsFollowers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, api.ExecutionTerminated, waited.Status)
 
-	_, err = c.Events(ctx, id, 0, 0)
-	require.ErrorIs(t, err, api.ErrNotFound)
-	assert.Contains(t, err.Error(), "deleted with its deployment")
+	evs, err := c.Events(ctx, id, 0, 0)
+	require.NoError(t, err, "the events are kept with the final record")
+	require.NotEmpty(t, evs)
+	assert.Equal(t, api.EventWorkflowSucceeded, evs[len(evs)-1].Type)
 
 	_, err = c.GetExecution(ctx, "no-such-execution")
 	assert.ErrorIs(t, err, api.ErrNotFound, "an execution the server never ran is still a plain 404")
@@ -170,7 +171,8 @@ func TestUninstallElsewhereEndsFollowers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, api.ExecutionTerminated, waited.Status)
 
-	_, err = c.Events(ctx, id, 0, 0)
-	require.ErrorIs(t, err, api.ErrNotFound)
-	assert.Contains(t, err.Error(), "deleted with its deployment")
+	evs, err := c.Events(ctx, id, 0, 0)
+	require.NoError(t, err, "the events are kept with the final record")
+	require.NotEmpty(t, evs)
+	assert.Equal(t, api.EventWorkflowSucceeded, evs[len(evs)-1].Type)
 }
