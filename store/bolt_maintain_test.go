@@ -120,8 +120,13 @@ func TestEventRecordsOfEarlierVersions(t *testing.T) {
 	assert.Empty(t, problems)
 }
 
+// deletedAtOnce: tombstones expire as soon as they are kept.
+const deletedAtOnce = time.Nanosecond
+
 // bigThenDeleted fills the store with about 6 MiB of events, then deletes
-// them with their deployment: the file stays as big.
+// them with their deployment, and once more a second deployment: that
+// prunes the first one's tombstone with its events (s was opened with
+// deletedAtOnce). The file stays as big.
 func bigThenDeleted(t *testing.T, s *BoltStore) int64 {
 	ctx := context.Background()
 	msg := string(bytes.Repeat([]byte("y"), 200))
@@ -129,6 +134,10 @@ func bigThenDeleted(t *testing.T, s *BoltStore) int64 {
 		require.NoError(t, s.AppendEvents(ctx, "e", logEvents(1000, msg, time.Time{})))
 	}
 	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
+	require.NoError(t, s.CreateDeployment(ctx, &Deployment{ID: "d2", BlueprintID: "bp", Plan: &tosca.Plan{}}))
+	require.NoError(t, s.DeleteDeployment(ctx, "d2", true))
+	_, err := s.DeletedEvents(ctx, "e", 0, 1)
+	require.ErrorIs(t, err, ErrNotFound, "the tombstone's events pruned")
 	size := fileSize(t, s.Path())
 	require.Greater(t, size, int64(AutoCompactMinBytes))
 	return size
@@ -137,7 +146,7 @@ func bigThenDeleted(t *testing.T, s *BoltStore) int64 {
 func TestCompact(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gantry.db")
-	s := execStore(t, path, Options{NoSync: true})
+	s := execStore(t, path, Options{NoSync: true, DeletedExecutionTTL: deletedAtOnce})
 	before := bigThenDeleted(t, s)
 	require.NoError(t, s.PutSecret(ctx, &Secret{Key: "k", Value: "v"}, false))
 
@@ -186,7 +195,7 @@ func TestCompact(t *testing.T) {
 
 func TestAutoCompactAtOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gantry.db")
-	s := execStore(t, path, Options{NoSync: true})
+	s := execStore(t, path, Options{NoSync: true, DeletedExecutionTTL: deletedAtOnce})
 	before := bigThenDeleted(t, s)
 	require.NoError(t, s.Close())
 
