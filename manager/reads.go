@@ -221,11 +221,8 @@ func (m *Manager) FollowEvents(ctx context.Context, executionID string, afterSeq
 		if err != nil {
 			return nil, err
 		}
-		for _, ev := range evs {
-			if err := fn(ev); err != nil {
-				return nil, err
-			}
-			afterSeq = ev.Seq
+		if afterSeq, err = deliver(evs, afterSeq, fn); err != nil {
+			return nil, err
 		}
 		switch {
 		case len(evs) == followPage:
@@ -260,16 +257,25 @@ func (m *Manager) followDeleted(ctx context.Context, x *store.Execution, afterSe
 		if err != nil {
 			return nil, err
 		}
-		for _, ev := range evs {
-			if err := fn(ev); err != nil {
-				return nil, err
-			}
-			afterSeq = ev.Seq
+		if afterSeq, err = deliver(evs, afterSeq, fn); err != nil {
+			return nil, err
 		}
 		if len(evs) < followPage {
 			return x, nil
 		}
 	}
+}
+
+// deliver calls fn for each event in order and returns the last Seq it
+// took (afterSeq when none).
+func deliver(evs []*store.Event, afterSeq uint64, fn func(*store.Event) error) (uint64, error) {
+	for _, ev := range evs {
+		if err := fn(ev); err != nil {
+			return afterSeq, err
+		}
+		afterSeq = ev.Seq
+	}
+	return afterSeq, nil
 }
 
 // WaitExecution returns the execution once it has ended (one whose gantry
