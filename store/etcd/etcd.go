@@ -219,10 +219,23 @@ func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 		return err
 	}
 	backoff := time.Millisecond
+	unanswered := time.Now().Add(transientWait)
 	for attempt := 0; ; attempt++ {
 		t := newTx(v.s.cli, v.s.opts)
 		t.fence = v.fence
 		err := fn(t)
+		if err != nil && transient(err) && time.Now().Before(unanswered) {
+			// A read the cluster did not answer (a leader election):
+			// nothing is written before commit, so fn runs again, as
+			// send waits out an unanswered commit (transient.go).
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(transientBackoff):
+			}
+			attempt--
+			continue
+		}
 		if err != nil {
 			// The error may come from a stale cached record (a version
 			// check against a guess): then it runs again from fresh reads.

@@ -18,6 +18,10 @@ import (
 // etcd elects a new leader within seconds.
 const transientWait = 30 * time.Second
 
+// transientBackoff is the pause before a transaction whose reads got no
+// answer runs again.
+const transientBackoff = 100 * time.Millisecond
+
 // transient reports whether err is the cluster's failing to answer (no
 // leader, the leader changed, the member went away, a timeout) rather
 // than a refusal: the write may or may not have been applied.
