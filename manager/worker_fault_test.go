@@ -86,26 +86,35 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestWorkerFaults runs the fault tests on one cluster, each under its
-// own key prefix, with one gantry binary: each faultRuns times.
-func TestWorkerFaults(t *testing.T) {
-	bin := buildGantry(t)
-	c := testenv.StartEtcdCluster(t, 3)
-	runs := faultRuns(t)
-	for _, tc := range []struct {
-		name string
-		fn   func(*haEnv)
-	}{
-		{"KilledMidInstall", testWorkerKilledMidInstall},
-		{"PausedPastItsLease", testWorkerPausedPastItsLease},
-		{"CutOffFromEtcd", testWorkerCutOffFromEtcd},
-	} {
+// faultCase is a fault test run on a shared cluster.
+type faultCase struct {
+	name string
+	fn   func(*haEnv)
+}
+
+// runOnCluster runs each case runs times on cluster c, each run under its
+// own key prefix.
+func runOnCluster(t *testing.T, bin string, c *testenv.EtcdCluster, runs int, cases []faultCase) {
+	for _, tc := range cases {
 		for i := range runs {
 			t.Run(fmt.Sprintf("%s/run%02d", tc.name, i), func(t *testing.T) {
 				tc.fn(newHAEnv(t, bin, c, fmt.Sprintf("%s%d", strings.ToLower(tc.name), i)))
 			})
 		}
 	}
+}
+
+// TestWorkerFaults runs the fault tests on one cluster, each under its
+// own key prefix, with one gantry binary: each faultRuns times.
+func TestWorkerFaults(t *testing.T) {
+	bin := buildGantry(t)
+	c := testenv.StartEtcdCluster(t, 3)
+	runs := faultRuns(t)
+	runOnCluster(t, bin, c, runs, []faultCase{
+		{"KilledMidInstall", testWorkerKilledMidInstall},
+		{"PausedPastItsLease", testWorkerPausedPastItsLease},
+		{"CutOffFromEtcd", testWorkerCutOffFromEtcd},
+	})
 	for i := range runs {
 		// It kills a member: a cluster of its own, so that the others keep three.
 		t.Run(fmt.Sprintf("EtcdLeaderKilled/run%02d", i), func(t *testing.T) {

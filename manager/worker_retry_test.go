@@ -37,20 +37,11 @@ func TestWorkerRetriesClaim(t *testing.T) {
 	bin := buildGantry(t)
 	c := testenv.StartEtcdCluster(t, 3)
 	runs := faultRuns(t)
-	for _, tc := range []struct {
-		name string
-		fn   func(*haEnv)
-	}{
+	runOnCluster(t, bin, c, runs, []faultCase{
 		{"QueuedOutOfSpace", testClaimOutOfSpace},
 		{"TakeoverOutOfSpace", testTakeoverOutOfSpace},
 		{"StartOutOfSpace", testStartOutOfSpace},
-	} {
-		for i := range runs {
-			t.Run(fmt.Sprintf("%s/run%02d", tc.name, i), func(t *testing.T) {
-				tc.fn(newHAEnv(t, bin, c, fmt.Sprintf("%s%d", strings.ToLower(tc.name), i)))
-			})
-		}
-	}
+	})
 	for i := range runs {
 		// It kills a member: a cluster of its own.
 		t.Run(fmt.Sprintf("LeaderKilled/run%02d", i), func(t *testing.T) {

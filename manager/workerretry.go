@@ -113,8 +113,13 @@ const (
 // recovered ends the episode b and logs its end if it had failures.
 func (w *Worker) recovered(b *backoff, what string) {
 	if n, took := b.reset(); n > 0 {
-		w.cfg.Log(fmt.Sprintf("worker %s: %s: the store answers again (failed attempts: %d, over %s)", w.cfg.Name, what, n, took.Round(time.Millisecond)))
+		w.cfg.Log(answeredNote(w.cfg.Name, what, n, took))
 	}
+}
+
+// answeredNote is the line that closes an episode of n failures.
+func answeredNote(worker, what string, n int, took time.Duration) string {
+	return fmt.Sprintf("worker %s: %s: the store answers again (failed attempts: %d, over %s)", worker, what, n, took.Round(time.Millisecond))
 }
 
 // retryNote is the line that opens an episode of failures.
@@ -136,7 +141,7 @@ func untilAnswered(ctx context.Context, cl store.Claim, worker string, log func(
 		cancel()
 		if !retryable(err) || ctx.Err() != nil {
 			if n, took := b.reset(); n > 0 && err == nil {
-				log(fmt.Sprintf("worker %s: execution %s: the store answers again (failed attempts: %d, over %s)", worker, cl.ExecutionID(), n, took.Round(time.Millisecond)))
+				log(answeredNote(worker, "execution "+cl.ExecutionID(), n, took))
 			}
 			return err
 		}
