@@ -39,8 +39,13 @@ func TestScriptRunsAtLowerPriority(t *testing.T) {
 	mine, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
 	require.NoError(t, err)
 	wantNice := lowered(20 - mine) // the raw call returns 20 - nice
+	// A process in a task group of its own (a cgroup with a CPU weight,
+	// as CI runners and systemd services are) reads an empty autogroup
+	// file: autogroups do not apply there, the process nice does.
 	wantGroup := autogroupNice()
-	require.NotEmpty(t, wantGroup, "this kernel has autogroups (%s)", autogroupFile)
+	if wantGroup == "" {
+		t.Logf("autogroups do not apply here (%s is empty or absent): only the process nice is checked", autogroupFile)
+	}
 
 	// The process nice is set by gantry just after the start: wait for it.
 	body := fmt.Sprintf(`i=0
@@ -61,5 +66,23 @@ echo "group=$(cat /proc/self/autogroup)"
 		}
 	}
 	require.Equal(t, fmt.Sprint(wantNice), nice, "the script's nice value (messages %q)", f.messages())
-	require.True(t, strings.HasSuffix(group, " nice "+wantGroup), "the script's session priority: %q, want nice %s", group, wantGroup)
+	if wantGroup != "" {
+		require.True(t, strings.HasSuffix(group, " nice "+wantGroup), "the script's session priority: %q, want nice %s", group, wantGroup)
+	}
+}
+
+// The autogroup file says a nice value, or nothing where autogroups do
+// not apply (a cgroup with its own CPU weight, as on CI runners).
+func TestAutogroupLowered(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/autogroup-98412 nice 0\n", "5"},
+		{"/autogroup-7 nice -3\n", "2"},
+		{"/autogroup-7 nice 17\n", "19"},
+		{"", ""},
+		{"\n", ""},
+		{"/autogroup-7 nice x\n", ""},
+		{"/autogroup-7 weight 3\n", ""},
+	} {
+		require.Equal(t, tc.want, autogroupLowered([]byte(tc.in)), "%q", tc.in)
+	}
 }

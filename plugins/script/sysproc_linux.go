@@ -42,20 +42,27 @@ var (
 func autogroupNice() string {
 	autogroupOnce.Do(func() {
 		b, err := os.ReadFile(autogroupFile)
-		if err != nil {
-			return
+		if err == nil {
+			autogroupVal = autogroupLowered(b)
 		}
-		f := bytes.Fields(b)
-		if len(f) != 3 || string(f[1]) != "nice" {
-			return
-		}
-		base, err := strconv.Atoi(string(f[2]))
-		if err != nil {
-			return
-		}
-		autogroupVal = strconv.Itoa(lowered(base))
 	})
 	return autogroupVal
+}
+
+// autogroupLowered reads an autogroup file's content ("/autogroup-N nice
+// V") and says the nice value ScriptNice below it, or "" where it says
+// nothing: a process in a task group of its own (a cgroup with a CPU
+// weight) reads an empty file, and autogroups do not apply to it.
+func autogroupLowered(b []byte) string {
+	f := bytes.Fields(b)
+	if len(f) != 3 || string(f[1]) != "nice" {
+		return ""
+	}
+	base, err := strconv.Atoi(string(f[2]))
+	if err != nil {
+		return ""
+	}
+	return strconv.Itoa(lowered(base))
 }
 
 // lowerPriority gives every process of the script's group a nice value
