@@ -66,7 +66,7 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	}
 	queued := m.queues(opts) && !runsInProcess(ctx)
 	if queued {
-		if err := m.checkQueue(wf); err != nil {
+		if err := m.CheckQueue(); err != nil {
 			return nil, err
 		}
 	}
@@ -83,6 +83,13 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	}
 	req := workflow.Request{DeploymentID: deploymentID, BlueprintID: d.BlueprintID, ExecutionID: newID(), Workflow: wf, Params: params, Plan: d.Plan, DryRun: opts.DryRun, AllowCustomParameters: opts.AllowCustomParameters}
 	if queued {
+		if wf == workflowScale {
+			// Refused now if it cannot be planned; the worker plans it
+			// again with the same seed (prepareQueued).
+			if _, _, _, err := m.prepareScale(ctx, d, params, scaleRun{dryRun: true, executionID: req.ExecutionID}); err != nil {
+				return nil, err
+			}
+		}
 		r, err := m.enqueue(ctx, req, opts, queuedAfter, force)
 		if err != nil {
 			return nil, err
@@ -116,14 +123,10 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 	}
 	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
 	if req.Scale != nil && !opts.DryRun {
-		for _, ni := range req.Scale.Added {
-			e.ScaleAdded = append(e.ScaleAdded, ni.ID)
-		}
+		e.ScaleAdded = addedIDs(req.Scale.Added)
 	}
 	if req.Update != nil && !opts.DryRun {
-		for _, ni := range req.Update.Added {
-			e.ScaleAdded = append(e.ScaleAdded, ni.ID)
-		}
+		e.ScaleAdded = addedIDs(req.Update.Added)
 	}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
 	"github.com/gantryhq/gantry/workflow"
 )
 
@@ -30,22 +32,15 @@ func (m *Manager) CheckQueue() error {
 	return nil
 }
 
-// checkQueue is CheckQueue for a workflow: a scale is never queued.
-func (m *Manager) checkQueue(wf string) error {
-	if err := m.CheckQueue(); err != nil {
-		return err
-	}
-	if wf == workflowScale {
-		return fmt.Errorf("%w: a scale runs in the process that starts it (it changes the deployment's plan): start it without --detach", ErrInvalid)
-	}
-	return nil
-}
-
-// enqueue stores the execution of req queued with the engine settings of
-// opts; after names what the worker does once the workflow succeeded
+// enqueue stores the execution of req (its id, when set: a scale or an
+// update planned with it as the seed of new instances) queued with the
+// engine settings of opts; after names what the worker does once the workflow succeeded
 // (force: even though other deployments depend on it).
 func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOptions, after string, force bool) (*queuedRun, error) {
-	e := &store.Execution{ID: newID(), DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun,
+	if req.ExecutionID == "" {
+		req.ExecutionID = newID()
+	}
+	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun,
 		Queued: true, After: after, AfterForce: force && after != store.AfterNothing, Engine: engineSettings(opts)}
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
@@ -235,7 +230,21 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim, worker string,
 	}
 	req := workflow.Request{DeploymentID: e.DeploymentID, BlueprintID: d.BlueprintID, ExecutionID: e.ID, Workflow: e.WorkflowID,
 		Params: e.Parameters, Plan: d.Plan, DryRun: e.DryRun, Resume: takeover, AllowCustomParameters: true}
-	r, err := m.start(ctx, e, req, engineOptions(e.Engine), cl, m.afterQueued(e, d), nil)
+	var rollback afterFunc
+	var apply switchFunc
+	if modifies(e.WorkflowID) {
+		err = answered(func(ctx context.Context) (err error) {
+			apply, rollback, err = m.prepareQueued(ctx, w, e, d, &req)
+			return err
+		})
+		if errors.Is(err, store.ErrClaimLost) {
+			return err
+		}
+		if err != nil {
+			return errors.Join(err, endNow(store.ExecutionFailed, err.Error()))
+		}
+	}
+	r, err := m.startSwitching(ctx, e, req, engineOptions(e.Engine), cl, m.afterQueued(e, d), rollback, apply)
 	if err != nil {
 		return err
 	}
@@ -268,4 +277,70 @@ func engineOptions(es *store.EngineSettings) ExecOptions {
 		return ExecOptions{}
 	}
 	return ExecOptions{Parallelism: es.Parallelism, TaskRetries: es.TaskRetries, TaskRetryInterval: es.TaskRetryInterval}
+}
+
+// prepareQueued plans the modification a queued scale or deployment
+// update makes, in the worker that runs it, as a resume plans one: the
+// new instances' ids come from the execution's seed, and those an earlier
+// run stored are left out of the plan it modifies. Their ids are recorded
+// in the execution (through w, the claim's writer) before they are
+// stored, so a worker that takes over after this one died plans the same
+// change. It may run again after a store that did not answer.
+func (m *Manager) prepareQueued(ctx context.Context, w store.Store, e *store.Execution, d *store.Deployment, req *workflow.Request) (apply switchFunc, rollback afterFunc, err error) {
+	if e.WorkflowID == workflow.WorkflowUpdate {
+		u, err := m.planUpdate(ctx, d, resumedUpdate(e), e.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		req.BlueprintID, req.Plan, req.Update = u.bp.ID, u.execPlan, u.change
+		if e.DryRun {
+			return nil, nil, nil
+		}
+		if err := recordAdded(ctx, w, e, u.mod.Added); err != nil {
+			return nil, nil, err
+		}
+		return m.storeUpdate(ctx, u, true)
+	}
+	run := scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded, dryRun: e.DryRun}
+	if !e.DryRun {
+		planned := run
+		planned.dryRun = true
+		ch, _, _, err := m.prepareScale(ctx, d, e.Parameters, planned)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := recordAdded(ctx, w, e, ch.Added); err != nil {
+			return nil, nil, err
+		}
+		run.added = e.ScaleAdded
+	}
+	req.Scale, apply, rollback, err = m.prepareScale(ctx, d, e.Parameters, run)
+	return apply, rollback, err
+}
+
+// recordAdded records, through w, the instances a modification adds in
+// its execution (Execution.ScaleAdded), unless it says so already.
+func recordAdded(ctx context.Context, w store.Store, e *store.Execution, added []*tosca.NodeInstance) error {
+	ids := addedIDs(added)
+	if slices.Equal(ids, e.ScaleAdded) {
+		return nil
+	}
+	x, err := w.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		x.ScaleAdded = ids
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record the instances execution %s adds: %w", e.ID, err)
+	}
+	e.ScaleAdded = x.ScaleAdded
+	return nil
+}
+
+// addedIDs is the ids of instances, in their order.
+func addedIDs(l []*tosca.NodeInstance) []string {
+	out := make([]string, len(l))
+	for i, ni := range l {
+		out[i] = ni.ID
+	}
+	return out
 }

@@ -32,8 +32,13 @@ const (
 // of workflow `update` that applies it (docs/differences.md, "Deployment
 // update", has the rules).
 func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeploymentRequest) (*api.DeploymentUpdate, error) {
-	if req.Options.Queue && !req.Preview {
-		return nil, fmt.Errorf("%w: a deployment update runs in the process that starts it (it changes the deployment's plan): start it without --detach", ErrInvalid)
+	// Queued (--detach, or a server that runs no execution itself): a
+	// worker plans it again with the same seed and runs it (prepareQueued).
+	queued := !req.Preview && m.queues(req.Options) && !runsInProcess(ctx)
+	if queued {
+		if err := m.CheckQueue(); err != nil {
+			return nil, err
+		}
 	}
 	main, cleanup, err := ResolveUpdateBlueprint(&req)
 	defer cleanup()
@@ -83,6 +88,14 @@ func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeployment
 	}
 	wreq := workflow.Request{DeploymentID: d.ID, BlueprintID: u.bp.ID, ExecutionID: executionID, Workflow: workflow.WorkflowUpdate,
 		Params: params, Plan: u.execPlan, Update: u.change, DryRun: req.Options.DryRun}
+	if queued {
+		r, err := m.enqueue(ctx, wreq, req.Options, store.AfterNothing, false)
+		if err != nil {
+			return nil, err
+		}
+		out.Execution, out.Run = r.Execution(), r
+		return out, nil
+	}
 	var rollback afterFunc
 	var apply switchFunc
 	if !req.Options.DryRun {

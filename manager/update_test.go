@@ -93,13 +93,7 @@ func newUpdateEnv(t *testing.T, v1, v2 string) *updateEnv {
 	t.Helper()
 	m := newManager(t)
 	ctx := context.Background()
-	for id, body := range map[string]string{"v1": v1, "v2": v2} {
-		dir := t.TempDir()
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(updateBlueprintHead+body), 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "op.sh"), []byte(updateScript), 0o755))
-		_, err := m.UploadBlueprint(ctx, id, dir)
-		require.NoError(t, err)
-	}
+	uploadUpdateBlueprints(t, m, v1, v2)
 	log := filepath.Join(t.TempDir(), "ops.log")
 	_, err := m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "d", BlueprintID: "v1", Inputs: map[string]any{"log": log}, Seed: 3})
 	require.NoError(t, err)
@@ -107,6 +101,19 @@ func newUpdateEnv(t *testing.T, v1, v2 string) *updateEnv {
 	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
 	require.NoError(t, os.WriteFile(log, nil, 0o644))
 	return &updateEnv{m: m, log: log}
+}
+
+// uploadUpdateBlueprints uploads blueprints v1 and v2 of the node
+// templates given.
+func uploadUpdateBlueprints(t *testing.T, m *Manager, v1, v2 string) {
+	t.Helper()
+	for id, body := range map[string]string{"v1": v1, "v2": v2} {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte(updateBlueprintHead+body), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "op.sh"), []byte(updateScript), 0o755))
+		_, err := m.UploadBlueprint(context.Background(), id, dir)
+		require.NoError(t, err)
+	}
 }
 
 // update runs a deployment update to v2 and waits for it.
@@ -288,6 +295,7 @@ func TestUpdateBadRequests(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "%v", err)
 	_, err = u.m.UpdateDeployment(ctx, api.UpdateDeploymentRequest{DeploymentID: "d", BlueprintID: "v2", Options: api.ExecOptions{Queue: true}})
 	require.ErrorIs(t, err, ErrInvalid)
+	require.ErrorContains(t, err, "etcd://", "queued on a store workers do not share")
 	require.Empty(t, u.ops(t))
 }
 

@@ -112,6 +112,7 @@ func TestWorkerFaults(t *testing.T) {
 	runs := faultRuns(t)
 	runOnCluster(t, bin, c, runs, []faultCase{
 		{"KilledMidInstall", testWorkerKilledMidInstall},
+		{"KilledMidScale", testWorkerKilledMidScale},
 		{"PausedPastItsLease", testWorkerPausedPastItsLease},
 		{"CutOffFromEtcd", testWorkerCutOffFromEtcd},
 	})

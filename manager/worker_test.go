@@ -136,23 +136,10 @@ func TestQueueNeedsASharedStore(t *testing.T) {
 // deletes its deployment although another depends on it.
 func TestQueuedEngineSettings(t *testing.T) {
 	ctx := context.Background()
-	c := testenv.StartEtcdCluster(t, 3)
-	url := c.URL("engine") + "?lease-ttl=2s"
 	work := t.TempDir()
-	client, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "client")})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
 	// The worker's own settings would run the four creates at once, not
 	// retry, and wait ten minutes before a retry.
-	wm, err := OpenLocal(url, Config{DataDir: filepath.Join(work, "worker"), Parallelism: 10, TaskRetries: 0, TaskRetryInterval: 10 * time.Minute})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = wm.Close() })
-	w, err := wm.NewWorker(WorkerConfig{Name: "w", Parallel: 1, Log: func(msg string) { t.Log(msg) }})
-	require.NoError(t, err)
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	client := withOneWorker(t, work, Config{}, Config{Parallelism: 10, TaskRetries: 0, TaskRetryInterval: 10 * time.Minute})
 
 	// Each create logs its start and end around a sleep; n0's fails its
 	// first two attempts.
@@ -169,7 +156,7 @@ if [[ $GANTRY_NODE_INSTANCE_ID == n0_* ]] && (( $(grep -c "start n0_" `+log+`) <
 		yaml += fmt.Sprintf("  n%d:\n    type: cloudify.nodes.Root\n    interfaces:\n      cloudify.interfaces.lifecycle:\n        create: { implementation: create.sh, executor: central_deployment_agent }\n", i)
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(bp, "blueprint.yaml"), []byte(yaml), 0o644))
-	_, err = client.UploadBlueprint(ctx, "bp", bp)
+	_, err := client.UploadBlueprint(ctx, "bp", bp)
 	require.NoError(t, err)
 	for _, dep := range []string{"app", "user"} {
 		_, err = client.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: dep, BlueprintID: "bp"})
@@ -208,4 +195,27 @@ if [[ $GANTRY_NODE_INSTANCE_ID == n0_* ]] && (( $(grep -c "start n0_" `+log+`) <
 	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
 	_, err = client.GetDeployment(ctx, "app")
 	require.ErrorIs(t, err, store.ErrNotFound, "the forced uninstall deleted the deployment others depend on")
+}
+
+// withOneWorker opens, on a new real etcd cluster, a client Manager
+// (configured by client) and the Manager of a one-slot worker
+// (configured by worker) that runs until the test ends; both keep their
+// data under work. It returns the client.
+func withOneWorker(t *testing.T, work string, client, worker Config) *Manager {
+	t.Helper()
+	url := testenv.StartEtcdCluster(t, 3).URL("queue") + "?lease-ttl=2s"
+	client.DataDir, worker.DataDir = filepath.Join(work, "client"), filepath.Join(work, "worker")
+	cm, err := OpenLocal(url, client)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cm.Close() })
+	wm, err := OpenLocal(url, worker)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wm.Close() })
+	w, err := wm.NewWorker(WorkerConfig{Name: "w", Parallel: 1, Log: func(msg string) { t.Log(msg) }})
+	require.NoError(t, err)
+	wctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	return cm
 }

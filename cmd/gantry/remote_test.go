@@ -100,6 +100,8 @@ func startServer(env *testscript.Env, storePath string) error {
 	}
 	env.Setenv("GANTRY_URL", url)
 	env.Setenv("GANTRY_TOKEN", token)
+	// Where a script starts a worker (worker.txtar): the server's store.
+	env.Setenv("SERVER_STORE", storePath)
 	return nil
 }
 

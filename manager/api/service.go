@@ -221,7 +221,8 @@ type ExecOptions struct {
 	// process that starts it; Wait then follows the stored record. The
 	// engine settings above are stored with it (Execution.Engine) and the
 	// worker that runs it, or takes it over, uses them instead of its own.
-	// A scale cannot be queued.
+	// A scale or a deployment update is planned again by the worker
+	// (same instance ids: the execution id is their seed).
 	Queue bool `json:"queue,omitempty"`
 	// Follow says the caller follows the execution's events from its
 	// start (the remote client does): the engine then commits each event

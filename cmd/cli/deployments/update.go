@@ -41,6 +41,8 @@ The deployment switches to the new blueprint, inputs and plan only when the
 update succeeds, in the same store write that ends the execution; when an
 added instance fails to install, the added instances are uninstalled again
 (rolled back). An interrupted update resumes with 'gantry executions resume'.
+--detach queues it for a worker (a shared etcd store), which plans it again
+with the same new instance ids and runs it.
 
 --preview prints the change (--json: as JSON) and changes no deployment (a
 BLUEPRINT path is uploaded all the same).`,
@@ -74,6 +76,12 @@ BLUEPRINT path is uploaded all the same).`,
 					return err
 				}
 			}
+			if rf.Detach && rf.JSON {
+				return cmdutil.PrintJSON(f.IO.Out, u) // the change and the queued execution
+			}
+			if rf.Detach {
+				return rf.Queued(f, u.Execution)
+			}
 			if _, err := rf.Follow(f, u.Run, "execution"); err != nil {
 				return err
 			}
@@ -89,6 +97,7 @@ BLUEPRINT path is uploaded all the same).`,
 	}
 	flags.Register(cmd, false)
 	rf.Register(cmd)
+	rf.RegisterDetach(cmd)
 	cmd.Flags().StringVarP(&blueprint, "blueprint", "b", "", "the blueprint to update the deployment to: a path (folder, main file or archive) uploaded first, else an uploaded blueprint's id")
 	cmd.Flags().StringVar(&blueprintID, "blueprint-id", "", "the id to upload a -b path as (default: derived from the path), or alone an uploaded blueprint's id")
 	cmd.Flags().BoolVar(&preview, "preview", false, "print the change and apply nothing")

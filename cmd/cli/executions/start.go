@@ -74,15 +74,27 @@ func RunWorkflow(cmd *cobra.Command, f *cmdutil.Factory, rf *RunFlags, deploymen
 		return cmdutil.StoreError(err)
 	}
 	if rf.Detach {
-		e := r.Execution()
-		if rf.JSON {
-			return cmdutil.PrintJSON(f.IO.Out, e)
-		}
-		fmt.Fprintf(f.IO.Out, "execution %s queued: %s of deployment %s (a worker runs it; follow it with `gantry events list -e %s --follow`)\n", e.ID, e.WorkflowID, e.DeploymentID, e.ID)
-		return nil
+		return rf.Queued(f, r.Execution())
 	}
 	_, err = rf.Follow(f, r, "execution")
 	return err
+}
+
+// detachUsage is the help of --detach.
+const detachUsage = "queue it for a worker ('gantry worker', shared etcd store) and return at once"
+
+// RegisterDetach adds --detach.
+func (r *RunFlags) RegisterDetach(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&r.Detach, "detach", false, detachUsage)
+}
+
+// Queued reports an execution queued with --detach (--json: its record).
+func (r *RunFlags) Queued(f *cmdutil.Factory, e *api.Execution) error {
+	if r.JSON {
+		return cmdutil.PrintJSON(f.IO.Out, e)
+	}
+	fmt.Fprintf(f.IO.Out, "execution %s queued: %s of deployment %s (a worker runs it; follow it with `gantry events list -e %s --follow`)\n", e.ID, e.WorkflowID, e.DeploymentID, e.ID)
+	return nil
 }
 
 func newStartCmd(f *cmdutil.Factory) *cobra.Command {
@@ -116,7 +128,7 @@ Parameters (-p) are YAML/JSON files, KEY=VALUE pairs or inline YAML, e.g.
 	cmd.Flags().StringVarP(&deploymentID, "deployment-id", "d", "", "the deployment")
 	cmd.Flags().StringArrayVarP(&params, "parameters", "p", nil, "workflow parameters: FILE, KEY=VALUE or inline YAML (repeatable)")
 	cmd.Flags().BoolVar(&allowCustom, "allow-custom-parameters", false, "accept parameters the workflow does not declare")
-	cmd.Flags().BoolVar(&rf.Detach, "detach", false, "queue it for a worker ('gantry worker', shared etcd store) and return at once")
+	rf.RegisterDetach(cmd)
 	return cmd
 }
 
