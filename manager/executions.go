@@ -135,7 +135,7 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 		return nil, err
 	}
 	req.ExecutionID = e.ID
-	return m.startSwitching(ctx, e, req, opts, nil, after, rollback, apply)
+	return m.start(ctx, e, req, opts, nil, after, rollback, apply)
 }
 
 // settleRace handles two gantry processes that started an execution of
@@ -176,15 +176,10 @@ func (m *Manager) failClaimed(ctx context.Context, id, msg string) {
 // start runs a stored execution in a fresh private copy of its blueprint's
 // files (datadir.go), removed when the run ends. It runs under the
 // execution's claim: cl when the caller holds it already (a worker), else
-// claimed here. Every write of the engine goes through the claim.
-func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc) (*Running, error) {
-	return m.startSwitching(ctx, e, req, opts, cl, after, rollback, nil)
-}
-
-// startSwitching is start with a modification's switch (switch.go): when
-// apply is set, it is written with the execution's success and after is
-// not used.
-func (m *Manager) startSwitching(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc, apply switchFunc) (*Running, error) {
+// claimed here. Every write of the engine goes through the claim. When
+// apply is set (a modification's switch, switch.go), it is written with
+// the execution's success and after is not used.
+func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Request, opts ExecOptions, cl store.Claim, after, rollback afterFunc, apply switchFunc) (*Running, error) {
 	var sw *switcher
 	if apply != nil {
 		sw = &switcher{apply: apply}
@@ -329,7 +324,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 			return nil, err
 		}
 	}
-	return asRun(m.startSwitching(ctx, e, req, opts, nil, nil, rollback, apply))
+	return asRun(m.start(ctx, e, req, opts, nil, nil, rollback, apply))
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine

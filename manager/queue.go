@@ -244,7 +244,7 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim, worker string,
 			return errors.Join(err, endNow(store.ExecutionFailed, err.Error()))
 		}
 	}
-	r, err := m.startSwitching(ctx, e, req, engineOptions(e.Engine), cl, m.afterQueued(e, d), rollback, apply)
+	r, err := m.start(ctx, e, req, engineOptions(e.Engine), cl, m.afterQueued(e, d), rollback, apply)
 	if err != nil {
 		return err
 	}
