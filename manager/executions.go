@@ -269,6 +269,9 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	if err := m.checkNoActive(ctx, e.DeploymentID); err != nil {
 		return nil, err
 	}
+	if m.queues(opts) && !runsInProcess(ctx) {
+		return m.requeue(ctx, e, opts)
+	}
 	d, err := m.loadDeployment(ctx, e.DeploymentID)
 	if err != nil {
 		return nil, err
@@ -276,11 +279,10 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 	// Claim the execution in one store transaction: of two resumes started
 	// together, only the first to claim it runs.
 	e, err = m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
-		if x.Status != store.ExecutionFailed && x.Status != store.ExecutionCancelled {
-			return fmt.Errorf("execution %s: %w: another gantry process (pid %d) resumed it first (it is %s)", x.ID, ErrActiveExecution, x.PID, x.Status)
+		if err := reopen(x); err != nil {
+			return err
 		}
-		x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
-		x.CancelRequested, x.ForceCancel, x.PID, x.PIDStart, x.Host = false, false, os.Getpid(), selfStart, selfHost
+		x.PID, x.PIDStart, x.Host = os.Getpid(), selfStart, selfHost
 		return nil
 	})
 	if err != nil {
@@ -325,6 +327,18 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		}
 	}
 	return asRun(m.start(ctx, e, req, opts, nil, nil, rollback, apply))
+}
+
+// reopen makes a failed or cancelled execution pending again, in the
+// store transaction that resumes it: of two resumes started together,
+// the second finds it reopened and is refused.
+func reopen(x *store.Execution) error {
+	if x.Status != store.ExecutionFailed && x.Status != store.ExecutionCancelled {
+		return fmt.Errorf("execution %s: %w: another gantry process (pid %d) resumed it first (it is %s)", x.ID, ErrActiveExecution, x.PID, x.Status)
+	}
+	x.Status, x.Error, x.EndedAt = store.ExecutionPending, "", time.Time{}
+	x.CancelRequested, x.ForceCancel = false, false
+	return nil
 }
 
 // Cancel asks an execution to stop. When this process runs it, the engine

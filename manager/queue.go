@@ -48,7 +48,41 @@ func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOp
 	if err := m.settleRace(ctx, e, false); err != nil {
 		return nil, err
 	}
-	return &queuedRun{m: m, exec: e, start: time.Now(), done: make(chan struct{})}, nil
+	return newQueuedRun(m, e), nil
+}
+
+// requeue resumes a failed or cancelled execution through the queue
+// (`executions resume --detach`, a queueing server): it is reopened and
+// queued again, with the engine settings of opts when they set any. The
+// worker that claims it runs it as a takeover: tasks recorded done are
+// skipped, a modification is planned again as it was (prepareQueued),
+// and what was to follow it (an uninstall's deletion) still does.
+func (m *Manager) requeue(ctx context.Context, e *store.Execution, opts ExecOptions) (api.Run, error) {
+	if err := m.CheckQueue(); err != nil {
+		return nil, err
+	}
+	es := engineSettings(opts)
+	e, err := m.st.UpdateExecution(ctx, e.ID, func(x *store.Execution) error {
+		if err := reopen(x); err != nil {
+			return err
+		}
+		x.Queued, x.PID, x.PIDStart, x.Host = true, 0, 0, ""
+		if es != nil {
+			x.Engine = es
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.settleRace(ctx, e, true); err != nil {
+		return nil, err
+	}
+	return newQueuedRun(m, e), nil
+}
+
+func newQueuedRun(m *Manager, e *store.Execution) *queuedRun {
+	return &queuedRun{m: m, exec: e, start: time.Now(), done: make(chan struct{})}
 }
 
 // engineSettings keeps the engine flags of opts for the worker (nil when

@@ -219,3 +219,59 @@ func withOneWorker(t *testing.T, work string, client, worker Config) *Manager {
 	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
 	return cm
 }
+
+// TestQueuedResume: a queued install that failed is resumed through the
+// queue (a Manager that queues every execution, as a server that runs
+// none itself): a worker runs it as a takeover, skipping what succeeded,
+// with the engine settings the resume gave.
+func TestQueuedResume(t *testing.T) {
+	ctx := context.Background()
+	work := t.TempDir()
+	client := withOneWorker(t, work, Config{QueueExecutions: true}, Config{})
+	bp, log, fail := filepath.Join(work, "bp"), filepath.Join(work, "ops.log"), filepath.Join(work, "fail")
+	require.NoError(t, os.MkdirAll(bp, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bp, "op.sh"), []byte(`#!/bin/sh
+echo "$GANTRY_NODE_INSTANCE_ID" >> `+log+`
+case $GANTRY_NODE_INSTANCE_ID in b_*) [ -e `+fail+` ] && exit 1;; esac
+exit 0
+`), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bp, "blueprint.yaml"), []byte(`tosca_definitions_version: cloudify_dsl_1_3
+imports: [http://www.getcloudify.org/spec/cloudify/4.3.3/types.yaml]
+node_templates:
+  a:
+    type: cloudify.nodes.Root
+    interfaces: {cloudify.interfaces.lifecycle: {create: {implementation: op.sh, executor: central_deployment_agent}}}
+  b:
+    type: cloudify.nodes.Root
+    interfaces: {cloudify.interfaces.lifecycle: {create: {implementation: op.sh, executor: central_deployment_agent}}}
+    relationships: [{type: cloudify.relationships.depends_on, target: a}]
+`), 0o644))
+	require.NoError(t, os.WriteFile(fail, nil, 0o644))
+	_, err := client.UploadBlueprint(ctx, "bp", bp)
+	require.NoError(t, err)
+	_, err = client.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app", BlueprintID: "bp"})
+	require.NoError(t, err)
+	r, err := client.StartExecution(ctx, api.StartRequest{DeploymentID: "app", Workflow: "install"})
+	require.NoError(t, err)
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	e, err := r.Wait(wctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionFailed, e.Status)
+
+	require.NoError(t, os.Remove(fail))
+	r, err = client.Resume(ctx, e.ID, ExecOptions{Parallelism: 3})
+	require.NoError(t, err)
+	require.True(t, r.Execution().Queued, "resumed through the queue, not in the client")
+	require.Equal(t, store.ExecutionPending, r.Execution().Status)
+	require.Equal(t, 3, r.Execution().Engine.Parallelism)
+	e, err = r.Wait(wctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.Equal(t, 1, strings.Count(string(data), "a_"), "a's create succeeded before: not run again\n%s", data)
+	require.Equal(t, 2, strings.Count(string(data), "b_"), "b's create ran again\n%s", data)
+	_, err = client.Resume(ctx, e.ID, ExecOptions{})
+	require.ErrorIs(t, err, ErrNotResumable)
+}

@@ -148,10 +148,14 @@ func newResumeCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
+			if rf.Detach {
+				return rf.Queued(f, r.Execution())
+			}
 			_, err = rf.Follow(f, r, "resuming execution")
 			return err
 		},
 	}
 	rf.Register(cmd)
+	rf.RegisterDetach(cmd)
 	return cmd
 }
