@@ -6,8 +6,9 @@
 # and real `gantry worker` processes: the worker running an install killed
 # with SIGKILL (KilledMidInstall), paused with SIGSTOP past its lease
 # (PausedPastItsLease), cut off from etcd by a black-holing TCP proxy
-# (CutOffFromEtcd), and the etcd leader killed mid-install
-# (EtcdLeaderKilled). Each run asserts that the install completes, that no
+# (CutOffFromEtcd), the worker running a queued scale killed with SIGKILL
+# (KilledMidScale), and the etcd leader killed mid-install
+# (EtcdLeaderKilled). Each run asserts that the execution completes, that no
 # operation recorded done runs again, and that a worker that lost its claim
 # writes nothing. Prints the pass count of each, the load average before
 # and after, and the commit.
@@ -28,7 +29,7 @@ start=$(date +%s)
 rc=0
 GANTRY_FAULT_RUNS=$RUNS go test ./manager/ -run '^TestWorkerFaults$' -count=1 -v -timeout 180m >"$out" 2>&1 || rc=$?
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); $(( $(date +%s) - start )) s"
-for f in KilledMidInstall PausedPastItsLease CutOffFromEtcd EtcdLeaderKilled; do
+for f in KilledMidInstall KilledMidScale PausedPastItsLease CutOffFromEtcd EtcdLeaderKilled; do
 	pass=$(grep -cE -- "--- PASS: TestWorkerFaults/$f/run[0-9]+ " "$out" || true)
 	fail=$(grep -cE -- "--- FAIL: TestWorkerFaults/$f/run[0-9]+ " "$out" || true)
 	printf '%-20s %3d/%d passed' "$f" "$pass" "$RUNS"

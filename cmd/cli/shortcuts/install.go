@@ -44,6 +44,9 @@ installed deployment does nothing; on a failed one, prefer
 			if !rf.JSON {
 				announceInstall(f.IO, started)
 			}
+			if rf.Detach {
+				return rf.Queued(f, started.Run.Execution())
+			}
 			if _, err := rf.Follow(f, started.Run, "execution"); err != nil {
 				return err
 			}
@@ -59,6 +62,7 @@ installed deployment does nothing; on a failed one, prefer
 	}
 	flags.Register(cmd, true)
 	rf.Register(cmd)
+	rf.RegisterDetach(cmd)
 	cmd.Flags().StringVarP(&blueprintID, "blueprint-id", "b", "", "blueprint id (default: the folder's name)")
 	cmd.Flags().StringVarP(&deploymentID, "deployment-id", "d", "", "deployment id (default: the blueprint id)")
 	return cmd
@@ -93,6 +97,9 @@ other deployment uses it. Refused while another deployment depends on this one
 			if err != nil {
 				return cmdutil.StoreError(err)
 			}
+			if rf.Detach {
+				return rf.Queued(f, run.Execution())
+			}
 			if _, err := rf.Follow(f, run, "execution"); err != nil {
 				return err
 			}
@@ -108,6 +115,7 @@ other deployment uses it. Refused while another deployment depends on this one
 		},
 	}
 	rf.Register(cmd)
+	rf.RegisterDetach(cmd)
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "uninstall even when other deployments depend on this one")
 	cmd.Flags().BoolVar(&ignoreFailure, "ignore-failure", false, "go on when operations fail")
 	cmd.Flags().BoolVar(&keepBlueprint, "keep-blueprint", false, "do not delete the blueprint")
