@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,4 +83,112 @@ func TestBlueprintImportFromStore(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(m.cfg.DataDir, "resources", "base-*"))
 	require.NoError(t, err)
 	require.Empty(t, left)
+}
+
+// libBlueprint is a blueprint of the store whose types and node template
+// run scripts of its own folder (one from a type of a relative import).
+const libBlueprint = `tosca_definitions_version: cloudify_dsl_1_4
+imports: [cloudify/types/types.yaml, types/cache.yaml]
+node_types:
+  lib.Web:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: {implementation: scripts/create.sh, executor: central_deployment_agent}
+node_templates:
+  db:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: {implementation: scripts/create.sh, executor: central_deployment_agent}
+`
+
+// appBlueprint imports libBlueprint as lib and has a script of the same
+// name as lib's.
+const appBlueprint = `tosca_definitions_version: cloudify_dsl_1_4
+imports:
+  - cloudify/types/types.yaml
+  - lib--blueprint:lib
+node_templates:
+  web: {type: lib--lib.Web}
+  cache: {type: lib--lib.Cache}
+  own:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: {implementation: scripts/create.sh, executor: central_deployment_agent}
+`
+
+// writeFiles writes files (path relative to a new folder: content) and
+// returns the folder.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o755))
+	}
+	return dir
+}
+
+// The scripts a blueprint imported from the store (`NS--blueprint:ID`)
+// maps its operations to are its own: named NS--path in the plan
+// (Cloudify's notation, with namespaces_mapping), extracted next to the
+// importer's files for the run, told apart from the importer's script of
+// the same path. A run whose imported blueprint was deleted says so.
+func TestBlueprintImportRunsItsScripts(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t)
+	lib := writeFiles(t, map[string]string{
+		"blueprint.yaml":       libBlueprint,
+		"types/cache.yaml":     "node_types:\n  lib.Cache:\n    derived_from: cloudify.nodes.Root\n    interfaces:\n      cloudify.interfaces.lifecycle:\n        configure: {implementation: scripts/configure.sh, executor: central_deployment_agent}\n",
+		"scripts/create.sh":    "#!/bin/sh\nctx instance runtime-properties from lib\n",
+		"scripts/configure.sh": "#!/bin/sh\nctx instance runtime-properties configured-by lib\n",
+	})
+	app := writeFiles(t, map[string]string{
+		"blueprint.yaml":    appBlueprint,
+		"scripts/create.sh": "#!/bin/sh\nctx instance runtime-properties from app\n",
+	})
+	_, err := m.UploadBlueprint(ctx, "lib", lib)
+	require.NoError(t, err)
+	_, err = m.UploadBlueprint(ctx, "app", app)
+	require.NoError(t, err)
+	d, err := m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app", BlueprintID: "app"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"lib": "lib"}, d.Plan.NamespacesMapping)
+	for _, n := range d.Plan.Nodes {
+		if n.ID == "web" {
+			op := n.Operations["cloudify.interfaces.lifecycle.create"]
+			require.Equal(t, "lib--scripts/create.sh", op.Implementation)
+			require.Equal(t, "lib--scripts/create.sh", op.ScriptPath)
+		}
+	}
+	e, _ := run(t, m, "app", "install", nil)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	props := func(node, key string) any {
+		t.Helper()
+		insts, err := m.ListNodeInstances(ctx, "app", node)
+		require.NoError(t, err)
+		require.Len(t, insts, 1)
+		return insts[0].RuntimeProperties[key]
+	}
+	require.Equal(t, "lib", props("web", "from"), "the imported type's script is lib's")
+	require.Equal(t, "lib", props("lib--db", "from"), "the imported node template's script is lib's")
+	require.Equal(t, "lib", props("cache", "configured-by"), "a type of lib's relative import runs lib's script")
+	require.Equal(t, "app", props("own", "from"), "the importer's script of the same path is its own")
+
+	// The imported blueprint deleted: a run says which and what to do.
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app2", BlueprintID: "app"})
+	require.NoError(t, err)
+	require.NoError(t, m.DeleteBlueprint(ctx, "lib"))
+	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "app2", Workflow: "install"})
+	if err == nil {
+		var werr error
+		e, werr = r.Wait(ctx)
+		require.NoError(t, werr)
+		require.Equal(t, store.ExecutionFailed, e.Status)
+		err = errors.New(e.Error)
+	}
+	require.ErrorContains(t, err, "blueprint lib (imported as lib--blueprint:lib), which is no longer in the store: upload it again")
 }

@@ -2,12 +2,17 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/tosca"
 )
 
 // The data folder (Config.DataDir) holds what executions run: the extracted
@@ -94,4 +99,52 @@ func (m *Manager) extractBlueprint(ctx context.Context, bp *store.Blueprint, pur
 		return "", nil, fmt.Errorf("extracting blueprint %s: %w", bp.ID, err)
 	}
 	return dir, remove, nil
+}
+
+// extractImported adds to dir, a run's copy of a blueprint's files, the
+// files of each stored blueprint whose scripts its operations run
+// (tosca.Plan.NamespacesMapping): every path P of the blueprint imported
+// as NS is written at NS--P, as Cloudify serves NS--path. A name the
+// importer's own files hold already is refused, never overwritten.
+func (m *Manager) extractImported(ctx context.Context, mapping map[string]string, dir string) error {
+	for _, ns := range slices.Sorted(maps.Keys(mapping)) {
+		id := mapping[ns]
+		if ns == "" || strings.ContainsAny(ns, `/\`) || !filepath.IsLocal(ns+tosca.NamespaceDelimiter) {
+			return fmt.Errorf("%w: namespace %q of blueprint %s is not a file name", ErrInvalid, ns, id)
+		}
+		tmp, err := os.MkdirTemp(dir, ".import-")
+		if err != nil {
+			return fmt.Errorf("extracting blueprint %s (imported as %s%s): %w", id, ns, tosca.NamespaceDelimiter, err)
+		}
+		err = m.st.BlueprintFiles(ctx, id, tmp)
+		if errors.Is(err, store.ErrNotFound) {
+			err = fmt.Errorf("%w: the blueprint runs scripts of blueprint %s (imported as %s%sblueprint:%s), which is no longer in the store: upload it again", store.ErrNotFound, id, ns, tosca.NamespaceDelimiter, id)
+		}
+		if err == nil {
+			err = moveNamespaced(tmp, dir, ns+tosca.NamespaceDelimiter)
+		}
+		_ = os.RemoveAll(tmp)
+		if err != nil {
+			return fmt.Errorf("extracting blueprint %s (imported as %s%s): %w", id, ns, tosca.NamespaceDelimiter, err)
+		}
+	}
+	return nil
+}
+
+// moveNamespaced moves every entry of from into to, its name prefixed.
+func moveNamespaced(from, to, prefix string) error {
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, en := range entries {
+		dst := filepath.Join(to, prefix+en.Name())
+		if _, err := os.Lstat(dst); err == nil {
+			return fmt.Errorf("%w: the importing blueprint has a file %s of its own", ErrInvalid, prefix+en.Name())
+		}
+		if err := os.Rename(filepath.Join(from, en.Name()), dst); err != nil {
+			return err
+		}
+	}
+	return nil
 }

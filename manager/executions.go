@@ -200,6 +200,11 @@ func (m *Manager) start(ctx context.Context, e *store.Execution, req workflow.Re
 		} else {
 			req.Plan.BlueprintDir, remove, err = m.extractBlueprint(ctx, bp, e.ID)
 		}
+		if err == nil {
+			if err = m.extractImported(ctx, req.Plan.NamespacesMapping, req.Plan.BlueprintDir); err != nil {
+				remove()
+			}
+		}
 	}
 	var ex *workflow.Execution
 	if err == nil {

@@ -65,6 +65,10 @@ type Blueprint struct {
 	MainFile string
 	// Files lists every file read (display names), main file first.
 	Files []string
+	// NamespacesMapping maps the namespace of each stored blueprint whose
+	// scripts an operation runs (`NS--blueprint:ID` imports) to its id:
+	// those scripts are named NS--path (storedOrigin).
+	NamespacesMapping map[string]string
 
 	ver            dslVersion
 	dispDir        string
@@ -205,6 +209,12 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 				p.typesFiles = map[string]bool{}
 			}
 			p.typesFiles[s.display] = true
+		}
+		if s.stored != nil {
+			if p.stored == nil {
+				p.stored = map[string]*storedOrigin{}
+			}
+			p.stored[s.display] = s.stored
 		}
 		if s != main {
 			bp.Files = append(bp.Files, s.display)

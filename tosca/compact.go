@@ -40,6 +40,8 @@ type CompactPlan struct {
 	Labels        map[string][]any         `json:"labels,omitempty"`
 	BlueprintDir  string                   `json:"blueprint_dir,omitempty"`
 	MainFile      string                   `json:"main_file,omitempty"`
+	// NamespacesMapping: Plan.NamespacesMapping.
+	NamespacesMapping map[string]string `json:"namespaces_mapping,omitempty"`
 }
 
 // CompactNode is a Node without Name (its ID) and with Operations an index
@@ -87,7 +89,7 @@ func (p *Plan) Compact() *CompactPlan {
 		Format: CompactFormat, Version: p.Version, Description: p.Description, Metadata: p.Metadata,
 		Inputs: p.Inputs, InputDefs: p.InputDefs, Outputs: p.Outputs, Capabilities: p.Capabilities,
 		Workflows: p.Workflows, Groups: p.Groups, ScalingGroups: p.ScalingGroups, Policies: p.Policies,
-		Plugins: p.Plugins, Labels: p.Labels, BlueprintDir: p.BlueprintDir, MainFile: p.MainFile,
+		Plugins: p.Plugins, Labels: p.Labels, BlueprintDir: p.BlueprintDir, MainFile: p.MainFile, NamespacesMapping: p.NamespacesMapping,
 		OperationSets: []map[string]*Operation{},
 		Nodes:         make([]*CompactNode, len(p.Nodes)),
 		NodeInstances: make([]*CompactNodeInstance, len(p.NodeInstances)),
@@ -164,7 +166,7 @@ func (c *CompactPlan) Plan() (*Plan, error) {
 		Version: c.Version, Description: c.Description, Metadata: c.Metadata,
 		Inputs: c.Inputs, InputDefs: c.InputDefs, Outputs: c.Outputs, Capabilities: c.Capabilities,
 		Workflows: c.Workflows, Groups: c.Groups, ScalingGroups: c.ScalingGroups, Policies: c.Policies,
-		Plugins: c.Plugins, Labels: c.Labels, BlueprintDir: c.BlueprintDir, MainFile: c.MainFile,
+		Plugins: c.Plugins, Labels: c.Labels, BlueprintDir: c.BlueprintDir, MainFile: c.MainFile, NamespacesMapping: c.NamespacesMapping,
 		Nodes:         make([]*Node, len(c.Nodes)),
 		NodeInstances: make([]*NodeInstance, len(c.NodeInstances)),
 	}

@@ -71,7 +71,10 @@ type source struct {
 	// resource: read from Options.ResourcesDir (a manager's types file)
 	resource bool
 	// ns is the file's namespace ("" for none; namespace.go)
-	ns      string
+	ns string
+	// stored: the file is (or a relative import of) a blueprint of the
+	// store imported as `NS--blueprint:ID` (imports_blueprint.go).
+	stored  *storedOrigin
 	root    *ynode
 	imports []*source
 }
@@ -93,6 +96,8 @@ type loader struct {
 	ver dslVersion
 	// curNS is the namespace of the file being loaded (namespace.go).
 	curNS string
+	// curStored is the stored blueprint the file being loaded comes from.
+	curStored *storedOrigin
 	// storedBlueprints maps the ids of `blueprint:ID` imports to the main
 	// file Options.Blueprints gave (imports_blueprint.go).
 	storedBlueprints map[string]string
@@ -201,6 +206,9 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 		return nil
 	}
 	s := &source{key: key, display: display, dir: dir, builtin: builtin, root: root, ns: l.curNS}
+	if !builtin {
+		s.stored = l.curStored
+	}
 	l.files[key] = s
 	if root.kind != kMap {
 		l.add(root.pos, CodeWrongType, fmt.Sprintf("a blueprint file must be a mapping, found %s", root.kind),
@@ -227,11 +235,11 @@ func (l *loader) load(key, display, dir string, builtin bool, data []byte, at Po
 					continue
 				}
 				seen[imp] = true
-				l.curNS = childNamespace(s.ns, imp)
+				l.curNS, l.curStored = childNamespace(s.ns, imp), s.stored
 				if child := l.resolveImport(imp, s, it.pos); child != nil {
 					s.imports = append(s.imports, child)
 				}
-				l.curNS = s.ns
+				l.curNS, l.curStored = s.ns, s.stored
 			}
 		}
 	}

@@ -54,5 +54,21 @@ func (l *loader) loadStoredBlueprint(imp, id string, at Pos) *source {
 		l.ruleRoot = map[string]string{}
 	}
 	l.ruleRoot[main] = dir // its relative imports stay in its folder
+	l.curStored = &storedOrigin{ns: l.curNS, id: id, dir: dir}
 	return l.load(main, blueprintImportPrefix+id+"/"+filepath.Base(main), dir, false, nil, at)
 }
+
+// storedOrigin is a blueprint of the store imported under a namespace:
+// the scripts its operations name are its own files, named NS--path in
+// the plan (as Cloudify serves them). A run finds them there: the
+// manager extracts each blueprint of Plan.NamespacesMapping into the
+// importer's folder with every path prefixed by its namespace and "--".
+type storedOrigin struct {
+	ns  string // the whole namespace (NS, or A--NS when nested)
+	id  string
+	dir string // the folder its files were extracted to for the parse
+}
+
+// namespacedPath is a file of a stored blueprint as the importer's run
+// folder holds it.
+func (o *storedOrigin) namespacedPath(rel string) string { return o.ns + NamespaceDelimiter + rel }

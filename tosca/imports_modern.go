@@ -26,9 +26,9 @@ const (
 // typesImport is the relative import every modern blueprint starts with.
 const typesImport = "cloudify/types/types.yaml"
 
-// namespaceDelimiter separates a namespace from the import and from the
+// NamespaceDelimiter separates a namespace from the import and from the
 // names it prefixes.
-const namespaceDelimiter = "--"
+const NamespaceDelimiter = "--"
 
 // maxCatalogEntries bounds the folders read from one catalog listing.
 const maxCatalogEntries = 10_000
@@ -52,11 +52,11 @@ func (v dslVersion) suffix() string { return fmt.Sprintf("_%d_%d", v.major, v.mi
 // a namespace is a plain name (no '/', ':' or '.'), so URLs and paths
 // holding "--" are left alone.
 func splitNamespace(imp string) (ns, rest string) {
-	i := strings.Index(imp, namespaceDelimiter)
+	i := strings.Index(imp, NamespaceDelimiter)
 	if i <= 0 || strings.ContainsAny(imp[:i], "/:.\\ ") {
 		return "", imp
 	}
-	return imp[:i], imp[i+len(namespaceDelimiter):]
+	return imp[:i], imp[i+len(NamespaceDelimiter):]
 }
 
 // loadResource resolves a relative import that is not beside the

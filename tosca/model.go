@@ -31,6 +31,10 @@ type Plan struct {
 	BlueprintDir string `json:"blueprint_dir,omitempty"`
 	// MainFile is the main blueprint file's path relative to BlueprintDir.
 	MainFile string `json:"main_file,omitempty"`
+	// NamespacesMapping maps namespaces of `NS--blueprint:ID` imports to
+	// the blueprint ids whose scripts operations run as NS--path
+	// (Blueprint.NamespacesMapping; Cloudify's namespaces_mapping).
+	NamespacesMapping map[string]string `json:"namespaces_mapping,omitempty"`
 
 	// index caches lookups for EvaluateRuntime (see runtime.go); it is
 	// rebuilt when Nodes or NodeInstances change length or identity.

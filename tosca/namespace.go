@@ -26,7 +26,7 @@ func childNamespace(parent, imp string) string {
 	if parent == "" {
 		return own
 	}
-	return parent + namespaceDelimiter + own
+	return parent + NamespaceDelimiter + own
 }
 
 // basicTypes reports a file holding Cloudify's basic types.
@@ -93,7 +93,7 @@ func (nr *nsRewriter) name(s string) string {
 	if strings.HasPrefix(s, "cloudify.") {
 		return s
 	}
-	return nr.ns + namespaceDelimiter + s
+	return nr.ns + NamespaceDelimiter + s
 }
 
 // ref is the namespaced form of a reference, when it names something of
@@ -102,8 +102,8 @@ func (nr *nsRewriter) ref(s string) string {
 	if strings.HasPrefix(s, "cloudify.") {
 		return s
 	}
-	if nr.local[s] || nr.below[nr.ns+namespaceDelimiter+s] {
-		return nr.ns + namespaceDelimiter + s
+	if nr.local[s] || nr.below[nr.ns+NamespaceDelimiter+s] {
+		return nr.ns + NamespaceDelimiter + s
 	}
 	return s
 }

@@ -377,35 +377,19 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 	case candidates > 1:
 		p.add(e.pos, CodeOpAmbiguous, fmt.Sprintf("%s: '%s' matches more than one plugin name", what, e.impl), "rename one of the plugins")
 	case candidates == 1:
+	case p.storedScript(e, &m.op):
+		if plugin = p.mapScript(e, m, what, kind); plugin == nil {
+			return m
+		}
 	case p.scriptOutside(e.impl):
 		p.add(e.pos, CodeOpScriptOutside, fmt.Sprintf("%s: the script '%s' is outside the blueprint's folder", what, e.impl),
 			"Gantry stores and runs only the files of the blueprint's folder: copy the script into it and name it relative to the main file")
 		return m
 	case p.scriptExists(e.impl):
-		script := p.bp.plugins[PluginScript]
-		if script == nil {
-			p.add(e.pos, CodeOpScriptPlugin, fmt.Sprintf("%s maps to the script '%s' but no 'script' plugin is declared", what, e.impl),
-				"import Cloudify's types.yaml, which declares the script plugin")
+		m.op.ScriptPath = filepath.ToSlash(e.impl)
+		if plugin = p.mapScript(e, m, what, kind); plugin == nil {
 			return m
 		}
-		if e.inputs != nil && e.inputs.get("script_path") != nil {
-			p.add(e.inputs.keyNode("script_path").pos, CodeOpScriptPath, fmt.Sprintf("%s: 'script_path' cannot be an input of an operation implemented by a script", what),
-				"remove the script_path input; the implementation is the script")
-		}
-		plugin = script
-		m.op.Plugin, m.op.Operation = PluginScript, OpScriptRun
-		if kind == "workflow" {
-			m.op.Operation = OpScriptRunWorkflow
-		}
-		m.op.ScriptPath = filepath.ToSlash(e.impl)
-		in := &ynode{kind: kMap, pos: e.pos}
-		if e.inputs != nil {
-			in.keys = append(in.keys, e.inputs.keys...)
-			in.vals = append(in.vals, e.inputs.vals...)
-		}
-		in.keys = append(in.keys, &ynode{kind: kString, val: "script_path", pos: e.pos})
-		in.vals = append(in.vals, &ynode{kind: kString, val: e.impl, pos: e.pos})
-		m.inputs = in
 	case kind == "workflow" && isInlineOrURLMapping(e.impl):
 		if !p.inlineWorkflow(e, m, what) {
 			return m
@@ -425,6 +409,61 @@ func (p *parser) mapOp(e *effOp, what, kind string) *mappedOp {
 		m.op.Executor = plugin.Executor
 	}
 	return m
+}
+
+// mapScript maps m to the script plugin running m.op.ScriptPath (a file
+// of the blueprint's folder, or of a stored blueprint: storedScript) and
+// returns the plugin, or nil (a problem) when none is declared.
+func (p *parser) mapScript(e *effOp, m *mappedOp, what, kind string) *Plugin {
+	script := p.bp.plugins[PluginScript]
+	if script == nil {
+		p.add(e.pos, CodeOpScriptPlugin, fmt.Sprintf("%s maps to the script '%s' but no 'script' plugin is declared", what, e.impl),
+			"import Cloudify's types.yaml, which declares the script plugin")
+		return nil
+	}
+	if e.inputs != nil && e.inputs.get("script_path") != nil {
+		p.add(e.inputs.keyNode("script_path").pos, CodeOpScriptPath, fmt.Sprintf("%s: 'script_path' cannot be an input of an operation implemented by a script", what),
+			"remove the script_path input; the implementation is the script")
+	}
+	m.op.Plugin, m.op.Operation = PluginScript, OpScriptRun
+	if kind == "workflow" {
+		m.op.Operation = OpScriptRunWorkflow
+	}
+	in := &ynode{kind: kMap, pos: e.pos}
+	if e.inputs != nil {
+		in.keys = append(in.keys, e.inputs.keys...)
+		in.vals = append(in.vals, e.inputs.vals...)
+	}
+	in.keys = append(in.keys, &ynode{kind: kString, val: "script_path", pos: e.pos})
+	in.vals = append(in.vals, &ynode{kind: kString, val: m.op.ScriptPath, pos: e.pos})
+	m.inputs = in
+	return script
+}
+
+// storedScript reports whether e, written in a file of a stored
+// blueprint (an `NS--blueprint:ID` import), names a script of that
+// blueprint's folder; if so op's implementation and script path become
+// NS--path, and the namespace is recorded in NamespacesMapping.
+func (p *parser) storedScript(e *effOp, op *Operation) bool {
+	o := p.stored[e.pos.File]
+	if o == nil || strings.Contains(e.impl, "://") {
+		return false
+	}
+	rel := filepath.FromSlash(e.impl)
+	if !filepath.IsLocal(rel) {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(o.dir, rel))
+	if err != nil || st.IsDir() || !within(o.dir, filepath.Join(o.dir, rel)) {
+		return false
+	}
+	op.Implementation = o.namespacedPath(filepath.ToSlash(e.impl))
+	op.ScriptPath = op.Implementation
+	if p.bp.NamespacesMapping == nil {
+		p.bp.NamespacesMapping = map[string]string{}
+	}
+	p.bp.NamespacesMapping[o.ns] = o.id
+	return true
 }
 
 func firstPart(s string) string {

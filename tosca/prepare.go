@@ -93,7 +93,7 @@ func (e *evaluator) build() *Plan {
 		Inputs: e.inputs, InputDefs: b.InputDefs(),
 		Outputs: map[string]*Output{}, Workflows: map[string]*Workflow{}, Groups: map[string]*Group{},
 		ScalingGroups: map[string]*ScalingGroup{}, Plugins: map[string]*Plugin{},
-		BlueprintDir: b.Dir, MainFile: b.MainFile,
+		BlueprintDir: b.Dir, MainFile: b.MainFile, NamespacesMapping: b.NamespacesMapping,
 		Nodes: make([]*Node, 0, len(b.templates)), NodeInstances: []*NodeInstance{},
 	}
 	for n, p := range b.plugins {

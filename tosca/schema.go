@@ -15,9 +15,12 @@ type parser struct {
 	// Options.ResourcesDir: like built-ins, their workflows Gantry cannot
 	// run are left out rather than refused (checkRunnable).
 	typesFiles map[string]bool
-	fileOK     map[string]bool  // cache of script-path existence checks
-	outside    map[string]bool  // cache of scriptOutside
-	propState  map[string]uint8 // get_property cycle check: 1 visiting, 2 done
+	fileOK     map[string]bool // cache of script-path existence checks
+	// stored maps the display names of files of stored blueprints
+	// (`NS--blueprint:ID` imports) to where they come from.
+	stored    map[string]*storedOrigin
+	outside   map[string]bool  // cache of scriptOutside
+	propState map[string]uint8 // get_property cycle check: 1 visiting, 2 done
 	// partial is set while a type's default of a data-typed property is
 	// checked: such a default may leave required fields to the template.
 	partial bool

@@ -1,6 +1,10 @@
 package plandiff
 
-import "github.com/gantryhq/gantry/tosca"
+import (
+	"maps"
+
+	"github.com/gantryhq/gantry/tosca"
+)
 
 // Merge returns the plan a deployment update runs over: new's nodes, each
 // with the relationships of its old version that it lost appended (the
@@ -9,6 +13,12 @@ import "github.com/gantryhq/gantry/tosca"
 // plan is modified (nodes that change are copies).
 func Merge(old, new *tosca.Plan) *tosca.Plan {
 	out := *new
+	// Removed nodes may run scripts of a stored blueprint only the old
+	// plan imported.
+	if len(old.NamespacesMapping) > 0 {
+		out.NamespacesMapping = maps.Clone(old.NamespacesMapping)
+		maps.Copy(out.NamespacesMapping, new.NamespacesMapping)
+	}
 	oldNodes, newNodes := nodeIndex(old), nodeIndex(new)
 	out.Nodes = make([]*tosca.Node, 0, len(new.Nodes)+len(old.Nodes))
 	for _, n := range new.Nodes {
