@@ -118,7 +118,8 @@ func (m *Manager) extractImported(ctx context.Context, mapping map[string]string
 		}
 		err = m.st.BlueprintFiles(ctx, id, tmp)
 		if errors.Is(err, store.ErrNotFound) {
-			err = fmt.Errorf("%w: the blueprint runs scripts of blueprint %s (imported as %s%sblueprint:%s), which is no longer in the store: upload it again", store.ErrNotFound, id, ns, tosca.NamespaceDelimiter, id)
+			_ = os.RemoveAll(tmp)
+			return fmt.Errorf("the blueprint runs scripts of blueprint %s (imported as %s%sblueprint:%s), which is no longer in the store: upload it again (%w)", id, ns, tosca.NamespaceDelimiter, id, err)
 		}
 		if err == nil {
 			err = moveNamespaced(tmp, dir, ns+tosca.NamespaceDelimiter)
