@@ -178,10 +178,19 @@ func TestBlueprintImportRunsItsScripts(t *testing.T) {
 	require.Equal(t, "lib", props("cache", "configured-by"), "a type of lib's relative import runs lib's script")
 	require.Equal(t, "app", props("own", "from"), "the importer's script of the same path is its own")
 
-	// The imported blueprint deleted: a run says which and what to do.
+	// An imported blueprint is not deleted while its importer is stored.
+	err = m.DeleteBlueprint(ctx, "lib")
+	require.ErrorIs(t, err, store.ErrInUse)
+	require.ErrorContains(t, err, "blueprint(s) app import it")
+	bp, err := m.GetBlueprint(ctx, "app")
+	require.NoError(t, err)
+	require.Equal(t, []string{"lib"}, bp.Imports)
+
+	// Gone all the same (a store written by an older gantry, a delete
+	// racing an upload): a run says which and what to do.
 	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app2", BlueprintID: "app"})
 	require.NoError(t, err)
-	require.NoError(t, m.DeleteBlueprint(ctx, "lib"))
+	require.NoError(t, m.st.DeleteBlueprint(ctx, "lib"))
 	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "app2", Workflow: "install"})
 	if err == nil {
 		var werr error

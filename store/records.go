@@ -20,6 +20,10 @@ type Blueprint struct {
 	Labels      map[string][]any `json:"labels,omitempty"`
 	// InputDefs are the blueprint's declared inputs (optional, for display).
 	InputDefs map[string]*tosca.PropertyDef `json:"input_definitions,omitempty"`
+	// Imports are the ids of the blueprints it imports (`NS--blueprint:ID`,
+	// Cloudify's imported_blueprints): they are not deleted while it is
+	// stored.
+	Imports []string `json:"imported_blueprints,omitempty"`
 	// Source is the folder the blueprint was uploaded from (informational).
 	Source    string    `json:"source,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`

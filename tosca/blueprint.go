@@ -2,8 +2,10 @@ package tosca
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -65,6 +67,9 @@ type Blueprint struct {
 	MainFile string
 	// Files lists every file read (display names), main file first.
 	Files []string
+	// ImportedBlueprints are the ids of the blueprints of the store it
+	// imports (`NS--blueprint:ID`), sorted.
+	ImportedBlueprints []string
 	// NamespacesMapping maps the namespace of each stored blueprint whose
 	// scripts an operation runs (`NS--blueprint:ID` imports) to its id:
 	// those scripts are named NS--path (storedOrigin).
@@ -221,6 +226,7 @@ func parse(path string, opts Options) (*Blueprint, Problems) {
 		}
 	}
 	bp.Files = append([]string{main.display}, bp.Files...)
+	bp.ImportedBlueprints = slices.Sorted(maps.Keys(l.storedBlueprints))
 
 	secs := p.mergeFiles(main, l.order)
 	p.build(secs, main)
