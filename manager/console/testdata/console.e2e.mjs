@@ -7,34 +7,20 @@
 // CHROMIUM (default /usr/bin/chromium); GANTRY_PROFILE_DIR (a fresh user data
 // dir); GANTRY_CONSOLE_SHOTS (where screenshots go, optional).
 // Prints one line "METRICS {json}" at the end; any failed step exits 1.
-import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { launch, scenario, signIn as signInWith } from './browser.mjs';
 
 const env = process.env;
 const base = env.GANTRY_URL;
 const token = (role) => readFileSync(env[`GANTRY_TOKEN_${role}_FILE`], 'utf8').trim();
 const bp = (name) => join(env.GANTRY_BLUEPRINTS, name);
-const T = 30_000;
 const metrics = {};
 const step = (msg) => console.log(`--- ${msg}`);
 
-const context = await chromium.launchPersistentContext(env.GANTRY_PROFILE_DIR, {
-  executablePath: env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-context.setDefaultTimeout(T);
-// Works offline: every request the page makes goes to the server.
-const foreign = [];
-context.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
-const page = context.pages()[0] || await context.newPage();
-const errors = [];
-page.on('pageerror', (e) => { errors.push(String(e)); console.log('page error:', String(e)); });
-page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text()); });
+const b = await launch(env);
+const { context, page } = b;
 
 async function shot(name, fullPage = false) {
   if (env.GANTRY_CONSOLE_SHOTS) await page.screenshot({ path: join(env.GANTRY_CONSOLE_SHOTS, `${name}.png`), fullPage });
@@ -87,11 +73,7 @@ async function accessible(where) {
   assert.deepEqual(bad, [], `accessible names and contrast on ${where}`);
 }
 
-async function signIn(role) {
-  await page.locator('#token').fill(token(role));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#who').filter({ hasText: role.toLowerCase() }).waitFor();
-}
+const signIn = (role) => signInWith(page, token(role), role);
 
 async function signOut() {
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -117,7 +99,7 @@ async function createDeployment(blueprint, id, fill = {}, install = false) {
   await page.locator('h1', { hasText: `Deployment ${id}` }).waitFor();
 }
 
-try {
+await scenario(b, 'failure', async () => {
 // 1. Sign in; first paint of the console.
 step('sign in');
 await page.goto(base + '/');
@@ -283,7 +265,7 @@ await page.locator('#dep-filter').fill('');
 await shot('deployments');
 // Labels and names on every page; the keyboard reaches the pages from the
 // skip link and the navigation.
-for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/consumer', '#/deployment/big', '#/blueprints', '#/secrets', '#/deployments?new=hello']) {
+for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/consumer', '#/deployment/big', '#/blueprints', '#/secrets', '#/cluster', '#/deployments?new=hello']) {
   await page.goto(`${base}/${where}`);
   await page.locator('#main h1').waitFor();
   await page.waitForLoadState('networkidle');
@@ -307,7 +289,7 @@ assert.ok(!old.some((c) => c.name === 'gantry_session' && c.value), 'signed out:
 step('viewer');
 await signIn('VIEWER');
 const writes = /^(New deployment|Upload|Create|Delete|Install|Uninstall|Start|Cancel|Force cancel|Resume|Reveal)/;
-for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/broken', '#/blueprints', '#/secrets']) {
+for (const where of ['#/deployments', '#/deployment/hello', '#/deployment/broken', '#/blueprints', '#/secrets', '#/cluster']) {
   await page.goto(`${base}/${where}`);
   await page.locator('#main h1').waitFor();
   await page.waitForLoadState('networkidle');
@@ -340,14 +322,5 @@ assert.equal(binary, 201, 'a base64 value is accepted');
 await page.reload();
 await page.getByRole('button', { name: 'Reveal secret keystore' }).click();
 await page.locator('td.mono', { hasText: 'base64: /wD+' }).waitFor();
-
-} catch (e) {
-  // What the page showed when a step failed.
-  if (env.GANTRY_CONSOLE_SHOTS) await page.screenshot({ path: join(env.GANTRY_CONSOLE_SHOTS, 'failure.png') }).catch(() => {});
-  console.log('page at failure:\n' + await page.locator('body').innerText().catch(() => ''));
-  throw e;
-}
-assert.deepEqual(foreign, [], 'nothing loaded from anywhere but the server');
-assert.deepEqual(errors, [], 'no script errors');
-await context.close();
+});
 console.log('METRICS ' + JSON.stringify(metrics));

@@ -1,5 +1,6 @@
 // The console's shell: sign-in, navigation (routes live in the URL's
-// fragment: #/deployments, #/deployment/ID, #/blueprints, #/secrets), and
+// fragment: #/deployments, #/deployment/ID, #/blueprints, #/secrets,
+// #/cluster), and
 // the role that decides which write actions exist at all.
 import { session, signIn, signOut, whenSignedOut } from './api.js';
 import { h, $, showError } from './dom.js';
@@ -7,6 +8,7 @@ import { blueprintsPage } from './pages/blueprints.js';
 import { deploymentsPage } from './pages/deployments.js';
 import { deploymentPage } from './pages/deployment.js';
 import { secretsPage } from './pages/secrets.js';
+import { clusterPage } from './pages/cluster.js';
 
 const perf = (window.__gantry = window.__gantry || { latencies: [] });
 const main = $('#main');
@@ -68,6 +70,7 @@ async function route() {
     switch (parts[0]) {
       case 'blueprints': await blueprintsPage(main, ctx()); break;
       case 'secrets': await secretsPage(main, ctx()); break;
+      case 'cluster': await clusterPage(main, ctx()); break;
       case 'deployment': await deploymentPage(main, ctx(), parts[1]); break;
       default: await deploymentsPage(main, ctx(), query);
     }
