@@ -18,14 +18,14 @@ import (
 func (m *Manager) Info(ctx context.Context) (*api.Info, error) {
 	info := &api.Info{Version: m.cfg.Version, Mode: api.ModeLocal, Store: m.cfg.StorePath}
 	if q, ok := store.AsQueue(m.st); ok {
-		info.Cluster = clusterInfo(ctx, q)
+		info.Cluster = m.clusterInfo(ctx, q)
 	}
 	return info, nil
 }
 
-// clusterInfo reads what `gantry status` shows of a shared store; what
-// cannot be read is told in Error.
-func clusterInfo(ctx context.Context, q store.Queue) *api.Cluster {
+// clusterInfo reads what `gantry status` and the console show of a
+// shared store; what cannot be read is told in Error.
+func (m *Manager) clusterInfo(ctx context.Context, q store.Queue) *api.Cluster {
 	c := &api.Cluster{}
 	var errs []error
 	var err error
@@ -38,10 +38,41 @@ func clusterInfo(ctx context.Context, q store.Queue) *api.Cluster {
 	if c.Claims, err = q.Claims(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("claims: %w", err))
 	}
+	if err := m.clusterExecutions(ctx, q, c); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		c.Error = err.Error()
 	}
 	return c
+}
+
+// clusterExecutions reads the records of the executions c's claims hold
+// and of those queued that nobody holds (the first api.MaxQueuedShown):
+// one read each, so as many as run and are shown, never all executions.
+func (m *Manager) clusterExecutions(ctx context.Context, q store.Queue, c *api.Cluster) error {
+	queued, err := q.Claimable(ctx)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	c.Queued = len(queued)
+	ids := make([]string, 0, len(c.Claims)+min(len(queued), api.MaxQueuedShown))
+	for _, cl := range c.Claims {
+		ids = append(ids, cl.ExecutionID)
+	}
+	ids = append(ids, queued[:min(len(queued), api.MaxQueuedShown)]...)
+	c.Executions = make([]*api.Execution, 0, len(ids))
+	for _, id := range ids {
+		e, err := m.st.GetExecution(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // ended and deleted since
+		}
+		if err != nil {
+			return fmt.Errorf("execution %s: %w", id, err)
+		}
+		c.Executions = append(c.Executions, e)
+	}
+	return nil
 }
 
 // GetBlueprint returns a stored blueprint.

@@ -275,3 +275,38 @@ node_templates:
 	_, err = client.Resume(ctx, e.ID, ExecOptions{})
 	require.ErrorIs(t, err, ErrNotResumable)
 }
+
+// TestClusterInfoShowsTheQueue: Info reads the records of the executions
+// queued that no worker holds (oldest first, at most MaxQueuedShown), and
+// how many there are; not every execution.
+func TestClusterInfoShowsTheQueue(t *testing.T) {
+	ctx := context.Background()
+	m, err := OpenLocal(testenv.StartEtcdCluster(t, 1).URL("info"), Config{DataDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	_, err = m.UploadBlueprint(ctx, "hello", copyDir(t, "../blueprints/hello"))
+	require.NoError(t, err)
+	var queued []string
+	for _, dep := range []string{"a", "b", "c"} {
+		_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: dep, BlueprintID: "hello"})
+		require.NoError(t, err)
+		if dep == "c" {
+			continue // runs, ends: not in the queue
+		}
+		r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: dep, Workflow: "install", Options: api.ExecOptions{Queue: true}})
+		require.NoError(t, err)
+		queued = append(queued, r.Execution().ID)
+	}
+	e, _ := run(t, m, "c", "install", nil)
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	info, err := m.Info(ctx)
+	require.NoError(t, err)
+	require.Empty(t, info.Cluster.Error)
+	require.Equal(t, 2, info.Cluster.Queued)
+	var ids []string
+	for _, x := range info.Cluster.Executions {
+		ids = append(ids, x.ID)
+		require.Equal(t, "install", x.WorkflowID)
+	}
+	require.Equal(t, queued, ids, "the queued ones, oldest first; not the ended one")
+}

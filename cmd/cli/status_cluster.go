@@ -8,9 +8,19 @@ import (
 	"github.com/gantryhq/gantry/manager/api"
 )
 
-// describeCluster renders the members, workers and claims of a shared
-// store (etcd) for `gantry status`.
+// describeCluster renders the members, workers, claims and queue of a
+// shared store (etcd) for `gantry status`.
 func describeCluster(c *api.Cluster, now time.Time) string {
+	byID := make(map[string]*api.Execution, len(c.Executions))
+	for _, e := range c.Executions {
+		byID[e.ID] = e
+	}
+	what := func(id string) string {
+		if e := byID[id]; e != nil {
+			return fmt.Sprintf("%s of %s", e.WorkflowID, e.DeploymentID)
+		}
+		return ""
+	}
 	var b strings.Builder
 	b.WriteString("members:\n")
 	for _, m := range c.Members {
@@ -29,9 +39,22 @@ func describeCluster(c *api.Cluster, now time.Time) string {
 			w.Name, hostName(w.Host), w.PID, w.Parallel, age(now, w.Started), w.LeaseTTL)
 	}
 	fmt.Fprintf(&b, "claims: %d\n", len(c.Claims))
+	claimed := make(map[string]bool, len(c.Claims))
 	for _, cl := range c.Claims {
-		fmt.Fprintf(&b, "  %-14s by %s (%s pid %d), token %d, held %s, lease %s left\n",
-			cl.ExecutionID, cl.Holder.Name, hostName(cl.Holder.Host), cl.Holder.PID, cl.Token, age(now, cl.Since), cl.LeaseTTL)
+		claimed[cl.ExecutionID] = true
+		fmt.Fprintf(&b, "  %-14s %s by %s (%s pid %d), token %d, held %s, lease %s left\n",
+			cl.ExecutionID, what(cl.ExecutionID), cl.Holder.Name, hostName(cl.Holder.Host), cl.Holder.PID, cl.Token, age(now, cl.Since), cl.LeaseTTL)
+	}
+	fmt.Fprintf(&b, "queued: %d\n", c.Queued)
+	shown := 0
+	for _, e := range c.Executions {
+		if !claimed[e.ID] {
+			shown++
+			fmt.Fprintf(&b, "  %-14s %s, queued %s ago\n", e.ID, what(e.ID), age(now, e.CreatedAt))
+		}
+	}
+	if shown < c.Queued {
+		fmt.Fprintf(&b, "  ... and %d more\n", c.Queued-shown)
 	}
 	if c.Error != "" {
 		fmt.Fprintf(&b, "cluster error: %s\n", c.Error)

@@ -19,6 +19,11 @@ func TestDescribeCluster(t *testing.T) {
 		},
 		Workers: []api.WorkerInfo{{Name: "wa", Host: "vm boot-id", PID: 42, Parallel: 4, Started: now.Add(-3 * time.Minute), LeaseTTL: 4 * time.Second}},
 		Claims:  []api.ClaimInfo{{ExecutionID: "e1", Holder: api.ClaimHolder{Name: "wa", Host: "vm boot-id", PID: 42}, Token: 8, Since: now.Add(-12 * time.Second), LeaseTTL: 4 * time.Second}},
+		Executions: []*api.Execution{
+			{ID: "e1", WorkflowID: "install", DeploymentID: "web"},
+			{ID: "e2", WorkflowID: "scale", DeploymentID: "db", CreatedAt: now.Add(-5 * time.Second)},
+		},
+		Queued: 3,
 	}
 	want := `members:
   m0         http://127.0.0.1:2379        leader
@@ -27,7 +32,10 @@ func TestDescribeCluster(t *testing.T) {
 workers: 1
   wa                   vm pid 42, parallel 4, up 3m0s, lease 4s left
 claims: 1
-  e1             by wa (vm pid 42), token 8, held 12s, lease 4s left
+  e1             install of web by wa (vm pid 42), token 8, held 12s, lease 4s left
+queued: 3
+  e2             scale of db, queued 5s ago
+  ... and 2 more
 `
 	require.Equal(t, want, describeCluster(c, now))
 	c.Error = "claims: etcd: no leader"

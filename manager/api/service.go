@@ -315,9 +315,17 @@ type Cluster struct {
 	Members []Member     `json:"members"`
 	Workers []WorkerInfo `json:"workers"`
 	Claims  []ClaimInfo  `json:"claims"`
+	// Executions are the records of the executions claimed, then of
+	// those queued that no worker holds yet, oldest first: at most
+	// MaxQueuedShown of these, of Queued in all.
+	Executions []*Execution `json:"executions"`
+	Queued     int          `json:"queued"`
 	// Error says what could not be read (the rest is what could).
 	Error string `json:"error,omitempty"`
 }
+
+// MaxQueuedShown bounds the queued executions Cluster reads.
+const MaxQueuedShown = 100
 
 // ProblemsError carries the problems of an invalid blueprint or inputs.
 type ProblemsError struct {

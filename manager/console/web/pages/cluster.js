@@ -1,9 +1,10 @@
 // Cluster: what the server runs on. For a store that several processes
 // share (etcd): its members and which leads, the workers registered and
 // the executions they hold (with what is left of each lease), and the
-// executions queued that no worker holds yet. Read every REFRESH ms while
-// the page is open.
-import { get, getList, enc } from '../api.js';
+// executions queued that no worker holds yet (the server reads the
+// records of those only, never every execution). Read every REFRESH ms
+// while the page is open.
+import { get, enc } from '../api.js';
 import { h, fill, table, ago, badge } from '../dom.js';
 
 const REFRESH = 2000;
@@ -19,9 +20,9 @@ export async function clusterPage(main, ctx) {
   let stopped = false;
   ctx.onLeave(() => { stopped = true; clearTimeout(timer); });
   const refresh = async () => {
-    const [info, execs] = await Promise.all([get('/version'), getList('/executions')]);
+    const info = await get('/version');
     if (stopped) return;
-    fill(body, render(info, execs));
+    fill(body, render(info));
     when.textContent = `Gantry ${info.version} · store ${info.store} · read ${new Date().toLocaleTimeString()}`;
   };
   await refresh();
@@ -34,19 +35,20 @@ export async function clusterPage(main, ctx) {
   again();
 }
 
-function render(info, execs) {
+function render(info) {
   const c = info.cluster;
   if (!c) {
     return [h('p', { id: 'no-cluster' }, 'This server keeps its state in one bbolt file: it runs every execution itself, and there is no cluster or worker to show. A server on etcd (',
       h('code', {}, '--store etcd://…'), ') shows its members, workers and queue here.')];
   }
+  const execs = c.executions || [];
   const byID = new Map(execs.map((e) => [e.id, e]));
   const claimed = new Set((c.claims || []).map((cl) => cl.execution_id));
   const execLink = (id) => {
     const e = byID.get(id);
     return e ? [h('a', { href: `#/deployment/${enc(e.deployment_id)}` }, `${e.workflow_id} of ${e.deployment_id}`), ' ', badge(e.status)] : h('span', { class: 'mono' }, id);
   };
-  const queued = execs.filter((e) => e.queued && !['terminated', 'failed', 'cancelled'].includes(e.status) && !claimed.has(e.id));
+  const queued = execs.filter((e) => !claimed.has(e.id));
   return [
     c.error ? h('p', { class: 'err', role: 'alert' }, c.error) : null,
     h('h2', { id: 'members-title' }, `Members (${(c.members || []).length})`),
@@ -63,8 +65,9 @@ function render(info, execs) {
       h('td', {}, execLink(cl.execution_id)), h('td', { class: 'mono' }, cl.holder.name || cl.holder.host), h('td', {}, cl.token),
       h('td', {}, ago(cl.since)), h('td', {}, leaseLeft(cl.lease_ttl_ns)))))
       : h('p', { class: 'muted' }, 'No execution is running.'),
-    h('h2', { id: 'queue-title' }, `Queued (${queued.length})`),
-    queued.length ? table(['execution', 'queued'], queued.map((e) => h('tr', { class: 'queued' }, h('td', {}, execLink(e.id)), h('td', {}, ago(e.created_at)))))
+    h('h2', { id: 'queue-title' }, `Queued (${c.queued || 0})`),
+    queued.length ? table(['execution', 'queued'], queued.map((e) => h('tr', { class: 'queued' }, h('td', {}, execLink(e.id)), h('td', {}, ago(e.created_at)))),
+      c.queued > queued.length ? `The first ${queued.length}, oldest first.` : undefined)
       : h('p', { class: 'muted' }, 'Nothing waits for a worker.'),
   ];
 }
