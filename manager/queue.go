@@ -32,10 +32,10 @@ func (m *Manager) CheckQueue() error {
 	return nil
 }
 
-// enqueue stores the execution of req (its id, when set: a scale or an
-// update planned with it as the seed of new instances) queued with the
-// engine settings of opts; after names what the worker does once the workflow succeeded
-// (force: even though other deployments depend on it).
+// enqueue stores the execution of req (under its id when set: a scale
+// or an update planned with it as the seed of new instances) queued with
+// the engine settings of opts; after names what the worker does once the
+// workflow succeeded (force: even though other deployments depend on it).
 func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOptions, after string, force bool) (*queuedRun, error) {
 	if req.ExecutionID == "" {
 		req.ExecutionID = newID()
