@@ -315,7 +315,7 @@ func (m *Manager) Resume(ctx context.Context, executionID string, opts ExecOptio
 		// execution's), over the plan it was not applied to.
 		u, err := m.planUpdate(ctx, d, resumedUpdate(e), e.ID)
 		if err == nil {
-			apply, rollback, err = m.storeUpdate(ctx, u, true)
+			apply, rollback, err = m.storeUpdate(ctx, m.st, u, true)
 		}
 		if err != nil {
 			m.failClaimed(ctx, e.ID, err.Error())
@@ -576,12 +576,16 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 	if run.dryRun {
 		return ch, nil, nil, nil
 	}
+	w := run.w
+	if w == nil {
+		w = m.st
+	}
 	if len(mod.Added) > 0 {
 		stored := map[string]bool{}
 		if run.resume {
 			// An interrupted run stored them already; a failed one rolled
 			// them back.
-			insts, err := m.st.ListNodeInstances(ctx, d.ID, "")
+			insts, err := w.ListNodeInstances(ctx, d.ID, "")
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("scale: %w", err)
 			}
@@ -598,7 +602,7 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 			added[i] = ni.ID
 		}
 		if len(recs) > 0 {
-			if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
+			if err := w.CreateNodeInstances(ctx, d.ID, recs); err != nil {
 				return nil, nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
 			}
 		}
@@ -634,6 +638,9 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 type scaleRun struct {
 	dryRun, resume bool
 	executionID    string
+	// w stores the added instances: a worker's claim writer (nil: the
+	// store).
+	w store.Store
 	// added: on resume, the instances the interrupted run stored
 	// (Execution.ScaleAdded), left out of the plan it modifies.
 	added []string

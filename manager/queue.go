@@ -318,8 +318,9 @@ func engineOptions(es *store.EngineSettings) ExecOptions {
 // new instances' ids come from the execution's seed, and those an earlier
 // run stored are left out of the plan it modifies. Their ids are recorded
 // in the execution (through w, the claim's writer) before they are
-// stored, so a worker that takes over after this one died plans the same
-// change. It may run again after a store that did not answer.
+// stored (all of it through w: a worker that lost its claim writes
+// nothing), so a worker that takes over after this one died plans the
+// same change. It may run again after a store that did not answer.
 func (m *Manager) prepareQueued(ctx context.Context, w store.Store, e *store.Execution, d *store.Deployment, req *workflow.Request) (apply switchFunc, rollback afterFunc, err error) {
 	if e.WorkflowID == workflow.WorkflowUpdate {
 		u, err := m.planUpdate(ctx, d, resumedUpdate(e), e.ID)
@@ -333,9 +334,9 @@ func (m *Manager) prepareQueued(ctx context.Context, w store.Store, e *store.Exe
 		if err := recordAdded(ctx, w, e, u.mod.Added); err != nil {
 			return nil, nil, err
 		}
-		return m.storeUpdate(ctx, u, true)
+		return m.storeUpdate(ctx, w, u, true)
 	}
-	run := scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded, dryRun: e.DryRun}
+	run := scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded, dryRun: e.DryRun, w: w}
 	if !e.DryRun {
 		planned := run
 		planned.dryRun = true

@@ -99,7 +99,7 @@ func (m *Manager) UpdateDeployment(ctx context.Context, req api.UpdateDeployment
 	var rollback afterFunc
 	var apply switchFunc
 	if !req.Options.DryRun {
-		if apply, rollback, err = m.storeUpdate(ctx, u, false); err != nil {
+		if apply, rollback, err = m.storeUpdate(ctx, m.st, u, false); err != nil {
 			return nil, err
 		}
 	}
@@ -331,11 +331,12 @@ func (u *updatePlan) describe() *api.DeploymentUpdate {
 	}
 }
 
-// storeUpdate stores the instances the update adds (on resume, those not
-// stored yet) and returns what switches the deployment to the new plan
+// storeUpdate stores, through w (a worker's claim writer, else the
+// store), the instances the update adds (on resume, those not stored
+// yet) and returns what switches the deployment to the new plan
 // with the execution's success and what rolls the update back after a
 // failure.
-func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (apply switchFunc, rollback afterFunc, err error) {
+func (m *Manager) storeUpdate(ctx context.Context, w store.Store, u *updatePlan, resume bool) (apply switchFunc, rollback afterFunc, err error) {
 	d, mod := u.d, u.mod
 	added := make([]string, len(mod.Added))
 	for i, ni := range mod.Added {
@@ -344,7 +345,7 @@ func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (
 	if len(mod.Added) > 0 {
 		stored := map[string]bool{}
 		if resume {
-			insts, err := m.st.ListNodeInstances(ctx, d.ID, "")
+			insts, err := w.ListNodeInstances(ctx, d.ID, "")
 			if err != nil {
 				return nil, nil, fmt.Errorf("deployment update: %w", err)
 			}
@@ -359,7 +360,7 @@ func (m *Manager) storeUpdate(ctx context.Context, u *updatePlan, resume bool) (
 			}
 		}
 		if len(recs) > 0 {
-			if err := m.st.CreateNodeInstances(ctx, d.ID, recs); err != nil {
+			if err := w.CreateNodeInstances(ctx, d.ID, recs); err != nil {
 				return nil, nil, fmt.Errorf("deployment update: storing new instances: %w", err)
 			}
 		}
