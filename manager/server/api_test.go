@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,9 +17,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gantryhq/gantry/manager"
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/manager/auth"
 	"github.com/gantryhq/gantry/manager/server"
+	"github.com/gantryhq/gantry/store"
 )
 
 const helloBlueprint = "../../blueprints/hello"
@@ -176,4 +179,33 @@ func TestErrorsCrossTheWire(t *testing.T) {
 	_, err = c.UploadBlueprint(ctx, "", filepath.Join(t.TempDir(), "missing"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "a missing local folder fails before any request")
 	assert.True(t, strings.Contains(err.Error(), "missing"))
+}
+
+// TestVersionHidesTheStoreQuery: the store's location is shown to every
+// role without its query (the files of an etcd store's TLS keys).
+func TestVersionHidesTheStoreQuery(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.OpenBolt(filepath.Join(dir, "gantry.db"), store.Options{NoSync: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	mgr, err := manager.New(manager.Config{Store: st, DataDir: filepath.Join(dir, "data"), StorePath: "etcd://127.0.0.1:2379/gantry?ca=/keys/ca.pem&cert=/keys/c.pem&key=/keys/c-key.pem"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mgr.Close() })
+	a := auth.New(st)
+	srv, err := server.New(server.Config{Service: mgr, Auth: a, Audit: a, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	tok, err := mgr.CreateToken(context.Background(), api.CreateTokenRequest{Name: "v", Role: string(auth.RoleViewer)})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodGet, hs.URL+server.PathVersion, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tok.Bearer)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var info api.Info
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	require.Equal(t, "etcd://127.0.0.1:2379/gantry", info.Store)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/manager/auth"
@@ -25,6 +26,9 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := *info
+	// The store's URL without its query: the files of its TLS keys and
+	// its tuning are the server's business, not every viewer's.
+	out.Store, _, _ = strings.Cut(out.Store, "?")
 	if s.cfg.Version != "" {
 		out.Version = s.cfg.Version
 	}
