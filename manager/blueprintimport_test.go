@@ -101,6 +101,11 @@ node_templates:
     interfaces:
       cloudify.interfaces.lifecycle:
         create: {implementation: scripts/create.sh, executor: central_deployment_agent}
+workflows:
+  report:
+    mapping: scripts/report.sh
+    parameters:
+      out: {type: string}
 `
 
 // appBlueprint imports libBlueprint as lib and has a script of the same
@@ -145,6 +150,7 @@ func TestBlueprintImportRunsItsScripts(t *testing.T) {
 		"types/cache.yaml":     "node_types:\n  lib.Cache:\n    derived_from: cloudify.nodes.Root\n    interfaces:\n      cloudify.interfaces.lifecycle:\n        configure: {implementation: scripts/configure.sh, executor: central_deployment_agent}\n",
 		"scripts/create.sh":    "#!/bin/sh\nctx instance runtime-properties from lib\n",
 		"scripts/configure.sh": "#!/bin/sh\nctx instance runtime-properties configured-by lib\n",
+		"scripts/report.sh":    "#!/bin/sh\necho \"report from lib\" > \"$out\"\n",
 	})
 	app := writeFiles(t, map[string]string{
 		"blueprint.yaml":    appBlueprint,
@@ -177,6 +183,13 @@ func TestBlueprintImportRunsItsScripts(t *testing.T) {
 	require.Equal(t, "lib", props("lib--db", "from"), "the imported node template's script is lib's")
 	require.Equal(t, "lib", props("cache", "configured-by"), "a type of lib's relative import runs lib's script")
 	require.Equal(t, "app", props("own", "from"), "the importer's script of the same path is its own")
+	// The imported blueprint's workflow runs its script.
+	out := filepath.Join(t.TempDir(), "report")
+	e, _ = run(t, m, "app", "lib--report", map[string]any{"out": out})
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	report, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "report from lib\n", string(report))
 
 	// An imported blueprint is not deleted while its importer is stored.
 	err = m.DeleteBlueprint(ctx, "lib")

@@ -466,6 +466,21 @@ func (p *parser) storedScript(e *effOp, op *Operation) bool {
 	return true
 }
 
+// storedFile reports whether path, as storedScript names one (NS--path),
+// is a file of the stored blueprint imported under NS.
+func (p *parser) storedFile(path string) bool {
+	for _, o := range p.stored {
+		rel, ok := strings.CutPrefix(path, o.ns+NamespaceDelimiter)
+		if !ok || !filepath.IsLocal(filepath.FromSlash(rel)) {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(o.dir, filepath.FromSlash(rel))); err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
 func firstPart(s string) string {
 	if i := strings.IndexByte(s, '.'); i > 0 {
 		return s[:i]

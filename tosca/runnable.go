@@ -89,6 +89,8 @@ func (p *parser) checkScriptWorkflow(name string, wf *Workflow, at Pos) {
 	case script == "":
 		p.add(at, CodeWorkflowNotRunnable, fmt.Sprintf("workflow '%s' maps to %s without a script", name, mappingText(wf.Plugin, wf.Operation)),
 			"give it a `script_path` parameter whose default is the script's path in the blueprint's folder, or write `mapping: scripts/my_workflow.py`")
+	case p.storedFile(script):
+		// A script of a stored blueprint's folder (storedScript).
 	case p.scriptOutside(script):
 		p.add(at, CodeOpScriptOutside, fmt.Sprintf("workflow '%s': the script '%s' is outside the blueprint's folder", name, script),
 			"Gantry stores and runs only the files of the blueprint's folder: copy the script into it and name it relative to the main file")
