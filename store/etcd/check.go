@@ -151,7 +151,7 @@ func (c *checker) checkDeployments() map[string]map[string]bool {
 		var plan tosca.Plan
 		if raw, ok := plans[id]; !ok {
 			c.addf("deployment %q: plan missing", id)
-		} else if err := c.plan(id, raw, &plan); err != nil {
+		} else if err := c.plan(id, raw, v, &plan); err != nil {
 			c.addf("deployment %q: plan: %v", id, err)
 		} else {
 			nodesOf[id] = store.PlanNodeIDs(&plan)
@@ -159,8 +159,10 @@ func (c *checker) checkDeployments() map[string]map[string]bool {
 	}
 	for rest := range c.by[kindPlanChunk] {
 		if p := c.parts(kindPlanChunk, rest, 3); p != nil {
+			// Of the plan, or of the one before it (a write that died
+			// before its record: the next write deletes the one not read).
 			var m manifest
-			if err := json.Unmarshal(plans[p[0]], &m); err != nil || m.SHA256 != p[1] {
+			if err := json.Unmarshal(plans[p[0]], &m); err != nil || m.SHA256 != p[1] && (m.Prev == nil || m.Prev.SHA256 != p[1]) {
 				c.addf("plan chunk %q of deployment %q: not of its current plan", p[2], p[0])
 			}
 		}
@@ -368,10 +370,14 @@ func (c *checker) checkTokensAndAudit() {
 }
 
 // plan reassembles a deployment's plan from its manifest and chunks.
-func (c *checker) plan(id string, raw []byte, out *tosca.Plan) error {
-	var m manifest
-	if err := json.Unmarshal(raw, &m); err != nil {
+func (c *checker) plan(id string, raw, record []byte, out *tosca.Plan) error {
+	var got manifest
+	if err := json.Unmarshal(raw, &got); err != nil {
 		return fmt.Errorf("manifest undecodable: %v", err)
+	}
+	m := &got
+	if m.Prev != nil {
+		m = effectivePlan(m, record, true)
 	}
 	var keys []string
 	p := j(id, m.SHA256) + sep
@@ -385,5 +391,5 @@ func (c *checker) plan(id string, raw []byte, out *tosca.Plan) error {
 	for _, k := range keys {
 		data = append(data, c.by[kindPlanChunk][k]...)
 	}
-	return decodeBlob("plan", id, &m, data, len(keys), out)
+	return decodeBlob("plan", id, m, data, len(keys), out)
 }

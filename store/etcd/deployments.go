@@ -2,7 +2,11 @@ package etcdstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -41,7 +45,7 @@ func (v *view) CreateDeployment(ctx context.Context, d *store.Deployment) error 
 			return err
 		}
 		t.putRaw(v.k.bpDep(rec.BlueprintID, rec.ID), nil)
-		return v.writeDeployment(ctx, t, &rec, true)
+		return v.writeDeployment(ctx, t, &rec)
 	})
 	if err != nil {
 		return err
@@ -50,38 +54,121 @@ func (v *view) CreateDeployment(ctx context.Context, d *store.Deployment) error 
 	return nil
 }
 
-// writeDeployment buffers the plan (without its node instances), if
-// withPlan, then the record.
-func (v *view) writeDeployment(ctx context.Context, t *tx, d *store.Deployment, withPlan bool) error {
-	if withPlan {
-		plan := *d.Plan
-		plan.NodeInstances = nil
-		if err := v.putBlob(ctx, t, "plan", v.k.plan(d.ID), v.k.planChunks(d.ID), &plan); err != nil {
-			return err
-		}
-	}
+// A deployment is its record and its plan (a blob, blob.go). The two
+// switch together for readers even when the write is committed in parts
+// (a plan beyond one etcd transaction, doc.go): the plan's manifest names
+// the record written with it (Owner, the SHA-256 of the record's value)
+// and keeps the plan before it (Prev) until then. A write puts the new
+// chunks, the manifest with Prev, the record, the old chunks' deletion,
+// then the manifest without Prev; a reader whose record is not the
+// manifest's Owner reads Prev, whose chunks are still there.
+
+// writeDeployment buffers the plan (without its node instances) and the
+// record (see above).
+func (v *view) writeDeployment(ctx context.Context, t *tx, d *store.Deployment) error {
 	rec := *d
 	rec.Plan = nil
-	return t.put("deployment", v.k.deployment(d.ID), &rec)
+	raw, err := json.Marshal(&rec)
+	if err != nil {
+		return fmt.Errorf("encode deployment %q: %w", d.ID, err)
+	}
+	plan := *d.Plan
+	plan.NodeInstances = nil
+	key, mkey, chunks := v.k.deployment(d.ID), v.k.plan(d.ID), v.k.planChunks(d.ID)
+	cur, err := v.planManifest(ctx, t, d.ID)
+	if err != nil {
+		return err
+	}
+	// Chunks no reader reads (of a write that died before its commit
+	// point) go now; the current plan's after the record.
+	have, err := t.scan(ctx, chunks, true)
+	if err != nil {
+		return err
+	}
+	m, err := v.writeChunks(t, "plan", mkey, chunks, &plan)
+	if err != nil {
+		return err
+	}
+	m.Owner = ownerOf(raw)
+	for _, c := range have {
+		sha, _, _ := strings.Cut(strings.TrimPrefix(c.key, chunks), sep)
+		if sha != m.SHA256 && (cur == nil || sha != cur.SHA256) {
+			t.del(c.key)
+		}
+	}
+	if cur == nil || cur.SHA256 == m.SHA256 {
+		// A new deployment, or the same plan: the manifest first, so
+		// that a record is never without its plan.
+		if err := t.put("plan", mkey, m); err != nil {
+			return err
+		}
+		t.putRaw(key, raw)
+		return nil
+	}
+	before := *m
+	before.Prev = &manifest{SHA256: cur.SHA256, Size: cur.Size, Chunks: cur.Chunks}
+	if err := t.put("plan", mkey, &before); err != nil {
+		return err
+	}
+	t.putRaw(key, raw)
+	dropChunks(t, chunks, cur, m)
+	return t.put("plan", mkey, m)
+}
+
+// ownerOf names a deployment record's value in its plan's manifest.
+func ownerOf(record []byte) string {
+	sum := sha256.Sum256(record)
+	return hex.EncodeToString(sum[:])
+}
+
+// planManifest returns the manifest of the deployment's plan as readers
+// see it (nil when there is none).
+func (v *view) planManifest(ctx context.Context, t *tx, id string) (*manifest, error) {
+	m, err := v.blobManifest(ctx, t, "plan", v.k.plan(id))
+	if err != nil || m == nil || m.Prev == nil {
+		return m, err
+	}
+	raw, ok, err := t.getRaw(ctx, v.k.deployment(id))
+	if err != nil {
+		return nil, err
+	}
+	return effectivePlan(m, raw, ok), nil
+}
+
+// effectivePlan is the plan readers read of a manifest with Prev, given
+// the record's value (ok: there is one): the manifest's own once its
+// record was written, else the plan before it.
+func effectivePlan(m *manifest, record []byte, ok bool) *manifest {
+	if ok && ownerOf(record) == m.Owner {
+		return m
+	}
+	return m.Prev
 }
 
 func (v *view) getDeployment(ctx context.Context, t *tx, id string, withPlan bool) (*store.Deployment, error) {
 	var d store.Deployment
-	ok, err := t.get(ctx, "deployment", v.k.deployment(id), &d)
-	if err != nil {
+	key := v.k.deployment(id)
+	raw, ok, err := t.getRaw(ctx, key)
+	if ok, err = decode("deployment", key, raw, ok, err, &d); err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, fmt.Errorf("deployment %q: %w", id, store.ErrNotFound)
 	}
 	if withPlan {
-		d.Plan = &tosca.Plan{}
-		ok, err := v.getBlob(ctx, t, "plan", v.k.plan(id), v.k.planChunks(id), d.Plan)
+		m, err := v.blobManifest(ctx, t, "plan", v.k.plan(id))
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		if m == nil {
 			return nil, fmt.Errorf("deployment %q: plan missing", id)
+		}
+		if m.Prev != nil {
+			m = effectivePlan(m, raw, true)
+		}
+		d.Plan = &tosca.Plan{}
+		if err := v.readChunks(ctx, t, "plan", v.k.plan(id), v.k.planChunks(id), m, d.Plan); err != nil {
+			return nil, err
 		}
 	}
 	return &d, nil
@@ -165,7 +252,7 @@ func (v *view) UpdateDeployment(ctx context.Context, id string, fn func(*store.D
 			t.putRaw(v.k.bpDep(d.BlueprintID, id), nil)
 		}
 		out = d
-		return v.writeDeployment(ctx, t, d, true)
+		return v.writeDeployment(ctx, t, d)
 	})
 	return out, err
 }

@@ -96,7 +96,10 @@
 //   - Operations that create or delete a whole record with its parts
 //     write a commit point so that a reader never sees half of one: a
 //     deployment's record is written after its instances and deleted
-//     before them; a blueprint's record after its archive chunks. Parts
+//     before them; a blueprint's record after its archive chunks. A
+//     deployment's record and its plan switch together: the plan's
+//     manifest names the record written with it and keeps the plan
+//     before it until that record is written (deployments.go). Parts
 //     left by a process that died before its commit point are invisible
 //     (readers go through the record), reported by Check, and removed when
 //     the id is created again.

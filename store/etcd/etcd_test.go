@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"crypto/rand"
 	"fmt"
 	"os"
@@ -51,6 +52,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("BigDeployment", testBigDeployment)
 	t.Run("BigArchive", testBigArchive)
 	t.Run("BigPlan", testBigPlan)
+	t.Run("PlanSwitchesWithItsRecord", testPlanSwitchCrash)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
 	t.Run("AppliedAfterALostAnswer", testApplied)
@@ -383,6 +385,92 @@ func testBigPlan(t *testing.T) {
 	require.EqualValues(t, 0, chunks())
 	clean(t, s)
 }
+
+// testPlanSwitchCrash: a deployment write committed in parts (one
+// operation per etcd transaction here) and stopped after each of them, as
+// a crash would: a reader always finds the record with its own plan (the
+// old pair or the new one, never the new plan under the old record), and
+// Check finds nothing but chunks no reader reads. A whole write from
+// there leaves only its plan's chunk.
+func testPlanSwitchCrash(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1)
+	opts := s.opts
+	opts.MaxTxnOps = 1
+	nodes := func(d *store.Deployment) []string {
+		var ids []string
+		for _, n := range d.Plan.Nodes {
+			ids = append(ids, n.ID)
+		}
+		return ids
+	}
+	for at := 1; ; at++ {
+		kv := &crashingKV{KV: s.cli, at: at}
+		tx := newTx(kv, opts)
+		v := &view{s: s, t: tx, k: s.k}
+		_, err := v.UpdateDeployment(ctx, "d", func(d *store.Deployment) error {
+			d.Plan.Nodes = append(d.Plan.Nodes, &tosca.Node{ID: "db", Name: "db", Type: tosca.TypeRoot})
+			d.ModifiedBy = "switch"
+			return nil
+		})
+		require.NoError(t, err)
+		err = tx.commit(ctx)
+		got, gerr := s.GetDeployment(ctx, "d")
+		require.NoError(t, gerr)
+		if got.ModifiedBy == "switch" {
+			require.Equal(t, []string{"web", "db"}, nodes(got), "stopped at transaction %d: the new record has the new plan", at)
+		} else {
+			require.Equal(t, []string{"web"}, nodes(got), "stopped at transaction %d: the old record has the old plan", at)
+		}
+		problems, cerr := s.Check(ctx)
+		require.NoError(t, cerr)
+		for _, p := range problems {
+			require.Contains(t, p, "not of its current plan", "stopped at %d: only chunks nobody reads are left over", at)
+		}
+		if err == nil {
+			require.Empty(t, problems)
+			require.Greater(t, at, 3, "the write took several transactions")
+			break
+		}
+		require.ErrorIs(t, err, errCrashed)
+		// Back to the old pair through a whole write (it cleans what the
+		// stopped one left).
+		_, err = s.UpdateDeployment(ctx, "d", func(d *store.Deployment) error {
+			d.Plan.Nodes, d.ModifiedBy = d.Plan.Nodes[:1], ""
+			return nil
+		})
+		require.NoError(t, err)
+		resp, err := s.cli.Get(ctx, s.k.planChunks("d"), clientv3.WithPrefix(), clientv3.WithCountOnly())
+		require.NoError(t, err)
+		require.EqualValues(t, 1, resp.Count, "stopped at %d: one plan's chunk left after a whole write", at)
+		clean(t, s)
+	}
+}
+
+// crashingKV fails its at-th transaction, and every later one, as a
+// process that died there would never send them.
+type crashingKV struct {
+	clientv3.KV
+	n, at int
+}
+
+var errCrashed = errors.New("crashed")
+
+func (c *crashingKV) Txn(ctx context.Context) clientv3.Txn {
+	c.n++
+	if c.n >= c.at {
+		return crashedTxn{c.KV.Txn(ctx)}
+	}
+	return c.KV.Txn(ctx)
+}
+
+type crashedTxn struct{ clientv3.Txn }
+
+func (x crashedTxn) If(cs ...clientv3.Cmp) clientv3.Txn   { x.Txn = x.Txn.If(cs...); return x }
+func (x crashedTxn) Then(ops ...clientv3.Op) clientv3.Txn { x.Txn = x.Txn.Then(ops...); return x }
+func (x crashedTxn) Else(ops ...clientv3.Op) clientv3.Txn { x.Txn = x.Txn.Else(ops...); return x }
+func (crashedTxn) Commit() (*clientv3.TxnResponse, error) { return nil, errCrashed }
 
 // racingKV changes a key behind the transaction's back after its first
 // etcd transaction commits.
