@@ -17,7 +17,7 @@
 //	bpa/<bp>\0<sha256>\0<nnnnnn>            archive chunk n (Options.ArchiveChunk bytes)
 //	bpdep/<bp>\0<dep>                       ""  index: blueprint -> deployments
 //	dep/<dep>                               Deployment (without plan)
-//	plan/<dep>                              manifest of the plan's blob (blob.go): digest, size, chunks
+//	plan/<dep>                              manifest of the plan's blob (blob.go): digest, size, chunks, its record's digest, the plan before
 //	planc/<dep>\0<sha256>\0<nnnnnn>          gzip'd JSON tosca.Plan (without node instances), chunk n
 //	inst/<dep>\0<inst>                      NodeInstance
 //	instnode/<dep>\0<node>\0<inst>          ""  index: node -> instances

@@ -3,8 +3,8 @@ package etcdstore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
