@@ -350,6 +350,7 @@ func (p *parser) build(secs map[string]*ynode, main *source) {
 		bp.bpLabels = p.parseLabels(l, "blueprint_labels")
 	}
 	p.validateFunctions()
+	p.checkImportedFiles()
 	if rt := p.opts.Runtime; rt != nil {
 		p.checkRunnable(rt)
 	}

@@ -2,6 +2,7 @@ package tosca
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -54,7 +55,7 @@ func (l *loader) loadStoredBlueprint(imp, id string, at Pos) *source {
 		l.ruleRoot = map[string]string{}
 	}
 	l.ruleRoot[main] = dir // its relative imports stay in its folder
-	l.curStored = &storedOrigin{ns: l.curNS, id: id, dir: dir}
+	l.curStored = &storedOrigin{ns: l.curNS, id: id, dir: dir, at: at}
 	return l.load(main, blueprintImportPrefix+id+"/"+filepath.Base(main), dir, false, nil, at)
 }
 
@@ -67,8 +68,34 @@ type storedOrigin struct {
 	ns  string // the whole namespace (NS, or A--NS when nested)
 	id  string
 	dir string // the folder its files were extracted to for the parse
+	at  Pos    // the import
 }
 
 // namespacedPath is a file of a stored blueprint as the importer's run
 // folder holds it.
 func (o *storedOrigin) namespacedPath(rel string) string { return o.ns + NamespaceDelimiter + rel }
+
+// checkImportedFiles refuses a blueprint whose folder holds a name where
+// a run puts a file of a stored blueprint whose scripts it runs (NS--name
+// for each top-level name of that blueprint's folder): one would hide the
+// other.
+func (p *parser) checkImportedFiles() {
+	done := map[string]bool{}
+	for _, o := range p.stored {
+		if _, used := p.bp.NamespacesMapping[o.ns]; !used || done[o.ns] || p.bp.Dir == "" {
+			continue
+		}
+		done[o.ns] = true
+		entries, err := os.ReadDir(o.dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			name := o.namespacedPath(e.Name())
+			if _, err := os.Lstat(filepath.Join(p.bp.Dir, name)); err == nil {
+				p.add(o.at, CodeImportConflict, fmt.Sprintf("the blueprint's folder has %s, where a run puts %s of blueprint %s (imported as %s%s)", name, e.Name(), o.id, o.ns, NamespaceDelimiter),
+					"rename "+name+": names starting with "+o.ns+NamespaceDelimiter+" are the imported blueprint's")
+			}
+		}
+	}
+}

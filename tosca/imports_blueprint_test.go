@@ -56,3 +56,36 @@ func TestBlueprintImports(t *testing.T) {
 		})
 	}
 }
+
+// A stored blueprint's scripts are named NS--path in the plan, and a
+// name of the importer's folder where a run would put one of its files
+// is refused at the import.
+func TestBlueprintImportScripts(t *testing.T) {
+	stored := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(stored, "scripts"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(stored, "scripts", "create.sh"), []byte("true\n"), 0o600))
+	storedMain := filepath.Join(stored, "blueprint.yaml")
+	require.NoError(t, os.WriteFile(storedMain, []byte("tosca_definitions_version: cloudify_dsl_1_4\n"+
+		"imports: [cloudify/types/types.yaml]\nnode_types:\n  lib.Web:\n    derived_from: cloudify.nodes.Root\n"+
+		"    interfaces:\n      cloudify.interfaces.lifecycle:\n        create: scripts/create.sh\n"), 0o600))
+	resolver := func(string) (string, error) { return storedMain, nil }
+	dir := t.TempDir()
+	main := filepath.Join(dir, "blueprint.yaml")
+	require.NoError(t, os.WriteFile(main, []byte("tosca_definitions_version: cloudify_dsl_1_4\nimports:\n  - cloudify/types/types.yaml\n  - lib--blueprint:lib\n"+
+		"node_templates:\n  web: {type: lib--lib.Web}\n"), 0o600))
+	bp, probs := Parse(main, Options{Blueprints: resolver})
+	require.Empty(t, probs)
+	assert.Equal(t, map[string]string{"lib": "lib"}, bp.NamespacesMapping)
+	assert.Equal(t, []string{"lib"}, bp.ImportedBlueprints)
+	p, probs := bp.Prepare(nil)
+	require.Empty(t, probs)
+	op := p.Nodes[0].Operations["cloudify.interfaces.lifecycle.create"]
+	assert.Equal(t, "lib--scripts/create.sh", op.ScriptPath)
+	assert.Equal(t, map[string]string{"lib": "lib"}, p.NamespacesMapping)
+
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "lib--scripts"), 0o700))
+	_, probs = Parse(main, Options{Blueprints: resolver})
+	require.True(t, probs.Has(CodeImportConflict), "%v", probs)
+	assert.Equal(t, 4, probs[0].Line)
+	assert.Contains(t, probs[0].Message, "lib--scripts")
+}
