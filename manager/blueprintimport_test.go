@@ -106,6 +106,11 @@ workflows:
     mapping: scripts/report.sh
     parameters:
       out: {type: string}
+  report2:
+    mapping: script.script_runner.tasks.execute_workflow
+    parameters:
+      script_path: {default: scripts/report.sh}
+      out: {type: string}
 `
 
 // appBlueprint imports libBlueprint as lib and has a script of the same
@@ -188,6 +193,13 @@ func TestBlueprintImportRunsItsScripts(t *testing.T) {
 	e, _ = run(t, m, "app", "lib--report", map[string]any{"out": out})
 	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
 	report, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "report from lib\n", string(report))
+	// And its workflow naming its script by a script_path parameter.
+	out = filepath.Join(t.TempDir(), "report2")
+	e, _ = run(t, m, "app", "lib--report2", map[string]any{"out": out})
+	require.Equal(t, store.ExecutionTerminated, e.Status, e.Error)
+	report, err = os.ReadFile(out)
 	require.NoError(t, err)
 	require.Equal(t, "report from lib\n", string(report))
 

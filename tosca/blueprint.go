@@ -431,6 +431,15 @@ func (p *parser) parseWorkflows(sec *ynode) {
 		}
 		if m.op.ScriptPath != "" {
 			wf.Parameters[paramScriptPath] = &PropertyDef{Type: "string", Default: m.op.ScriptPath, HasDefault: true, Required: true}
+		} else if sp := wf.Parameters[paramScriptPath]; sp != nil && wf.Plugin == PluginScript && wf.Operation == OpScriptRunWorkflow {
+			// script.execute_workflow's script_path, declared in a
+			// stored blueprint: a script of its folder is its own.
+			if def, ok := sp.Default.(string); ok {
+				var op Operation
+				if p.storedScript(&effOp{impl: def, pos: v.pos}, &op) {
+					sp.Default = op.ScriptPath
+				}
+			}
 		}
 		p.bp.workflows[name] = wf
 		if p.wfPos == nil {
