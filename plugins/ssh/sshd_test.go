@@ -237,8 +237,15 @@ func (s *testSSHD) stop() {
 		return
 	}
 	pid := s.cmd.Process.Pid
-	for _, d := range descendants(pid) {
-		_ = syscall.Kill(d, syscall.SIGCONT)
+	// Every connection's processes stopped first, then killed: as a
+	// machine that went away, none of them tells the client anything (a
+	// session process alive when its command is killed would report the
+	// command's death by signal instead of a lost connection).
+	ds := descendants(pid)
+	for _, d := range ds {
+		_ = syscall.Kill(d, syscall.SIGSTOP)
+	}
+	for _, d := range ds {
 		_ = syscall.Kill(d, syscall.SIGKILL)
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
