@@ -576,6 +576,11 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 	if run.dryRun {
 		return ch, nil, nil, nil
 	}
+	if run.record != nil {
+		if err := run.record(ctx, mod.Added); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	w := run.w
 	if w == nil {
 		w = m.st
@@ -641,6 +646,9 @@ type scaleRun struct {
 	// w stores the added instances: a worker's claim writer (nil: the
 	// store).
 	w store.Store
+	// record, when set, records the added instances before they are
+	// stored (a queued run: prepareQueued).
+	record func(ctx context.Context, added []*tosca.NodeInstance) error
 	// added: on resume, the instances the interrupted run stored
 	// (Execution.ScaleAdded), left out of the plan it modifies.
 	added []string

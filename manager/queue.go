@@ -336,19 +336,8 @@ func (m *Manager) prepareQueued(ctx context.Context, w store.Store, e *store.Exe
 		}
 		return m.storeUpdate(ctx, w, u, true)
 	}
-	run := scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded, dryRun: e.DryRun, w: w}
-	if !e.DryRun {
-		planned := run
-		planned.dryRun = true
-		ch, _, _, err := m.prepareScale(ctx, d, e.Parameters, planned)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := recordAdded(ctx, w, e, ch.Added); err != nil {
-			return nil, nil, err
-		}
-		run.added = e.ScaleAdded
-	}
+	run := scaleRun{executionID: e.ID, resume: true, added: e.ScaleAdded, dryRun: e.DryRun, w: w,
+		record: func(ctx context.Context, added []*tosca.NodeInstance) error { return recordAdded(ctx, w, e, added) }}
 	req.Scale, apply, rollback, err = m.prepareScale(ctx, d, e.Parameters, run)
 	return apply, rollback, err
 }

@@ -71,6 +71,17 @@ type storedOrigin struct {
 	at  Pos    // the import
 }
 
+// holds reports whether rel (slash-separated, relative) names a file of
+// the blueprint's folder.
+func (o *storedOrigin) holds(rel string) bool {
+	path := filepath.FromSlash(rel)
+	if !filepath.IsLocal(path) {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(o.dir, path))
+	return err == nil && !st.IsDir()
+}
+
 // namespacedPath is a file of a stored blueprint as the importer's run
 // folder holds it.
 func (o *storedOrigin) namespacedPath(rel string) string { return o.ns + NamespaceDelimiter + rel }

@@ -446,15 +446,7 @@ func (p *parser) mapScript(e *effOp, m *mappedOp, what, kind string) *Plugin {
 // NS--path, and the namespace is recorded in NamespacesMapping.
 func (p *parser) storedScript(e *effOp, op *Operation) bool {
 	o := p.stored[e.pos.File]
-	if o == nil || strings.Contains(e.impl, "://") {
-		return false
-	}
-	rel := filepath.FromSlash(e.impl)
-	if !filepath.IsLocal(rel) {
-		return false
-	}
-	st, err := os.Stat(filepath.Join(o.dir, rel))
-	if err != nil || st.IsDir() || !within(o.dir, filepath.Join(o.dir, rel)) {
+	if o == nil || strings.Contains(e.impl, "://") || !o.holds(e.impl) {
 		return false
 	}
 	op.Implementation = o.namespacedPath(filepath.ToSlash(e.impl))
@@ -470,11 +462,7 @@ func (p *parser) storedScript(e *effOp, op *Operation) bool {
 // is a file of the stored blueprint imported under NS.
 func (p *parser) storedFile(path string) bool {
 	for _, o := range p.stored {
-		rel, ok := strings.CutPrefix(path, o.ns+NamespaceDelimiter)
-		if !ok || !filepath.IsLocal(filepath.FromSlash(rel)) {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(o.dir, filepath.FromSlash(rel))); err == nil && !st.IsDir() {
+		if rel, ok := strings.CutPrefix(path, o.ns+NamespaceDelimiter); ok && o.holds(rel) {
 			return true
 		}
 	}

@@ -375,10 +375,7 @@ func (c *checker) plan(id string, raw, record []byte, out *tosca.Plan) error {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		return fmt.Errorf("manifest undecodable: %v", err)
 	}
-	m := &got
-	if m.Prev != nil {
-		m = effectivePlan(m, record, true)
-	}
+	m := effectivePlan(&got, record, true)
 	var keys []string
 	p := j(id, m.SHA256) + sep
 	for rest := range c.by[kindPlanChunk] {

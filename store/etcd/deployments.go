@@ -135,11 +135,11 @@ func (v *view) planManifest(ctx context.Context, t *tx, id string) (*manifest, e
 	return effectivePlan(m, raw, ok), nil
 }
 
-// effectivePlan is the plan readers read of a manifest with Prev, given
-// the record's value (ok: there is one): the manifest's own once its
-// record was written, else the plan before it.
+// effectivePlan is the plan readers read of manifest m, given the
+// record's value (ok: there is one): m's own, unless m keeps the plan
+// before it (Prev) and its record was not written.
 func effectivePlan(m *manifest, record []byte, ok bool) *manifest {
-	if ok && ownerOf(record) == m.Owner {
+	if m.Prev == nil || ok && ownerOf(record) == m.Owner {
 		return m
 	}
 	return m.Prev
@@ -163,9 +163,7 @@ func (v *view) getDeployment(ctx context.Context, t *tx, id string, withPlan boo
 		if m == nil {
 			return nil, fmt.Errorf("deployment %q: plan missing", id)
 		}
-		if m.Prev != nil {
-			m = effectivePlan(m, raw, true)
-		}
+		m = effectivePlan(m, raw, true)
 		d.Plan = &tosca.Plan{}
 		if err := v.readChunks(ctx, t, "plan", v.k.plan(id), v.k.planChunks(id), m, d.Plan); err != nil {
 			return nil, err
