@@ -109,7 +109,10 @@
 // waited out, up to 30 s (transient.go): the write finds out whether the
 // lost attempt was applied (its first key holds its value, written after
 // the snapshot: then it counts as committed) and otherwise sends it again
-// under the same guards. So a leader's death mid-install costs the engine
+// under the same guards. The reads before it (a transaction's own, and the
+// check that the records it took from the cache are current) write
+// nothing, so one the cluster does not answer runs the transaction again,
+// within the same 30 s. So a leader's death mid-install costs the engine
 // a pause, not a failed execution (TestWorkerFaults/EtcdLeaderKilled).
 // Past that, and for every other call, such a failure is returned as
 // store.ErrUnavailable, as are a call's own time running out and a

@@ -27,7 +27,9 @@ const schemaVersion = 1
 // cluster and prefix.
 type Store struct {
 	view
-	cli  *clientv3.Client
+	cli *clientv3.Client
+	// kv is what transactions talk to: cli (a test wraps it to fail).
+	kv   clientv3.KV
 	opts Options
 
 	cache *recordCache
@@ -96,7 +98,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open etcd store %v: %w", opts.Endpoints, err)
 	}
-	s := &Store{cli: cli, opts: opts, cache: newRecordCache()}
+	s := &Store{cli: cli, kv: cli, opts: opts, cache: newRecordCache()}
 	s.view = view{s: s, k: keys{p: opts.Prefix}}
 	ictx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
 	defer cancel()
@@ -221,13 +223,17 @@ func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 	backoff := time.Millisecond
 	unanswered := time.Now().Add(transientWait)
 	for attempt := 0; ; attempt++ {
-		t := newTx(v.s.cli, v.s.opts)
+		t := newTx(v.s.kv, v.s.opts)
 		t.fence = v.fence
 		err := fn(t)
+		if err == nil && t.cache != nil {
+			err = t.verifyCached(ctx)
+		}
 		if err != nil && transient(err) && time.Now().Before(unanswered) {
-			// A read the cluster did not answer (a leader election):
-			// nothing is written before commit, so fn runs again, as
-			// send waits out an unanswered commit (transient.go).
+			// A read the cluster did not answer (a leader election), in
+			// fn or in checking the cached records it read: nothing is
+			// written before commit, so fn runs again, as send waits out
+			// an unanswered commit (transient.go).
 			select {
 			case <-ctx.Done():
 				return err
@@ -236,14 +242,17 @@ func (v *view) runTx(ctx context.Context, fn func(*tx) error) error {
 			attempt--
 			continue
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, errRetry):
+			// A cached record went stale: fn runs again from fresh reads.
+		case err != nil:
 			// The error may come from a stale cached record (a version
 			// check against a guess): then it runs again from fresh reads.
 			if t.cache == nil || !errors.Is(t.verifyCached(ctx), errRetry) {
 				return err
 			}
 			err = errRetry
-		} else {
+		default:
 			err = t.commit(ctx)
 		}
 		if !errors.Is(err, errRetry) {

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/gantryhq/gantry/store"
 	"github.com/gantryhq/gantry/store/storetest"
@@ -55,6 +57,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("PlanSwitchesWithItsRecord", testPlanSwitchCrash)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
+	t.Run("UnansweredCacheCheck", testUnansweredCacheCheck)
 	t.Run("AppliedAfterALostAnswer", testApplied)
 	t.Run("LeftoversOfADeadCreate", testLeftovers)
 	t.Run("SchemaNewer", testSchemaNewer)
@@ -237,6 +240,64 @@ func testStaleCacheVersionCheck(t *testing.T) {
 	// A version that is wrong in the store itself is still a conflict.
 	err = s.Batch(ctx, func(b store.Store) error { return setState(b, 1, store.StateStarted) })
 	require.ErrorIs(t, err, store.ErrConflict)
+}
+
+// testUnansweredCacheCheck: the check of a Batch's cached records that
+// the cluster does not answer (its leader just died: the connection was
+// reset) is waited out like an unanswered read or commit; the Batch
+// commits once the cluster answers (it used to fail with ErrUnavailable,
+// failing the execution whose state it wrote).
+func testUnansweredCacheCheck(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1)
+	setState := func(version int, state store.State) error {
+		return s.Batch(ctx, func(b store.Store) error {
+			_, err := b.UpdateNodeInstance(ctx, "d", "web_00000", version, func(ni *store.NodeInstance) error { ni.State = state; return nil })
+			return err
+		})
+	}
+	require.NoError(t, setState(1, store.StateCreating)) // cached at version 2
+	kv := &unansweringKV{KV: s.cli}
+	s.kv = kv
+	require.NoError(t, setState(2, store.StateCreated))
+	require.Equal(t, 1, kv.failed, "the cached record's check went unanswered once")
+	ni, err := s.GetNodeInstance(ctx, "d", "web_00000")
+	require.NoError(t, err)
+	require.Equal(t, 3, ni.Version)
+	require.Equal(t, store.StateCreated, ni.State)
+}
+
+// unansweringKV fails its first compare-only transaction as a connection
+// to a leader that died does.
+type unansweringKV struct {
+	clientv3.KV
+	failed int
+}
+
+func (u *unansweringKV) Txn(ctx context.Context) clientv3.Txn {
+	return &unansweredTxn{Txn: u.KV.Txn(ctx), kv: u}
+}
+
+type unansweredTxn struct {
+	clientv3.Txn
+	kv     *unansweringKV
+	writes bool
+}
+
+func (x *unansweredTxn) If(cs ...clientv3.Cmp) clientv3.Txn { x.Txn = x.Txn.If(cs...); return x }
+func (x *unansweredTxn) Then(ops ...clientv3.Op) clientv3.Txn {
+	x.writes = x.writes || len(ops) > 0
+	x.Txn = x.Txn.Then(ops...)
+	return x
+}
+func (x *unansweredTxn) Else(ops ...clientv3.Op) clientv3.Txn { x.Txn = x.Txn.Else(ops...); return x }
+func (x *unansweredTxn) Commit() (*clientv3.TxnResponse, error) {
+	if !x.writes && x.kv.failed == 0 {
+		x.kv.failed++
+		return nil, status.Error(codes.Unavailable, "error reading from server: read tcp: connection reset by peer")
+	}
+	return x.Txn.Commit()
 }
 
 func clean(t *testing.T, s *Store) {

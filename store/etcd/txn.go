@@ -414,13 +414,9 @@ func (t *tx) chunks(guarded func(string) bool) ([]*chunk, error) {
 
 // commit writes the buffered operations. One chunk: one etcd transaction,
 // all or nothing. Several: see doc.go ("Transactions and etcd's limits").
-// errRetry means nothing was written and the snapshot went stale.
+// errRetry means nothing was written and the snapshot went stale. The
+// caller has checked the records taken from the cache (verifyCached).
 func (t *tx) commit(ctx context.Context) error {
-	if t.cache != nil {
-		if err := t.verifyCached(ctx); err != nil {
-			return err
-		}
-	}
 	if len(t.ops) == 0 {
 		return nil
 	}
