@@ -211,10 +211,17 @@ func TestBlueprintImportRunsItsScripts(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"lib"}, bp.Imports)
 
-	// Gone all the same (a store written by an older gantry, a delete
-	// racing an upload): a run says which and what to do.
-	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app2", BlueprintID: "app"})
+	// Gone all the same (a store written by a gantry that did not record
+	// what a blueprint imports): a run says which and what to do.
+	archive, err := m.st.BlueprintArchive(ctx, "app")
 	require.NoError(t, err)
+	unrecorded := *bp
+	unrecorded.ID, unrecorded.Imports = "app-unrecorded", nil
+	require.NoError(t, m.st.CreateBlueprint(ctx, &unrecorded, archive))
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "app2", BlueprintID: unrecorded.ID})
+	require.NoError(t, err)
+	require.NoError(t, m.st.DeleteDeployment(ctx, "app", true))
+	require.NoError(t, m.st.DeleteBlueprint(ctx, "app"))
 	require.NoError(t, m.st.DeleteBlueprint(ctx, "lib"))
 	r, err := m.StartExecution(ctx, api.StartRequest{DeploymentID: "app2", Workflow: "install"})
 	if err == nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/gantryhq/gantry/store"
@@ -97,22 +96,6 @@ func safeName(s string) string {
 // DeleteBlueprint removes a blueprint that no deployment uses and no
 // other blueprint imports (store.ErrInUse).
 func (m *Manager) DeleteBlueprint(ctx context.Context, id string) error {
-	if _, err := m.st.GetBlueprint(ctx, id); err != nil {
-		return err
-	}
-	all, err := m.st.ListBlueprints(ctx)
-	if err != nil {
-		return err
-	}
-	var importers []string
-	for _, b := range all {
-		if slices.Contains(b.Imports, id) {
-			importers = append(importers, b.ID)
-		}
-	}
-	if len(importers) > 0 {
-		return fmt.Errorf("blueprint %s: %w: blueprint(s) %s import it (NS--blueprint:%s); delete them first", id, store.ErrInUse, strings.Join(importers, ", "), id)
-	}
 	return m.st.DeleteBlueprint(ctx, id)
 }
 

@@ -261,7 +261,7 @@ func (mg *migration) blueprints(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, bp := range bps {
+	for _, bp := range store.ImportOrder(bps) {
 		archive, err := mg.src.BlueprintArchive(ctx, bp.ID)
 		if err != nil {
 			return err

@@ -119,6 +119,10 @@ func fillForMigration(t *testing.T, m *Manager) string {
 	ctx := context.Background()
 	_, err := m.UploadBlueprint(ctx, "hello", copyDir(t, "../blueprints/hello"))
 	require.NoError(t, err)
+	// One that imports it and comes first by id: copied after it.
+	archive, err := store.ArchiveDir(copyDir(t, "../blueprints/hello"), 0)
+	require.NoError(t, err)
+	require.NoError(t, m.Store().CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"hello"}}, archive))
 	for _, dep := range []string{"hello", "other"} {
 		_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: dep, BlueprintID: "hello", Inputs: map[string]any{"web_port": 9090}, Seed: 7})
 		require.NoError(t, err)

@@ -29,6 +29,9 @@ func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive [
 		if bps.Get(k) != nil {
 			return fmt.Errorf("blueprint %q: %w", rec.ID, ErrExists)
 		}
+		if err := CheckImportsStored(&rec, func(id string) (bool, error) { return bps.Get([]byte(id)) != nil, nil }); err != nil {
+			return err
+		}
 		if err := putJSON(bps, "blueprint", k, &rec); err != nil {
 			return err
 		}
@@ -71,19 +74,27 @@ func (v *boltView) GetBlueprint(ctx context.Context, id string) (*Blueprint, err
 
 func (v *boltView) ListBlueprints(ctx context.Context) ([]*Blueprint, error) {
 	var out []*Blueprint
-	err := v.run(ctx, false, func(tx *bolt.Tx) error {
-		bps, err := bucket(tx, bktBlueprints)
-		if err != nil {
+	err := v.run(ctx, false, func(tx *bolt.Tx) (err error) {
+		out, err = listBlueprints(tx)
+		return err
+	})
+	return out, err
+}
+
+// listBlueprints reads every blueprint record, ordered by id.
+func listBlueprints(tx *bolt.Tx) ([]*Blueprint, error) {
+	bps, err := bucket(tx, bktBlueprints)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Blueprint
+	err = bps.ForEach(func(k, _ []byte) error {
+		var bp Blueprint
+		if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
 			return err
 		}
-		return bps.ForEach(func(k, _ []byte) error {
-			var bp Blueprint
-			if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
-				return err
-			}
-			out = append(out, &bp)
-			return nil
-		})
+		out = append(out, &bp)
+		return nil
 	})
 	return out, err
 }
@@ -103,6 +114,13 @@ func (v *boltView) DeleteBlueprint(ctx context.Context, id string) error {
 		if deps := keysWithPrefix(idx, prefix(id)); len(deps) > 0 {
 			first := string(bytes.TrimPrefix(deps[0], prefix(id)))
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), first, ErrInUse)
+		}
+		all, err := listBlueprints(tx)
+		if err != nil {
+			return err
+		}
+		if err := CheckNotImported(id, all); err != nil {
+			return err
 		}
 		for _, name := range [][]byte{bktBlueprints, bktArchives} {
 			b, err := bucket(tx, name)

@@ -11,13 +11,14 @@ import "context"
 type Store interface {
 	// CreateBlueprint stores bp and its files (a tar.gz made by ArchiveDir,
 	// validated and size-limited). It sets CreatedAt (if zero), ArchiveSize
-	// and ArchiveSHA256 on bp. ErrExists if the id is taken.
+	// and ArchiveSHA256 on bp. ErrExists if the id is taken, ErrNotFound
+	// if a blueprint it imports (bp.Imports) is not stored.
 	CreateBlueprint(ctx context.Context, bp *Blueprint, archive []byte) error
 	GetBlueprint(ctx context.Context, id string) (*Blueprint, error)
 	// ListBlueprints returns every blueprint ordered by id.
 	ListBlueprints(ctx context.Context) ([]*Blueprint, error)
 	// DeleteBlueprint removes the blueprint and its files; ErrInUse while
-	// deployments of it exist.
+	// deployments of it exist or another blueprint imports it.
 	DeleteBlueprint(ctx context.Context, id string) error
 	// BlueprintArchive returns the blueprint's files as stored (tar.gz).
 	BlueprintArchive(ctx context.Context, id string) ([]byte, error)

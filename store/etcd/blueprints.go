@@ -23,6 +23,9 @@ func (v *view) CreateBlueprint(ctx context.Context, bp *store.Blueprint, archive
 		if ok {
 			return fmt.Errorf("blueprint %q: %w", rec.ID, store.ErrExists)
 		}
+		if err := store.CheckImportsStored(&rec, func(id string) (bool, error) { return t.exists(ctx, v.k.blueprint(id)) }); err != nil {
+			return err
+		}
 		// Leftovers of an upload that died before its record, then the
 		// chunks, then the record: the record is the commit point.
 		leftovers, err := t.scan(ctx, v.k.under(kindArchive, rec.ID), true)
@@ -93,6 +96,13 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		}
 		if len(deps) > 0 {
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), deps[0].key[len(p):], store.ErrInUse)
+		}
+		var all []*store.Blueprint
+		if err := listJSON(ctx, t, "blueprint", v.k.all(kindBlueprint), &all); err != nil {
+			return err
+		}
+		if err := store.CheckNotImported(id, all); err != nil {
+			return err
 		}
 		t.del(v.k.blueprint(id))
 		t.delPrefix(v.k.under(kindArchive, id))

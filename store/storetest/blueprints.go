@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,6 +64,61 @@ func testBlueprints(t *testing.T, s store.Store) {
 	assert.Contains(t, err.Error(), `"d1"`)
 	require.NoError(t, s.DeleteDeployment(ctx, "d1", false))
 	require.NoError(t, s.DeleteBlueprint(ctx, "bp"))
+	requireClean(t, s)
+}
+
+// testBlueprintImports: a blueprint that imports one not stored is
+// refused, and one imported is not deleted while its importer is stored.
+func testBlueprintImports(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	data := archive(t)
+	err := s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorContains(t, err, `imports blueprint "lib"`)
+	_, err = s.GetBlueprint(ctx, "app")
+	require.ErrorIs(t, err, store.ErrNotFound, "nothing stored")
+
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app2", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
+	err = s.DeleteBlueprint(ctx, "lib")
+	require.ErrorIs(t, err, store.ErrInUse)
+	require.ErrorContains(t, err, "blueprint(s) app, app2 import it")
+	require.NoError(t, s.DeleteBlueprint(ctx, "app"))
+	require.NoError(t, s.DeleteBlueprint(ctx, "app2"))
+	require.NoError(t, s.DeleteBlueprint(ctx, "lib"))
+	requireClean(t, s)
+}
+
+// testBlueprintImportRace: an importer's upload and a delete of what it
+// imports, run together many times, never leave the importer stored
+// without it.
+func testBlueprintImportRace(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	data := archive(t)
+	for range 20 {
+		require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+		var createErr, deleteErr error
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			createErr = s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data)
+		}()
+		go func() { defer wg.Done(); deleteErr = s.DeleteBlueprint(ctx, "lib") }()
+		wg.Wait()
+		require.True(t, (createErr == nil) != (deleteErr == nil), "one of them wins: create %v, delete %v", createErr, deleteErr)
+		_, libErr := s.GetBlueprint(ctx, "lib")
+		_, appErr := s.GetBlueprint(ctx, "app")
+		if appErr == nil {
+			require.NoError(t, libErr, "the importer is stored with what it imports")
+			require.ErrorIs(t, deleteErr, store.ErrInUse)
+			require.NoError(t, s.DeleteBlueprint(ctx, "app"))
+			require.NoError(t, s.DeleteBlueprint(ctx, "lib"))
+		} else {
+			require.ErrorIs(t, createErr, store.ErrNotFound)
+		}
+	}
 	requireClean(t, s)
 }
 

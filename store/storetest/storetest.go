@@ -13,6 +13,8 @@ func Run(t *testing.T, newStore NewFunc) {
 		fn   func(*testing.T, store.Store)
 	}{
 		{"Blueprints", testBlueprints},
+		{"BlueprintImports", testBlueprintImports},
+		{"BlueprintImportRace", testBlueprintImportRace},
 		{"BlueprintFiles", testBlueprintFiles},
 		{"BlueprintArchiveRefused", testBlueprintArchiveRefused},
 		{"InvalidIDs", testInvalidIDs},
