@@ -114,6 +114,17 @@ func (m *Manager) startWorkflow(ctx context.Context, sreq api.StartRequest, afte
 	return asRun(r, err)
 }
 
+// executionRecord is the record of req's execution, as a process that
+// runs it and the queue store it: a deployment update holds its new
+// blueprint (store.Execution.HeldBlueprint).
+func executionRecord(req workflow.Request, opts ExecOptions) *store.Execution {
+	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun}
+	if req.Workflow == workflow.WorkflowUpdate {
+		e.TargetBlueprintID = req.BlueprintID
+	}
+	return e
+}
+
 // createAndStart records the execution of req and starts it; rollback (if
 // any) runs when the workflow fails or is cancelled, apply (if any) is
 // the modification's switch (switch.go).
@@ -121,7 +132,8 @@ func (m *Manager) createAndStart(ctx context.Context, req workflow.Request, opts
 	if req.ExecutionID == "" {
 		req.ExecutionID = newID()
 	}
-	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun, PID: os.Getpid(), PIDStart: selfStart, Host: selfHost}
+	e := executionRecord(req, opts)
+	e.PID, e.PIDStart, e.Host = os.Getpid(), selfStart, selfHost
 	if req.Scale != nil && !opts.DryRun {
 		e.ScaleAdded = addedIDs(req.Scale.Added)
 	}

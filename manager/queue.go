@@ -40,8 +40,8 @@ func (m *Manager) enqueue(ctx context.Context, req workflow.Request, opts ExecOp
 	if req.ExecutionID == "" {
 		req.ExecutionID = newID()
 	}
-	e := &store.Execution{ID: req.ExecutionID, DeploymentID: req.DeploymentID, WorkflowID: req.Workflow, Parameters: req.Params, DryRun: opts.DryRun,
-		Queued: true, After: after, AfterForce: force && after != store.AfterNothing, Engine: engineSettings(opts)}
+	e := executionRecord(req, opts)
+	e.Queued, e.After, e.AfterForce, e.Engine = true, after, force && after != store.AfterNothing, engineSettings(opts)
 	if err := m.st.CreateExecution(ctx, e); err != nil {
 		return nil, err
 	}

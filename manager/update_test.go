@@ -323,4 +323,6 @@ func TestUpdateRolledBackWhenAnAddedInstanceFails(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = u.m.Resume(context.Background(), e.ID, api.ExecOptions{})
 	require.ErrorIs(t, err, ErrNotResumable)
+	require.Equal(t, "v2", e.TargetBlueprintID)
+	require.NoError(t, u.m.DeleteBlueprint(context.Background(), "v2"), "a rolled-back update holds its blueprint no more")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gantryhq/gantry/manager/api"
 	"github.com/gantryhq/gantry/store"
+	"github.com/gantryhq/gantry/testenv"
 )
 
 // TestQueuedModifications: a scale and a deployment update started on a
@@ -114,6 +115,44 @@ func TestQueuedModifications(t *testing.T) {
 	require.Equal(t, u.AddedInstances, instances("d", "web2"))
 	require.Empty(t, instances("d", "cache"))
 	problems, err := client.Store().Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// TestQueuedUpdateHoldsItsBlueprint: the blueprint a queued deployment
+// update moves its deployment to is not deleted while the update waits
+// for a worker (it used to be, and the worker's run then failed); once the
+// update is cancelled it is free again. A rolled-back or finished update
+// holds nothing (TestUpdateRolledBackWhenAnAddedInstanceFails).
+func TestQueuedUpdateHoldsItsBlueprint(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.StartEtcdCluster(t, 3).URL("held")
+	m, err := OpenLocal(url, Config{DataDir: filepath.Join(t.TempDir(), "data"), QueueExecutions: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	uploadUpdateBlueprints(t, m, updateV1, updateV2)
+	_, err = m.CreateDeployment(ctx, api.CreateDeploymentRequest{ID: "d", BlueprintID: "v1", Inputs: map[string]any{"log": filepath.Join(t.TempDir(), "log")}})
+	require.NoError(t, err)
+
+	u, err := m.UpdateDeployment(ctx, api.UpdateDeploymentRequest{DeploymentID: "d", BlueprintID: "v2"})
+	require.NoError(t, err)
+	require.True(t, u.Run.Execution().Queued)
+	require.Equal(t, "v2", u.Run.Execution().TargetBlueprintID)
+	err = m.DeleteBlueprint(ctx, "v2")
+	require.ErrorIs(t, err, store.ErrInUse)
+	require.ErrorContains(t, err, "deployment update(s) "+u.Run.Execution().ID+" will move a deployment to it")
+
+	// Cancelled: the worker that claims it ends it.
+	_, err = m.Cancel(ctx, u.Run.Execution().ID, false)
+	require.NoError(t, err)
+	runWorker(t, url, Config{DataDir: filepath.Join(t.TempDir(), "worker")})
+	tctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	e, err := u.Run.Wait(tctx)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionCancelled, e.Status)
+	require.NoError(t, m.DeleteBlueprint(ctx, "v2"), "a cancelled update holds nothing")
+	problems, err := m.Store().Check(ctx)
 	require.NoError(t, err)
 	require.Empty(t, problems)
 }

@@ -29,11 +29,16 @@ func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive [
 		if bps.Get(k) != nil {
 			return fmt.Errorf("blueprint %q: %w", rec.ID, ErrExists)
 		}
-		if err := CheckImportsStored(&rec, func(id string) (bool, error) { return bps.Get([]byte(id)) != nil, nil }); err != nil {
+		if err := CheckImportsStored(&rec, blueprintStored(tx)); err != nil {
 			return err
 		}
 		if err := putJSON(bps, "blueprint", k, &rec); err != nil {
 			return err
+		}
+		for _, imported := range rec.Imports {
+			if err := putEntry(tx, bktBPImporters, key(imported, rec.ID)); err != nil {
+				return err
+			}
 		}
 		return arch.Put(k, archive)
 	})
@@ -74,27 +79,19 @@ func (v *boltView) GetBlueprint(ctx context.Context, id string) (*Blueprint, err
 
 func (v *boltView) ListBlueprints(ctx context.Context) ([]*Blueprint, error) {
 	var out []*Blueprint
-	err := v.run(ctx, false, func(tx *bolt.Tx) (err error) {
-		out, err = listBlueprints(tx)
-		return err
-	})
-	return out, err
-}
-
-// listBlueprints reads every blueprint record, ordered by id.
-func listBlueprints(tx *bolt.Tx) ([]*Blueprint, error) {
-	bps, err := bucket(tx, bktBlueprints)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Blueprint
-	err = bps.ForEach(func(k, _ []byte) error {
-		var bp Blueprint
-		if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
+	err := v.run(ctx, false, func(tx *bolt.Tx) error {
+		bps, err := bucket(tx, bktBlueprints)
+		if err != nil {
 			return err
 		}
-		out = append(out, &bp)
-		return nil
+		return bps.ForEach(func(k, _ []byte) error {
+			var bp Blueprint
+			if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
+				return err
+			}
+			out = append(out, &bp)
+			return nil
+		})
 	})
 	return out, err
 }
@@ -104,7 +101,8 @@ func (v *boltView) DeleteBlueprint(ctx context.Context, id string) error {
 		return err
 	}
 	return v.run(ctx, true, func(tx *bolt.Tx) error {
-		if _, err := getBlueprint(tx, id); err != nil {
+		bp, err := getBlueprint(tx, id)
+		if err != nil {
 			return err
 		}
 		idx, err := bucket(tx, bktBPDeployments)
@@ -115,12 +113,16 @@ func (v *boltView) DeleteBlueprint(ctx context.Context, id string) error {
 			first := string(bytes.TrimPrefix(deps[0], prefix(id)))
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), first, ErrInUse)
 		}
-		all, err := listBlueprints(tx)
-		if err != nil {
+		if err := CheckNotImported(id, entriesUnder(tx, bktBPImporters, id)); err != nil {
 			return err
 		}
-		if err := CheckNotImported(id, all); err != nil {
+		if err := CheckNotHeld(id, entriesUnder(tx, bktBPExecutions, id)); err != nil {
 			return err
+		}
+		for _, imported := range bp.Imports {
+			if err := delEntry(tx, bktBPImporters, key(imported, id)); err != nil {
+				return err
+			}
 		}
 		for _, name := range [][]byte{bktBlueprints, bktArchives} {
 			b, err := bucket(tx, name)

@@ -65,6 +65,20 @@ type checker struct {
 	problems []string
 }
 
+// pairs reads the entries of an index of two ids made when first written.
+func (c *checker) pairs(name []byte) map[IndexPair]bool {
+	out := map[IndexPair]bool{}
+	if b := c.tx.Bucket(name); b != nil {
+		_ = b.ForEach(func(k, _ []byte) error {
+			if p := c.split(string(name), k, 2); p != nil {
+				out[IndexPair{p[0], p[1]}] = true
+			}
+			return nil
+		})
+	}
+	return out
+}
+
 func (c *checker) addf(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
 }
@@ -90,12 +104,16 @@ func (c *checker) run() {
 	execs := tx.Bucket(bktExecutions)
 
 	// Blueprints and their archives.
+	wantImporters, wantHeld := map[IndexPair]bool{}, map[IndexPair]bool{}
 	_ = bps.ForEach(func(k, v []byte) error {
 		var bp Blueprint
 		if err := json.Unmarshal(v, &bp); err != nil {
 			c.addf("blueprint %q: undecodable: %v", k, err)
 		} else if bp.ID != string(k) {
 			c.addf("blueprint %q: record says id %q", k, bp.ID)
+		}
+		for _, imported := range bp.Imports {
+			wantImporters[IndexPair{imported, bp.ID}] = true
 		}
 		if archives.Get(k) == nil {
 			c.addf("blueprint %q: archive missing", k)
@@ -157,9 +175,14 @@ func (c *checker) run() {
 		var e Execution
 		if json.Unmarshal(v, &e) == nil {
 			PendingAdditions(&e, pending)
+			if held := e.HeldBlueprint(); held != "" {
+				wantHeld[IndexPair{held, e.ID}] = true
+			}
 		}
 		return nil
 	})
+	c.problems = append(c.problems, IndexProblems("blueprint importers index", wantImporters, c.pairs(bktBPImporters))...)
+	c.problems = append(c.problems, IndexProblems("blueprint executions index", wantHeld, c.pairs(bktBPExecutions))...)
 	c.checkInstances(deps, nodesOf, pending)
 	c.checkExecutions(deps, execs)
 	c.checkDependencies(deps)

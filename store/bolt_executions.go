@@ -28,7 +28,13 @@ func (v *boltView) CreateExecution(ctx context.Context, e *Execution) error {
 		} else if old != nil {
 			return TombstoneTaken(old, v.s.opts.DeletedExecutionTTL)
 		}
+		if err := CheckHeldStored(&rec, blueprintStored(tx)); err != nil {
+			return err
+		}
 		if err := putJSON(execs, "execution", []byte(rec.ID), &rec); err != nil {
+			return err
+		}
+		if err := moveHeld(tx, rec.ID, "", rec.HeldBlueprint()); err != nil {
 			return err
 		}
 		idx, err := bucket(tx, bktDepExecutions)
@@ -79,6 +85,28 @@ func deploymentExecutions(tx *bolt.Tx, depID string) ([]*Execution, error) {
 	return out, err
 }
 
+// blueprintStored reports, in tx, whether a blueprint is stored.
+func blueprintStored(tx *bolt.Tx) func(id string) (bool, error) {
+	return func(id string) (bool, error) { return tx.Bucket(bktBlueprints).Get([]byte(id)) != nil, nil }
+}
+
+// moveHeld moves execution id's entry in the blueprint_executions index
+// from the blueprint it held (was) to the one it holds (now); "" is none.
+func moveHeld(tx *bolt.Tx, id, was, now string) error {
+	if was == now {
+		return nil
+	}
+	if was != "" {
+		if err := delEntry(tx, bktBPExecutions, key(was, id)); err != nil {
+			return err
+		}
+	}
+	if now != "" {
+		return putEntry(tx, bktBPExecutions, key(now, id))
+	}
+	return nil
+}
+
 // deleteExecution removes an execution with its tasks, events and index entry.
 func deleteExecution(tx *bolt.Tx, e *Execution) error {
 	execs, err := bucket(tx, bktExecutions)
@@ -93,6 +121,9 @@ func deleteExecution(tx *bolt.Tx, e *Execution) error {
 		return err
 	}
 	if err := idx.Delete(key(e.DeploymentID, e.ID)); err != nil {
+		return err
+	}
+	if err := moveHeld(tx, e.ID, e.HeldBlueprint(), ""); err != nil {
 		return err
 	}
 	for _, name := range [][]byte{bktTasks, bktEvents} {
@@ -158,14 +189,23 @@ func (v *boltView) UpdateExecution(ctx context.Context, id string, fn func(*Exec
 		if err != nil {
 			return err
 		}
+		held := e.HeldBlueprint()
 		if err := ApplyExecutionUpdate(id, e, fn); err != nil {
 			return err
+		}
+		if held == "" {
+			if err := CheckHeldStored(e, blueprintStored(tx)); err != nil {
+				return err
+			}
 		}
 		execs, err := bucket(tx, bktExecutions)
 		if err != nil {
 			return err
 		}
 		if err := putJSON(execs, "execution", []byte(id), e); err != nil {
+			return err
+		}
+		if err := moveHeld(tx, id, held, e.HeldBlueprint()); err != nil {
 			return err
 		}
 		out = e

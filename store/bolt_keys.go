@@ -17,6 +17,8 @@ import (
 //	blueprints             <bp> -> Blueprint
 //	blueprint_archives     <bp> -> tar.gz
 //	blueprint_deployments  <bp>\0<dep> -> ""            (index)
+//	blueprint_importers    <bp>\0<importer bp> -> ""    (index)
+//	blueprint_executions   <bp>\0<exec> -> ""           (index: HeldBlueprint)
 //	deployments            <dep> -> Deployment (no plan)
 //	plans                  <dep> -> tosca.Plan (no node instances)
 //	instances              <dep>/ <inst> -> NodeInstance  (bucket per deployment)
@@ -61,6 +63,12 @@ var (
 	// first written (putTombstones), as bktSessions.
 	bktDeleted       = []byte("deleted_executions")
 	bktDeletedByTime = []byte("deleted_by_time")
+	// bktBPImporters and bktBPExecutions are made when first written, as
+	// bktSessions: who keeps a blueprint from deletion besides its
+	// deployments (the blueprints that import it; the deployment updates
+	// that move a deployment to it).
+	bktBPImporters  = []byte("blueprint_importers")
+	bktBPExecutions = []byte("blueprint_executions")
 	// bktDeletedEvents holds, under each tombstone's execution id, the
 	// events bucket it had (moved there, not copied).
 	bktDeletedEvents = []byte("deleted_events")
@@ -100,6 +108,37 @@ func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
 		return nil, fmt.Errorf("store file %s is not initialised (bucket %s missing; was it replaced?)", tx.DB().Path(), name)
 	}
 	return b, nil
+}
+
+// putEntry adds index entry k to the bucket made when first written.
+func putEntry(tx *bolt.Tx, name, k []byte) error {
+	b, err := tx.CreateBucketIfNotExists(name)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, empty)
+}
+
+// delEntry removes index entry k from a bucket made when first written.
+func delEntry(tx *bolt.Tx, name, k []byte) error {
+	if b := tx.Bucket(name); b != nil {
+		return b.Delete(k)
+	}
+	return nil
+}
+
+// entriesUnder returns what follows id in the entries of a bucket made
+// when first written (none while it is not).
+func entriesUnder(tx *bolt.Tx, name []byte, id string) []string {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	var out []string
+	for _, k := range keysWithPrefix(b, prefix(id)) {
+		out = append(out, string(k[len(id)+1:]))
+	}
+	return out
 }
 
 // key joins index key parts with NUL.

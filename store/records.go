@@ -199,6 +199,9 @@ type Execution struct {
 	// RolledBack: the execution (a deployment update) failed and what it
 	// had added was uninstalled and removed; it cannot be resumed.
 	RolledBack bool `json:"rolled_back,omitempty"`
+	// TargetBlueprintID is the blueprint a deployment update moves its
+	// deployment to: not deleted while the execution is active (HeldBlueprint).
+	TargetBlueprintID string `json:"target_blueprint_id,omitempty"`
 	// DeletedAt is set only on a tombstone (Store.GetDeletedExecution):
 	// when the execution was deleted with its deployment.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`

@@ -23,7 +23,7 @@ func (v *view) CreateBlueprint(ctx context.Context, bp *store.Blueprint, archive
 		if ok {
 			return fmt.Errorf("blueprint %q: %w", rec.ID, store.ErrExists)
 		}
-		if err := store.CheckImportsStored(&rec, func(id string) (bool, error) { return t.exists(ctx, v.k.blueprint(id)) }); err != nil {
+		if err := store.CheckImportsStored(&rec, v.blueprintStored(ctx, t)); err != nil {
 			return err
 		}
 		// Leftovers of an upload that died before its record, then the
@@ -38,6 +38,9 @@ func (v *view) CreateBlueprint(ctx context.Context, bp *store.Blueprint, archive
 		n := v.s.opts.ArchiveChunk
 		for i := 0; i*n < len(archive) || i == 0; i++ {
 			t.putRaw(v.k.archiveChunk(rec.ID, rec.ArchiveSHA256, i), archive[i*n:min(len(archive), (i+1)*n)])
+		}
+		for _, imported := range rec.Imports {
+			t.putRaw(v.k.bpImporter(imported, rec.ID), nil)
 		}
 		return t.put("blueprint", v.k.blueprint(rec.ID), &rec)
 	})
@@ -86,7 +89,8 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		return err
 	}
 	return v.run(ctx, func(t *tx) error {
-		if _, err := v.getBlueprint(ctx, t, id); err != nil {
+		bp, err := v.getBlueprint(ctx, t, id)
+		if err != nil {
 			return err
 		}
 		p := v.k.under(kindBPDeps, id)
@@ -97,17 +101,41 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		if len(deps) > 0 {
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), deps[0].key[len(p):], store.ErrInUse)
 		}
-		var all []*store.Blueprint
-		if err := listJSON(ctx, t, "blueprint", v.k.all(kindBlueprint), &all); err != nil {
+		importers, err := v.entriesUnder(ctx, t, kindBPImport, id)
+		if err != nil {
 			return err
 		}
-		if err := store.CheckNotImported(id, all); err != nil {
+		if err := store.CheckNotImported(id, importers); err != nil {
 			return err
+		}
+		execs, err := v.entriesUnder(ctx, t, kindBPExec, id)
+		if err != nil {
+			return err
+		}
+		if err := store.CheckNotHeld(id, execs); err != nil {
+			return err
+		}
+		for _, imported := range bp.Imports {
+			t.del(v.k.bpImporter(imported, id))
 		}
 		t.del(v.k.blueprint(id))
 		t.delPrefix(v.k.under(kindArchive, id))
 		return nil
 	})
+}
+
+// entriesUnder returns what follows id in the keys of an index of kind.
+func (v *view) entriesUnder(ctx context.Context, t *tx, kind, id string) ([]string, error) {
+	p := v.k.under(kind, id)
+	kvs, err := t.scan(ctx, p, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(kvs))
+	for _, x := range kvs {
+		out = append(out, x.key[len(p):])
+	}
+	return out, nil
 }
 
 func (v *view) BlueprintArchive(ctx context.Context, id string) ([]byte, error) {

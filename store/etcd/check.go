@@ -55,6 +55,17 @@ func (c *checker) addf(format string, args ...any) {
 
 func j(parts ...string) string { return strings.Join(parts, sep) }
 
+// pairs reads the entries of an index of two ids.
+func (c *checker) pairs(kind string) map[store.IndexPair]bool {
+	out := map[store.IndexPair]bool{}
+	for rest := range c.by[kind] {
+		if p := c.parts(kind, rest, 2); p != nil {
+			out[store.IndexPair{p[0], p[1]}] = true
+		}
+	}
+	return out
+}
+
 // parts splits an index key into exactly n parts, or reports it.
 func (c *checker) parts(kind, rest string, n int) []string {
 	p := strings.SplitN(rest, sep, n)
@@ -68,7 +79,7 @@ func (c *checker) parts(kind, rest string, n int) []string {
 func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
-		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
+		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindBPImport, kindBPExec, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
 			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq, kindSession,
 			kindClaim, kindQueue, kindWorker, kindDeleted:
 		default:
@@ -78,12 +89,17 @@ func (c *checker) run() {
 	c.checkBlueprints()
 	nodesOf := c.checkDeployments()
 	pending := map[string]bool{}
+	wantHeld := map[store.IndexPair]bool{}
 	for _, v := range c.by[kindExec] {
 		var e store.Execution
 		if json.Unmarshal(v, &e) == nil {
 			store.PendingAdditions(&e, pending)
+			if held := e.HeldBlueprint(); held != "" {
+				wantHeld[store.IndexPair{held, e.ID}] = true
+			}
 		}
 	}
+	c.problems = append(c.problems, store.IndexProblems("blueprint executions index", wantHeld, c.pairs(kindBPExec))...)
 	c.checkInstances(nodesOf, pending)
 	c.checkExecutions()
 	c.checkDependencies()
@@ -106,6 +122,7 @@ func (c *checker) run() {
 func (c *checker) checkBlueprints() {
 	bps := c.by[kindBlueprint]
 	sizes := map[string]int64{} // bp \0 sha -> bytes in chunks
+	wantImporters := map[store.IndexPair]bool{}
 	for rest, v := range c.by[kindArchive] {
 		if p := c.parts(kindArchive, rest, 3); p != nil {
 			sizes[j(p[0], p[1])] += int64(len(v))
@@ -120,6 +137,9 @@ func (c *checker) checkBlueprints() {
 		if bp.ID != id {
 			c.addf("blueprint %q: record says id %q", id, bp.ID)
 		}
+		for _, imported := range bp.Imports {
+			wantImporters[store.IndexPair{imported, bp.ID}] = true
+		}
 		if got := sizes[j(id, bp.ArchiveSHA256)]; got != bp.ArchiveSize {
 			c.addf("blueprint %q: archive has %d of %d bytes", id, got, bp.ArchiveSize)
 		}
@@ -128,6 +148,7 @@ func (c *checker) checkBlueprints() {
 	for k := range sizes {
 		c.addf("blueprint archive chunks %q: no such blueprint (an upload that died before its record)", k)
 	}
+	c.problems = append(c.problems, store.IndexProblems("blueprint importers index", wantImporters, c.pairs(kindBPImport))...)
 }
 
 func (c *checker) checkDeployments() map[string]map[string]bool {

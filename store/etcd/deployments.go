@@ -314,6 +314,7 @@ func (v *view) DeleteDeployment(ctx context.Context, id string, force bool) erro
 			if e.InQueue() {
 				t.del(v.k.queue(e.ID))
 			}
+			v.moveHeld(t, e.ID, e.HeldBlueprint(), "")
 		}
 		for _, kind := range []string{kindInstance, kindInstNode, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent} {
 			t.delPrefix(v.k.under(kind, id))

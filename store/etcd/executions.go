@@ -27,10 +27,14 @@ func (v *view) CreateExecution(ctx context.Context, e *store.Execution) error {
 		} else if old != nil {
 			return store.TombstoneTaken(old, v.s.opts.DeletedExecutionTTL)
 		}
+		if err := store.CheckHeldStored(&rec, v.blueprintStored(ctx, t)); err != nil {
+			return err
+		}
 		t.putRaw(v.k.depExec(rec.DeploymentID, rec.ID), nil)
 		if rec.InQueue() {
 			t.putRaw(v.k.queue(rec.ID), nil)
 		}
+		v.moveHeld(t, rec.ID, "", rec.HeldBlueprint())
 		return t.put("execution", v.k.execution(rec.ID), &rec)
 	})
 	if err != nil {
@@ -124,10 +128,16 @@ func (v *view) UpdateExecution(ctx context.Context, id string, fn func(*store.Ex
 		if err != nil {
 			return err
 		}
-		wasQueued := e.InQueue()
+		wasQueued, held := e.InQueue(), e.HeldBlueprint()
 		if err := store.ApplyExecutionUpdate(id, e, fn); err != nil {
 			return err
 		}
+		if held == "" {
+			if err := store.CheckHeldStored(e, v.blueprintStored(ctx, t)); err != nil {
+				return err
+			}
+		}
+		v.moveHeld(t, id, held, e.HeldBlueprint())
 		switch queued := e.InQueue(); {
 		case queued && !wasQueued:
 			t.putRaw(v.k.queue(id), nil)
@@ -138,6 +148,25 @@ func (v *view) UpdateExecution(ctx context.Context, id string, fn func(*store.Ex
 		return t.put("execution", v.k.execution(id), e)
 	})
 	return out, err
+}
+
+// blueprintStored reports, in t, whether a blueprint is stored.
+func (v *view) blueprintStored(ctx context.Context, t *tx) func(id string) (bool, error) {
+	return func(id string) (bool, error) { return t.exists(ctx, v.k.blueprint(id)) }
+}
+
+// moveHeld moves execution id's entry in the bpexec index from the
+// blueprint it held (was) to the one it holds (now); "" is none.
+func (v *view) moveHeld(t *tx, id, was, now string) {
+	if was == now {
+		return
+	}
+	if was != "" {
+		t.del(v.k.bpExec(was, id))
+	}
+	if now != "" {
+		t.putRaw(v.k.bpExec(now, id), nil)
+	}
 }
 
 func (v *view) RequestCancel(ctx context.Context, id string, force bool) (*store.Execution, error) {

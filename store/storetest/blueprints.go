@@ -90,6 +90,54 @@ func testBlueprintImports(t *testing.T, s store.Store) {
 	requireClean(t, s)
 }
 
+// testBlueprintHeldByUpdate: a deployment update's new blueprint is not
+// deleted while the update is active (queued, running, interrupted, or
+// reopened to be resumed); an update naming one not stored is refused.
+func testBlueprintHeldByUpdate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	seed(t, s, "d", 1)
+	update := func(id, target string, status store.ExecutionStatus) error {
+		return s.CreateExecution(ctx, &store.Execution{ID: id, DeploymentID: "d", WorkflowID: "update", Status: status, TargetBlueprintID: target})
+	}
+	setStatus := func(id string, status store.ExecutionStatus) {
+		_, err := s.UpdateExecution(ctx, id, func(e *store.Execution) error { e.Status = status; return nil })
+		require.NoError(t, err)
+	}
+	err := update("u0", "next", store.ExecutionPending)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorContains(t, err, `blueprint "next"`)
+	// A record that ended (a store's copy) may name one gone since.
+	require.NoError(t, update("old", "gone", store.ExecutionTerminated))
+
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "next", MainFile: "blueprint.yaml"}, archive(t)))
+	require.NoError(t, update("u1", "next", store.ExecutionPending))
+	err = s.DeleteBlueprint(ctx, "next")
+	require.ErrorIs(t, err, store.ErrInUse)
+	require.ErrorContains(t, err, "deployment update(s) u1 will move a deployment to it")
+	requireClean(t, s)
+	setStatus("u1", store.ExecutionStarted)
+	require.ErrorIs(t, s.DeleteBlueprint(ctx, "next"), store.ErrInUse, "running")
+	setStatus("u1", store.ExecutionFailed)
+	requireClean(t, s)
+	setStatus("u1", store.ExecutionPending) // reopened to be resumed
+	require.ErrorIs(t, s.DeleteBlueprint(ctx, "next"), store.ErrInUse, "resumed")
+	requireClean(t, s)
+	setStatus("u1", store.ExecutionTerminated)
+	require.NoError(t, s.DeleteBlueprint(ctx, "next"))
+	requireClean(t, s)
+	// Reopened after its blueprint went: refused, naming it.
+	_, err = s.UpdateExecution(ctx, "u1", func(e *store.Execution) error { e.Status = store.ExecutionPending; return nil })
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorContains(t, err, `blueprint "next", which it moves deployment "d" to, is not stored`)
+
+	// Deleting the deployment (forced, its update active) frees it.
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "next", MainFile: "blueprint.yaml"}, archive(t)))
+	require.NoError(t, update("u2", "next", store.ExecutionStarted))
+	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
+	require.NoError(t, s.DeleteBlueprint(ctx, "next"))
+	requireClean(t, s)
+}
+
 // testBlueprintImportRace: an importer's upload and a delete of what it
 // imports, run together many times, never leave the importer stored
 // without it.

@@ -15,6 +15,7 @@ func Run(t *testing.T, newStore NewFunc) {
 		{"Blueprints", testBlueprints},
 		{"BlueprintImports", testBlueprintImports},
 		{"BlueprintImportRace", testBlueprintImportRace},
+		{"BlueprintHeldByUpdate", testBlueprintHeldByUpdate},
 		{"BlueprintFiles", testBlueprintFiles},
 		{"BlueprintArchiveRefused", testBlueprintArchiveRefused},
 		{"InvalidIDs", testInvalidIDs},
