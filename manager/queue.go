@@ -226,8 +226,8 @@ func (m *Manager) runClaimed(ctx context.Context, cl store.Claim, worker string,
 		})
 		return err
 	}
-	if e.CancelRequested && e.StartedAt.IsZero() {
-		return endNow(store.ExecutionCancelled, "cancelled before a worker started it")
+	if e.EndsAtCancel() {
+		return endNow(store.ExecutionCancelled, store.UnstartedCancel)
 	}
 	var d *store.Deployment
 	err = answered(func(ctx context.Context) (err error) {

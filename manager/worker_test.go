@@ -208,15 +208,7 @@ func withOneWorker(t *testing.T, work string, client, worker Config) *Manager {
 	cm, err := OpenLocal(url, client)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = cm.Close() })
-	runWorker(t, url, worker)
-	return cm
-}
-
-// runWorker runs, on the store at url, the Manager (configured by cfg) of
-// a one-slot worker until the test ends.
-func runWorker(t *testing.T, url string, cfg Config) {
-	t.Helper()
-	wm, err := OpenLocal(url, cfg)
+	wm, err := OpenLocal(url, worker)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = wm.Close() })
 	w, err := wm.NewWorker(WorkerConfig{Name: "w", Parallel: 1, Log: func(msg string) { t.Log(msg) }})
@@ -225,6 +217,7 @@ func runWorker(t *testing.T, url string, cfg Config) {
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
 	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	return cm
 }
 
 // TestQueuedResume: a queued install that failed is resumed through the

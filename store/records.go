@@ -228,6 +228,16 @@ const (
 // queued and has not ended.
 func (e *Execution) InQueue() bool { return e.Queued && !e.Status.Terminal() }
 
+// UnstartedCancel is the error of a queued execution cancelled before a
+// worker started it.
+const UnstartedCancel = "cancelled before a worker started it"
+
+// EndsAtCancel reports whether the cancel requested of e ends it without
+// a run: it is queued and no worker started it (nothing to stop or undo).
+func (e *Execution) EndsAtCancel() bool {
+	return e.InQueue() && e.CancelRequested && e.StartedAt.IsZero()
+}
+
 // TaskStatus is the resume status of one task.
 type TaskStatus string
 

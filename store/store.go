@@ -105,7 +105,9 @@ type Store interface {
 	// back. ID and DeploymentID cannot change.
 	UpdateExecution(ctx context.Context, id string, fn func(*Execution) error) (*Execution, error)
 	// RequestCancel marks an active execution cancelling (CancelRequested,
-	// and ForceCancel if force); ErrConflict if it has already ended.
+	// and ForceCancel if force); ErrConflict if it has already ended. A
+	// store with a queue ends at once a queued execution that no worker
+	// claimed and none started (cancelled, UnstartedCancel).
 	RequestCancel(ctx context.Context, id string, force bool) (*Execution, error)
 
 	// PutTasks inserts or replaces task records of an execution, all in one

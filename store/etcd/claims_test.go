@@ -215,3 +215,34 @@ func testQueue(t *testing.T) {
 	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
 	clean(t, s)
 }
+
+// testCancelQueued: a queued execution that no worker claimed ends at
+// once when cancelled (leaving the queue); one a worker claimed is only
+// marked cancelling, for that worker (which ends it, manager/queue.go).
+func testCancelQueued(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	seed(t, s, 1)
+	for _, id := range []string{"q1", "q2"} {
+		require.NoError(t, s.CreateExecution(ctx, &store.Execution{ID: id, DeploymentID: "d", WorkflowID: "install", Queued: true}))
+	}
+	e, err := s.RequestCancel(ctx, "q1", false)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionCancelled, e.Status)
+	require.Equal(t, store.UnstartedCancel, e.Error)
+	require.False(t, e.EndedAt.IsZero())
+
+	c, err := s.ClaimExecution(ctx, "q2", holder("w"))
+	require.NoError(t, err)
+	e, err = s.RequestCancel(ctx, "q2", false)
+	require.NoError(t, err)
+	require.Equal(t, store.ExecutionCancelling, e.Status, "claimed: its worker ends it")
+	require.True(t, e.EndsAtCancel())
+	require.NoError(t, c.Release(ctx))
+	ids, err := s.Claimable(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"q2"}, ids, "the cancelled one left the queue")
+	_, err = s.RequestCancel(ctx, "q1", false)
+	require.ErrorIs(t, err, store.ErrConflict, "already ended")
+	clean(t, s)
+}

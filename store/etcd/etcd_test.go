@@ -67,6 +67,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("StaleTokenRefused", testStaleTokenRefused)
 	t.Run("LeaseExpiry", testLeaseExpiry)
 	t.Run("Queue", testQueue)
+	t.Run("CancelQueued", testCancelQueued)
 	t.Run("ClaimAnswerLost", testClaimAnswerLost)
 	// Last: it compacts the cluster's history.
 	t.Run("DeletedEventsSplitDeleteAndCompaction", testDeletedEventsCompacted)

@@ -169,8 +169,33 @@ func (v *view) moveHeld(t *tx, id, was, now string) {
 	}
 }
 
+// RequestCancel ends at once a queued execution that no worker claimed
+// and none started (the claim's absence is read in the transaction, so a
+// worker claiming it meanwhile makes it run again); otherwise it marks
+// it cancelling for the process that runs it.
 func (v *view) RequestCancel(ctx context.Context, id string, force bool) (*store.Execution, error) {
-	return v.UpdateExecution(ctx, id, store.CancelUpdate(id, force))
+	if err := store.CheckID("execution", id); err != nil {
+		return nil, err
+	}
+	var out *store.Execution
+	err := v.Batch(ctx, func(b store.Store) error {
+		bv := b.(*view)
+		claimed, err := bv.t.exists(ctx, v.k.claim(id))
+		if err != nil {
+			return err
+		}
+		out, err = bv.UpdateExecution(ctx, id, func(e *store.Execution) error {
+			if err := store.CancelUpdate(id, force)(e); err != nil {
+				return err
+			}
+			if !claimed && e.EndsAtCancel() {
+				e.Status, e.EndedAt, e.Error = store.ExecutionCancelled, store.Now(), store.UnstartedCancel
+			}
+			return nil
+		})
+		return err
+	})
+	return out, err
 }
 
 func (v *view) PutTasks(ctx context.Context, execID string, tasks []*store.Task) error {
