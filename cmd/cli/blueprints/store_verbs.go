@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,6 +104,9 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			fmt.Fprintf(f.IO.Out, "id:          %s\nmain file:   %s\nsource:      %s\ncreated:     %s\nfiles:       %d bytes (sha256 %s)\ndescription: %s\n",
 				bp.ID, bp.MainFile, cmdutil.OrDash(bp.Source), cmdutil.When(bp.CreatedAt), bp.ArchiveSize, bp.ArchiveSHA256, cmdutil.OrDash(bp.Description))
+			if len(bp.Imports) > 0 {
+				fmt.Fprintf(f.IO.Out, "imports:     %s\n", strings.Join(bp.Imports, ", "))
+			}
 			return nil
 		},
 	}
