@@ -12,6 +12,11 @@
 // (DeletedEvents: the tail a follower had not read yet).
 // A secret's value is any bytes: its JSON (the records, the REST API)
 // carries a value that is not UTF-8 as base64 (secret_json.go).
+// A blueprint is not deleted while something needs it: a deployment of it,
+// a blueprint that imports it, an active deployment update that moves a
+// deployment to it (blueprint_holds.go); each is checked in the deleting
+// transaction against an index written with the record that needs it, and
+// the record is refused when what it needs is not stored.
 //
 // Store is the contract the engine and the CLI use; every backend must pass
 // the suite in store/storetest. The default backend, BoltStore, keeps
