@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/gantryhq/gantry/store"
 )
@@ -101,14 +102,22 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		if len(deps) > 0 {
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), deps[0].key[len(p):], store.ErrInUse)
 		}
-		importers, err := v.entriesUnder(ctx, t, kindBPImport, id)
+		importers, err := v.holders(ctx, t, kindBPImport, id, func(importer string) (bool, error) {
+			var b store.Blueprint
+			ok, err := t.get(ctx, "blueprint", v.k.blueprint(importer), &b)
+			return ok && slices.Contains(b.Imports, id), err
+		})
 		if err != nil {
 			return err
 		}
 		if err := store.CheckNotImported(id, importers); err != nil {
 			return err
 		}
-		execs, err := v.entriesUnder(ctx, t, kindBPExec, id)
+		execs, err := v.holders(ctx, t, kindBPExec, id, func(exec string) (bool, error) {
+			var e store.Execution
+			ok, err := t.get(ctx, "execution", v.k.execution(exec), &e)
+			return ok && e.HeldBlueprint() == id, err
+		})
 		if err != nil {
 			return err
 		}
@@ -124,16 +133,27 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 	})
 }
 
-// entriesUnder returns what follows id in the keys of an index of kind.
-func (v *view) entriesUnder(ctx context.Context, t *tx, kind, id string) ([]string, error) {
+// holders returns what holds blueprint id by the index of kind: its
+// entries whose records still call for them (holds). The entries of a
+// write in parts that stopped before its record (doc.go) are deleted.
+func (v *view) holders(ctx context.Context, t *tx, kind, id string, holds func(holder string) (bool, error)) ([]string, error) {
 	p := v.k.under(kind, id)
 	kvs, err := t.scan(ctx, p, true)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(kvs))
+	var out []string
 	for _, x := range kvs {
-		out = append(out, x.key[len(p):])
+		h := x.key[len(p):]
+		ok, err := holds(h)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, h)
+		} else {
+			t.del(x.key)
+		}
 	}
 	return out, nil
 }

@@ -78,7 +78,11 @@
 //     deployment with many executions) is several transactions committed
 //     in order. Guarantees: (1) the first transaction carries every read
 //     guard that fits, so a concurrent change is normally found before
-//     anything is written, and the whole operation retries; (2) each later
+//     anything is written, and the whole operation retries, and the last
+//     (the commit point: a create writes its record last) guards again
+//     the existence of what the operation required to exist or not and
+//     did not write (a deployment's blueprint, a blueprint's imports), so
+//     a delete between the two fails the write; (2) each later
 //     transaction guards each key it writes against a change since the
 //     snapshot or since this operation's own previous transaction, so a
 //     write never silently overwrites another client's; when one of them

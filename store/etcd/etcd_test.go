@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +57,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("BigPlan", testBigPlan)
 	t.Run("PlanSwitchesWithItsRecord", testPlanSwitchCrash)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
+	t.Run("ImportDeletedMidCreate", testImportDeletedMidCreate)
 	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
 	t.Run("UnansweredCacheCheck", testUnansweredCacheCheck)
 	t.Run("AppliedAfterALostAnswer", testApplied)
@@ -585,6 +587,52 @@ func testConflictAfterFirst(t *testing.T) {
 			assert.Equal(t, store.StateUninitialized, ni.State, "nothing after the failed transaction: %s", ni.ID)
 		}
 	}
+	clean(t, s)
+}
+
+// testImportDeletedMidCreate: a blueprint whose create is committed in
+// parts, and what it imports deleted between its first transaction and
+// its last (the record): the last fails (it guards the import's
+// existence again) instead of storing a blueprint that imports nothing
+// stored, and store check names only the files it left. An importers
+// index entry without its record does not keep a blueprint.
+func testImportDeletedMidCreate(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
+	data, err := store.ArchiveDir(dir, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+
+	kv := &racingKV{KV: s.cli, race: func() { require.NoError(t, s.DeleteBlueprint(ctx, "lib")) }}
+	opts := s.opts
+	opts.MaxTxnOps = 2 // the archive and the index entry, then the record
+	tx := newTx(kv, opts)
+	v := &view{s: s, t: tx, k: s.k}
+	require.NoError(t, v.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
+	err = tx.commit(ctx)
+	require.ErrorIs(t, err, store.ErrConflict)
+	require.Contains(t, err.Error(), "1 of 2 transactions")
+	_, err = s.GetBlueprint(ctx, "app")
+	require.ErrorIs(t, err, store.ErrNotFound, "no importer of a deleted blueprint")
+	problems, err := s.Check(ctx)
+	require.NoError(t, err)
+	require.Len(t, problems, 1, "%q", problems)
+	require.Contains(t, problems[0], "an upload that died before its record")
+
+	// An index entry whose record never came does not hold a blueprint:
+	// the delete drops it.
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	_, err = s.cli.Put(ctx, s.k.bpImporter("lib", "ghost"), "")
+	require.NoError(t, err)
+	problems, err = s.Check(ctx)
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(problems, "\n"), `blueprint importers index: entry "lib" -> "ghost" has no record that calls for it`)
+	require.NoError(t, s.DeleteBlueprint(ctx, "lib"))
+	// Creating "app" again replaces the leftover files.
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml"}, data))
+	require.NoError(t, s.DeleteBlueprint(ctx, "app"))
 	clean(t, s)
 }
 

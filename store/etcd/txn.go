@@ -455,8 +455,11 @@ func (t *tx) commit(ctx context.Context) error {
 				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(o.key), "=", rev))
 			}
 		}
-		if ci == 0 {
+		switch {
+		case ci == 0:
 			cmps = t.readGuards(cmps, inChunk)
+		case ci == len(chunks)-1:
+			cmps = t.commitGuards(cmps, inChunk, written)
 		}
 		ops := make([]clientv3.Op, len(c.ops))
 		for i, o := range c.ops {
@@ -516,6 +519,28 @@ func (t *tx) commit(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// commitGuards adds to the last chunk's compares (a write in parts: the
+// commit point, where a create writes its record) the existence guards of
+// the first that fit, on keys this write did not write: what the write
+// required to exist (a create's blueprint, an import) is checked again
+// where it takes effect, so a delete between the first transaction and
+// the last fails the write instead of leaving a record that names
+// something gone.
+func (t *tx) commitGuards(cmps []clientv3.Cmp, inChunk map[string]bool, written map[string]int64) []clientv3.Cmp {
+	room := t.opts.MaxTxnOps - len(cmps)
+	var keys []string
+	for k, s := range t.seen {
+		if _, ours := written[k]; s.existsOnly && !inChunk[k] && !ours {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys[:min(len(keys), max(room, 0))] {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", t.seen[k].createRev))
+	}
+	return cmps
 }
 
 // readGuards adds to the first chunk's compares the snapshot reads it does
