@@ -87,7 +87,13 @@ func deploymentExecutions(tx *bolt.Tx, depID string) ([]*Execution, error) {
 
 // blueprintStored reports, in tx, whether a blueprint is stored.
 func blueprintStored(tx *bolt.Tx) func(id string) (bool, error) {
-	return func(id string) (bool, error) { return tx.Bucket(bktBlueprints).Get([]byte(id)) != nil, nil }
+	return func(id string) (bool, error) {
+		bps, err := bucket(tx, bktBlueprints)
+		if err != nil {
+			return false, err
+		}
+		return bps.Get([]byte(id)) != nil, nil
+	}
 }
 
 // moveHeld moves execution id's entry in the blueprint_executions index
