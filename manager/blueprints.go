@@ -93,8 +93,9 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// DeleteBlueprint removes a blueprint that no deployment uses and no
-// other blueprint imports (store.ErrInUse).
+// DeleteBlueprint removes a blueprint that no deployment uses, no other
+// blueprint imports and no active deployment update moves a deployment to
+// (store.ErrInUse, checked by the store in the delete's transaction).
 func (m *Manager) DeleteBlueprint(ctx context.Context, id string) error {
 	return m.st.DeleteBlueprint(ctx, id)
 }
