@@ -34,7 +34,7 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			rows := make([][]string, len(es))
 			for i, e := range es {
-				rows[i] = []string{e.ID, e.DeploymentID, e.WorkflowID, string(e.Status), cmdutil.When(e.CreatedAt), cmdutil.When(e.EndedAt), cmdutil.OrDash(firstLine(e.Error))}
+				rows[i] = []string{e.ID, e.DeploymentID, e.WorkflowID, statusText(e), cmdutil.When(e.CreatedAt), cmdutil.When(e.EndedAt), cmdutil.OrDash(firstLine(e.Error))}
 			}
 			cmdutil.Table(f.IO.Out, []string{"ID", "DEPLOYMENT", "WORKFLOW", "STATUS", "CREATED", "ENDED", "ERROR"}, rows)
 			return nil
@@ -43,6 +43,15 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVarP(&deploymentID, "deployment-id", "d", "", "only this deployment's executions")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// statusText is an execution's status for people: a pending execution
+// waiting for a worker reads "pending (queued)".
+func statusText(e *api.Execution) string {
+	if e.Queued && e.Status == api.ExecutionPending {
+		return string(e.Status) + " (queued)"
+	}
+	return string(e.Status)
 }
 
 func firstLine(s string) string {
@@ -73,7 +82,7 @@ func newGetCmd(f *cmdutil.Factory) *cobra.Command {
 				return cmdutil.PrintJSON(f.IO.Out, e)
 			}
 			fmt.Fprintf(f.IO.Out, "id:         %s\ndeployment: %s\nworkflow:   %s\nstatus:     %s\ncreated:    %s\nstarted:    %s\nended:      %s\nparameters: %v\nerror:      %s\n",
-				e.ID, e.DeploymentID, e.WorkflowID, e.Status, cmdutil.When(e.CreatedAt), cmdutil.When(e.StartedAt), cmdutil.When(e.EndedAt), e.Parameters, cmdutil.OrDash(e.Error))
+				e.ID, e.DeploymentID, e.WorkflowID, statusText(e), cmdutil.When(e.CreatedAt), cmdutil.When(e.StartedAt), cmdutil.When(e.EndedAt), e.Parameters, cmdutil.OrDash(e.Error))
 			if !e.DeletedAt.IsZero() {
 				fmt.Fprintf(f.IO.Out, "deleted:    %s (with its deployment; its events with it)\n", cmdutil.When(e.DeletedAt))
 			}
