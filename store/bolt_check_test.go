@@ -72,6 +72,12 @@ func TestCheckFindsDamage(t *testing.T) {
 		{"audit record mismatched", func(tx *bolt.Tx) error {
 			return putJSON(tx.Bucket(bktAudit), "audit record", seqKey(1), &AuditRecord{Seq: 9, Principal: "p", Action: "a"})
 		}, "audit record 1: record says seq 9"},
+		{"importers index entry gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bktBPImporters).Delete(key("bp", "app"))
+		}, `blueprint importers index: entry "bp" -> "app" missing`},
+		{"held blueprint index entry of no update", func(tx *bolt.Tx) error {
+			return putEntry(tx, bktBPExecutions, key("bp", "e"))
+		}, `blueprint executions index: entry "bp" -> "e" has no record that calls for it`},
 		{"undecodable execution", func(tx *bolt.Tx) error {
 			return tx.Bucket(bktExecutions).Put([]byte("e"), []byte("{not json"))
 		}, `execution "e": undecodable`},
@@ -86,6 +92,7 @@ func TestCheckFindsDamage(t *testing.T) {
 			data, err := ArchiveDir(t.TempDir(), 0)
 			require.NoError(t, err)
 			require.NoError(t, s.CreateBlueprint(ctx, &Blueprint{ID: "bp", MainFile: "b.yaml"}, data))
+			require.NoError(t, s.CreateBlueprint(ctx, &Blueprint{ID: "app", MainFile: "b.yaml", Imports: []string{"bp"}}, data))
 			plan := &tosca.Plan{Nodes: []*tosca.Node{{ID: "web"}},
 				NodeInstances: []*tosca.NodeInstance{{ID: "web_1", NodeID: "web"}, {ID: "web_2", NodeID: "web"}}}
 			for _, id := range []string{"d", "d2"} {
