@@ -18,7 +18,8 @@ type Store interface {
 	// ListBlueprints returns every blueprint ordered by id.
 	ListBlueprints(ctx context.Context) ([]*Blueprint, error)
 	// DeleteBlueprint removes the blueprint and its files; ErrInUse while
-	// deployments of it exist or another blueprint imports it.
+	// deployments of it exist, another blueprint imports it or an active
+	// deployment update moves a deployment to it (Execution.HeldBlueprint).
 	DeleteBlueprint(ctx context.Context, id string) error
 	// BlueprintArchive returns the blueprint's files as stored (tar.gz).
 	BlueprintArchive(ctx context.Context, id string) ([]byte, error)

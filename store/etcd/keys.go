@@ -59,14 +59,14 @@ func (k keys) all(kind string) string { return k.p + kind }
 func (k keys) schema() string              { return k.p + kindSchema }
 func (k keys) blueprint(id string) string  { return k.join(kindBlueprint, id) }
 func (k keys) bpDep(bp, dep string) string { return k.join(kindBPDeps, bp, dep) }
+func (k keys) deployment(id string) string { return k.join(kindDeploy, id) }
+func (k keys) plan(id string) string       { return k.join(kindPlan, id) }
 
 // bpImporter is the entry of a blueprint that imports bp.
 func (k keys) bpImporter(bp, importer string) string { return k.join(kindBPImport, bp, importer) }
 
 // bpExec is the entry of an execution that holds bp (HeldBlueprint).
 func (k keys) bpExec(bp, exec string) string { return k.join(kindBPExec, bp, exec) }
-func (k keys) deployment(id string) string   { return k.join(kindDeploy, id) }
-func (k keys) plan(id string) string         { return k.join(kindPlan, id) }
 
 // planChunks is the prefix of a plan's blob chunks (blob.go).
 func (k keys) planChunks(id string) string { return k.under(kindPlanChunk, id) }
