@@ -80,8 +80,9 @@ type Store interface {
 	// does not exist, and then nothing is removed.
 	DeleteNodeInstances(ctx context.Context, deploymentID string, ids []string) error
 
-	// CreateExecution stores e (its deployment must exist); Status defaults
-	// to pending and CreatedAt to now.
+	// CreateExecution stores e (its deployment must exist, and the
+	// blueprint it holds, HeldBlueprint: ErrNotFound); Status defaults to
+	// pending and CreatedAt to now.
 	CreateExecution(ctx context.Context, e *Execution) error
 	GetExecution(ctx context.Context, id string) (*Execution, error)
 	// GetDeletedExecution returns the tombstone of an execution that
@@ -103,7 +104,8 @@ type Store interface {
 	// non-empty deploymentID keeps only that deployment's.
 	ListExecutions(ctx context.Context, deploymentID string) ([]*Execution, error)
 	// UpdateExecution applies fn to the stored execution and writes it
-	// back. ID and DeploymentID cannot change.
+	// back. ID and DeploymentID cannot change. An execution that comes to
+	// hold a blueprint (reopened) needs it stored (ErrNotFound).
 	UpdateExecution(ctx context.Context, id string, fn func(*Execution) error) (*Execution, error)
 	// RequestCancel marks an active execution cancelling (CancelRequested,
 	// and ForceCancel if force); ErrConflict if it has already ended. A
