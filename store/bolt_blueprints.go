@@ -35,8 +35,12 @@ func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive [
 		if err := putJSON(bps, "blueprint", k, &rec); err != nil {
 			return err
 		}
+		idx, err := importersIndex(tx)
+		if err != nil {
+			return err
+		}
 		for _, imported := range rec.Imports {
-			if err := putEntry(tx, bktBPImporters, key(imported, rec.ID)); err != nil {
+			if err := idx.Put(key(imported, rec.ID), empty); err != nil {
 				return err
 			}
 		}
@@ -47,6 +51,36 @@ func (v *boltView) CreateBlueprint(ctx context.Context, bp *Blueprint, archive [
 	}
 	*bp = rec
 	return nil
+}
+
+// importersIndex returns the blueprint_importers index, making it the
+// first time a write needs it: filled then from every blueprint's record
+// (a store file written before the index has importers without entries),
+// so that the bucket's existence means the index is whole.
+func importersIndex(tx *bolt.Tx) (*bolt.Bucket, error) {
+	if b := tx.Bucket(bktBPImporters); b != nil {
+		return b, nil
+	}
+	idx, err := tx.CreateBucket(bktBPImporters)
+	if err != nil {
+		return nil, err
+	}
+	bps, err := bucket(tx, bktBlueprints)
+	if err != nil {
+		return nil, err
+	}
+	return idx, bps.ForEach(func(k, _ []byte) error {
+		var bp Blueprint
+		if _, err := getJSON(bps, "blueprint", k, &bp); err != nil {
+			return err
+		}
+		for _, imported := range bp.Imports {
+			if err := idx.Put(key(imported, bp.ID), empty); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func getBlueprint(tx *bolt.Tx, id string) (*Blueprint, error) {
@@ -112,6 +146,9 @@ func (v *boltView) DeleteBlueprint(ctx context.Context, id string) error {
 		if deps := keysWithPrefix(idx, prefix(id)); len(deps) > 0 {
 			first := string(bytes.TrimPrefix(deps[0], prefix(id)))
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), first, ErrInUse)
+		}
+		if _, err := importersIndex(tx); err != nil {
+			return err
 		}
 		if err := CheckNotImported(id, entriesUnder(tx, bktBPImporters, id)); err != nil {
 			return err

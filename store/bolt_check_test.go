@@ -118,3 +118,31 @@ func TestCheckFindsDamage(t *testing.T) {
 		})
 	}
 }
+
+// TestImportersIndexMadeWhole: a store file written before the importers
+// index (its blueprints recorded their imports, unindexed) gets the index
+// whole at the first blueprint write that needs it, so what they import
+// is kept from then on; store check does not count the missing index.
+func TestImportersIndexMadeWhole(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenBolt(filepath.Join(t.TempDir(), "gantry.db"), Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	data, err := ArchiveDir(t.TempDir(), 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(ctx, &Blueprint{ID: "lib", MainFile: "b.yaml"}, data))
+	require.NoError(t, s.CreateBlueprint(ctx, &Blueprint{ID: "app", MainFile: "b.yaml", Imports: []string{"lib"}}, data))
+	require.NoError(t, s.do(ctx, true, func(tx *bolt.Tx) error { return tx.DeleteBucket(bktBPImporters) })) // as an older gantry wrote it
+	problems, err := s.Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+
+	err = s.DeleteBlueprint(ctx, "lib")
+	require.ErrorIs(t, err, ErrInUse)
+	require.ErrorContains(t, err, "blueprint(s) app import it")
+	problems, err = s.Check(ctx)
+	require.NoError(t, err)
+	require.Empty(t, problems, "the index made whole")
+	require.NoError(t, s.DeleteBlueprint(ctx, "app"))
+	require.NoError(t, s.DeleteBlueprint(ctx, "lib"))
+}

@@ -66,7 +66,8 @@ var (
 	// bktBPImporters and bktBPExecutions are made when first written, as
 	// bktSessions: who keeps a blueprint from deletion besides its
 	// deployments (the blueprints that import it; the deployment updates
-	// that move a deployment to it).
+	// that move a deployment to it). bktBPImporters is filled when made
+	// (importersIndex).
 	bktBPImporters  = []byte("blueprint_importers")
 	bktBPExecutions = []byte("blueprint_executions")
 	// bktDeletedEvents holds, under each tombstone's execution id, the

@@ -27,6 +27,9 @@ func (v *view) CreateBlueprint(ctx context.Context, bp *store.Blueprint, archive
 		if err := store.CheckImportsStored(&rec, v.blueprintStored(ctx, t)); err != nil {
 			return err
 		}
+		if err := v.importersIndex(ctx, t); err != nil {
+			return err
+		}
 		// Leftovers of an upload that died before its record, then the
 		// chunks, then the record: the record is the commit point.
 		leftovers, err := t.scan(ctx, v.k.under(kindArchive, rec.ID), true)
@@ -102,6 +105,9 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		if len(deps) > 0 {
 			return fmt.Errorf("blueprint %q: %d deployment(s) use it (e.g. %q): %w", id, len(deps), deps[0].key[len(p):], store.ErrInUse)
 		}
+		if err := v.importersIndex(ctx, t); err != nil {
+			return err
+		}
 		importers, err := v.holders(ctx, t, kindBPImport, id, func(importer string) (bool, error) {
 			var b store.Blueprint
 			ok, err := t.get(ctx, "blueprint", v.k.blueprint(importer), &b)
@@ -131,6 +137,28 @@ func (v *view) DeleteBlueprint(ctx context.Context, id string) error {
 		t.delPrefix(v.k.under(kindArchive, id))
 		return nil
 	})
+}
+
+// importersIndex makes the bpimp index whole, in t, the first time a
+// write of the prefix needs it: a prefix written before the index has
+// blueprints that recorded their imports unindexed; their entries and the
+// kindBPImportWhole marker are written with t's own writes.
+func (v *view) importersIndex(ctx context.Context, t *tx) error {
+	marker := v.k.all(kindBPImportWhole)
+	if ok, err := t.exists(ctx, marker); err != nil || ok {
+		return err
+	}
+	var all []*store.Blueprint
+	if err := listJSON(ctx, t, "blueprint", v.k.all(kindBlueprint), &all); err != nil {
+		return err
+	}
+	for _, b := range all {
+		for _, imported := range b.Imports {
+			t.putRaw(v.k.bpImporter(imported, b.ID), nil)
+		}
+	}
+	t.putRaw(marker, nil)
+	return nil
 }
 
 // holders returns what holds blueprint id by the index of kind: its

@@ -79,7 +79,7 @@ func (c *checker) parts(kind, rest string, n int) []string {
 func (c *checker) run() {
 	for kind := range c.by {
 		switch kind {
-		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindBPImport, kindBPExec, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
+		case kindSchema, kindBlueprint, kindArchive, kindBPDeps, kindBPImport, kindBPImportWhole, kindBPExec, kindDeploy, kindPlan, kindPlanChunk, kindInstance, kindInstNode,
 			kindExec, kindDepExec, kindTask, kindEvent, kindEventSeq, kindDepend, kindDependent, kindSecret, kindToken, kindAudit, kindAuditSeq, kindSession,
 			kindClaim, kindQueue, kindWorker, kindDeleted:
 		default:
@@ -148,7 +148,9 @@ func (c *checker) checkBlueprints() {
 	for k := range sizes {
 		c.addf("blueprint archive chunks %q: no such blueprint (an upload that died before its record)", k)
 	}
-	c.problems = append(c.problems, store.IndexProblems("blueprint importers index", wantImporters, c.pairs(kindBPImport))...)
+	if _, whole := c.by[kindBPImportWhole]; whole { // else made, whole, by the next blueprint write
+		c.problems = append(c.problems, store.IndexProblems("blueprint importers index", wantImporters, c.pairs(kindBPImport))...)
+	}
 }
 
 func (c *checker) checkDeployments() map[string]map[string]bool {

@@ -17,6 +17,7 @@
 //	bpa/<bp>\0<sha256>\0<nnnnnn>            archive chunk n (Options.ArchiveChunk bytes)
 //	bpdep/<bp>\0<dep>                       ""  index: blueprint -> deployments
 //	bpimp/<bp>\0<importer bp>               ""  index: blueprint -> blueprints importing it
+//	bpimpwhole                              ""  the bpimp index is whole (made at the first blueprint write that needs it)
 //	bpexec/<bp>\0<exec>                     ""  index: blueprint -> active updates moving to it
 //	dep/<dep>                               Deployment (without plan)
 //	plan/<dep>                              manifest of the plan's blob (blob.go): digest, size, chunks, its record's digest, the plan before

@@ -58,6 +58,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("PlanSwitchesWithItsRecord", testPlanSwitchCrash)
 	t.Run("ConflictAfterFirstTransaction", testConflictAfterFirst)
 	t.Run("ImportDeletedMidCreate", testImportDeletedMidCreate)
+	t.Run("ImportersIndexMadeWhole", testImportersIndexMadeWhole)
 	t.Run("StaleCacheVersionCheck", testStaleCacheVersionCheck)
 	t.Run("UnansweredCacheCheck", testUnansweredCacheCheck)
 	t.Run("AppliedAfterALostAnswer", testApplied)
@@ -383,7 +384,7 @@ func testBigDeployment(t *testing.T) {
 	require.NoError(t, s.DeleteDeployment(ctx, "d", true))
 	resp, err := s.cli.Get(ctx, s.k.p, clientv3.WithPrefix(), clientv3.WithCountOnly())
 	require.NoError(t, err)
-	assert.EqualValues(t, 4, resp.Count, "schema, blueprint, its archive chunk, the tombstone of its execution and nothing else of the deployment")
+	assert.EqualValues(t, 5, resp.Count, "schema, the importers index's marker, blueprint, its archive chunk, the tombstone of its execution and nothing else of the deployment")
 	clean(t, s)
 }
 
@@ -633,6 +634,42 @@ func testImportDeletedMidCreate(t *testing.T) {
 	// Creating "app" again replaces the leftover files.
 	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml"}, data))
 	require.NoError(t, s.DeleteBlueprint(ctx, "app"))
+	clean(t, s)
+}
+
+// testImportersIndexMadeWhole: a prefix written before the importers
+// index (its blueprints recorded their imports, unindexed) gets the index
+// whole at the first blueprint write that needs it, so what they import
+// is kept from then on; store check does not count the missing index.
+func testImportersIndexMadeWhole(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
+	data, err := store.ArchiveDir(dir, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
+	// As an older gantry wrote it: no index, no marker.
+	_, err = s.cli.Delete(ctx, s.k.all(kindBPImport), clientv3.WithPrefix())
+	require.NoError(t, err)
+	_, err = s.cli.Delete(ctx, s.k.all(kindBPImportWhole))
+	require.NoError(t, err)
+	clean(t, s)
+
+	err = s.DeleteBlueprint(ctx, "lib")
+	require.ErrorIs(t, err, store.ErrInUse)
+	require.ErrorContains(t, err, "blueprint(s) app import it")
+	// The refused delete wrote nothing; the next write that needs the
+	// index makes it.
+	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "other", MainFile: "blueprint.yaml"}, data))
+	resp, err := s.cli.Get(ctx, s.k.all(kindBPImport), clientv3.WithPrefix(), clientv3.WithCountOnly())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, resp.Count, "the importer's entry")
+	clean(t, s)
+	for _, id := range []string{"app", "lib", "other"} {
+		require.NoError(t, s.DeleteBlueprint(ctx, id))
+	}
 	clean(t, s)
 }
 
