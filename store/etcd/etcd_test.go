@@ -600,11 +600,7 @@ func testConflictAfterFirst(t *testing.T) {
 func testImportDeletedMidCreate(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
-	data, err := store.ArchiveDir(dir, 0)
-	require.NoError(t, err)
-	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	data := withLib(t, s)
 
 	kv := &racingKV{KV: s.cli, race: func() { require.NoError(t, s.DeleteBlueprint(ctx, "lib")) }}
 	opts := s.opts
@@ -612,7 +608,7 @@ func testImportDeletedMidCreate(t *testing.T) {
 	tx := newTx(kv, opts)
 	v := &view{s: s, t: tx, k: s.k}
 	require.NoError(t, v.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
-	err = tx.commit(ctx)
+	err := tx.commit(ctx)
 	require.ErrorIs(t, err, store.ErrConflict)
 	require.Contains(t, err.Error(), "1 of 2 transactions")
 	_, err = s.GetBlueprint(ctx, "app")
@@ -637,6 +633,17 @@ func testImportDeletedMidCreate(t *testing.T) {
 	clean(t, s)
 }
 
+// withLib stores blueprint "lib" and returns its files' archive.
+func withLib(t *testing.T, s *Store) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
+	data, err := store.ArchiveDir(dir, 0)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBlueprint(context.Background(), &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	return data
+}
+
 // testImportersIndexMadeWhole: a prefix written before the importers
 // index (its blueprints recorded their imports, unindexed) gets the index
 // whole at the first blueprint write that needs it, so what they import
@@ -644,14 +651,10 @@ func testImportDeletedMidCreate(t *testing.T) {
 func testImportersIndexMadeWhole(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "blueprint.yaml"), []byte("x"), 0o644))
-	data, err := store.ArchiveDir(dir, 0)
-	require.NoError(t, err)
-	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "lib", MainFile: "blueprint.yaml"}, data))
+	data := withLib(t, s)
 	require.NoError(t, s.CreateBlueprint(ctx, &store.Blueprint{ID: "app", MainFile: "blueprint.yaml", Imports: []string{"lib"}}, data))
 	// As an older gantry wrote it: no index, no marker.
-	_, err = s.cli.Delete(ctx, s.k.all(kindBPImport), clientv3.WithPrefix())
+	_, err := s.cli.Delete(ctx, s.k.all(kindBPImport), clientv3.WithPrefix())
 	require.NoError(t, err)
 	_, err = s.cli.Delete(ctx, s.k.all(kindBPImportWhole))
 	require.NoError(t, err)
