@@ -72,14 +72,15 @@ type storedOrigin struct {
 }
 
 // holds reports whether rel (slash-separated, relative) names a file of
-// the blueprint's folder.
+// the blueprint's folder (not a link out of it).
 func (o *storedOrigin) holds(rel string) bool {
 	path := filepath.FromSlash(rel)
 	if !filepath.IsLocal(path) {
 		return false
 	}
-	st, err := os.Stat(filepath.Join(o.dir, path))
-	return err == nil && !st.IsDir()
+	full := filepath.Join(o.dir, path)
+	st, err := os.Stat(full)
+	return err == nil && !st.IsDir() && within(o.dir, full)
 }
 
 // namespacedPath is a file of a stored blueprint as the importer's run

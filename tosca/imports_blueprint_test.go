@@ -89,3 +89,17 @@ func TestBlueprintImportScripts(t *testing.T) {
 	assert.Equal(t, 4, probs[0].Line)
 	assert.Contains(t, probs[0].Message, "lib--scripts")
 }
+
+// TestStoredOriginHolds: a stored blueprint's own files only, never a
+// folder, a path out of it or a link that leads out of it.
+func TestStoredOriginHolds(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.sh"), nil, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "x.sh"), nil, 0o600))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "x.sh"), filepath.Join(dir, "link.sh")))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o700))
+	o := &storedOrigin{dir: dir}
+	for rel, want := range map[string]bool{"a.sh": true, "link.sh": false, "sub": false, "../x.sh": false, "missing.sh": false, "/etc/passwd": false} {
+		assert.Equal(t, want, o.holds(rel), rel)
+	}
+}
