@@ -56,10 +56,15 @@ func (v *view) writeChunks(t *tx, kind, key, chunkPrefix string, val any) (*mani
 	m := &manifest{SHA256: hex.EncodeToString(sum[:]), Size: len(data)}
 	n := v.s.opts.ArchiveChunk
 	for i := 0; i*n < len(data) || i == 0; i++ {
-		t.putRaw(chunkPrefix+m.SHA256+sep+fmt.Sprintf("%06d", i), data[i*n:min(len(data), (i+1)*n)])
+		t.putRaw(blobChunk(chunkPrefix, m.SHA256, i), data[i*n:min(len(data), (i+1)*n)])
 		m.Chunks++
 	}
 	return m, nil
+}
+
+// blobChunk is the key of chunk i of the blob whose digest is sha.
+func blobChunk(chunkPrefix, sha string, i int) string {
+	return chunkPrefix + sha + sep + fmt.Sprintf("%06d", i)
 }
 
 // dropChunks buffers the deletion of old's chunks, unless they are now's.
@@ -68,7 +73,7 @@ func dropChunks(t *tx, chunkPrefix string, old, now *manifest) {
 		return
 	}
 	for i := range old.Chunks {
-		t.del(chunkPrefix + old.SHA256 + sep + fmt.Sprintf("%06d", i))
+		t.del(blobChunk(chunkPrefix, old.SHA256, i))
 	}
 }
 
