@@ -598,31 +598,10 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 		w = m.st
 	}
 	if len(mod.Added) > 0 {
-		stored := map[string]bool{}
-		if run.resume {
-			// An interrupted run stored them already; a failed one rolled
-			// them back.
-			insts, err := w.ListNodeInstances(ctx, d.ID, "")
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("scale: %w", err)
-			}
-			for _, ni := range insts {
-				stored[ni.ID] = true
-			}
+		if err := storeAdded(ctx, w, d.ID, mod.Added, run.resume); err != nil {
+			return nil, nil, nil, fmt.Errorf("scale: %w", err)
 		}
-		var recs []*store.NodeInstance
-		added := make([]string, len(mod.Added))
-		for i, ni := range mod.Added {
-			if !stored[ni.ID] {
-				recs = append(recs, &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID})
-			}
-			added[i] = ni.ID
-		}
-		if len(recs) > 0 {
-			if err := w.CreateNodeInstances(ctx, d.ID, recs); err != nil {
-				return nil, nil, nil, fmt.Errorf("scale: storing new instances: %w", err)
-			}
-		}
+		added := addedIDs(mod.Added)
 		rollback = func(ctx context.Context) error {
 			if err := m.st.DeleteNodeInstances(ctx, d.ID, added); err != nil {
 				return fmt.Errorf("scale: rolling back, removing the added instances: %w", err)
@@ -652,6 +631,38 @@ func (m *Manager) prepareScale(ctx context.Context, d *store.Deployment, params 
 // (nothing stored), a new execution or the resume of one. The instance
 // ids are drawn from a seed of the execution's id, so a resume plans the
 // same instances.
+// storeAdded stores, through w, the instances a modification adds; on
+// resume only those not stored yet (an interrupted run stored them
+// already; a failed one rolled them back).
+func storeAdded(ctx context.Context, w store.Store, depID string, added []*tosca.NodeInstance, resume bool) error {
+	if len(added) == 0 {
+		return nil
+	}
+	stored := map[string]bool{}
+	if resume {
+		insts, err := w.ListNodeInstances(ctx, depID, "")
+		if err != nil {
+			return err
+		}
+		for _, ni := range insts {
+			stored[ni.ID] = true
+		}
+	}
+	var recs []*store.NodeInstance
+	for _, ni := range added {
+		if !stored[ni.ID] {
+			recs = append(recs, &store.NodeInstance{NodeInstance: *ni, DeploymentID: depID})
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := w.CreateNodeInstances(ctx, depID, recs); err != nil {
+		return fmt.Errorf("storing new instances: %w", err)
+	}
+	return nil
+}
+
 type scaleRun struct {
 	dryRun, resume bool
 	executionID    string

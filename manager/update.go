@@ -337,33 +337,9 @@ func (u *updatePlan) describe() *api.DeploymentUpdate {
 // with the execution's success and what rolls the update back after a
 // failure.
 func (m *Manager) storeUpdate(ctx context.Context, w store.Store, u *updatePlan, resume bool) (apply switchFunc, rollback afterFunc, err error) {
-	d, mod := u.d, u.mod
-	added := make([]string, len(mod.Added))
-	for i, ni := range mod.Added {
-		added[i] = ni.ID
-	}
-	if len(mod.Added) > 0 {
-		stored := map[string]bool{}
-		if resume {
-			insts, err := w.ListNodeInstances(ctx, d.ID, "")
-			if err != nil {
-				return nil, nil, fmt.Errorf("deployment update: %w", err)
-			}
-			for _, ni := range insts {
-				stored[ni.ID] = true
-			}
-		}
-		var recs []*store.NodeInstance
-		for _, ni := range mod.Added {
-			if !stored[ni.ID] {
-				recs = append(recs, &store.NodeInstance{NodeInstance: *ni, DeploymentID: d.ID})
-			}
-		}
-		if len(recs) > 0 {
-			if err := w.CreateNodeInstances(ctx, d.ID, recs); err != nil {
-				return nil, nil, fmt.Errorf("deployment update: storing new instances: %w", err)
-			}
-		}
+	added := addedIDs(u.mod.Added)
+	if err := storeAdded(ctx, w, u.d.ID, u.mod.Added, resume); err != nil {
+		return nil, nil, fmt.Errorf("deployment update: %w", err)
 	}
 	apply = func(ctx context.Context, tx store.Store) error { return applyUpdate(ctx, tx, u) }
 	if len(added) > 0 {
