@@ -413,6 +413,9 @@ func localName(name string) (string, error) {
 	if name == "" || strings.Contains(name, "\\") || !filepath.IsLocal(filepath.FromSlash(clean)) {
 		return "", fmt.Errorf("blueprint archive entry %q: path escapes the blueprint folder: %w", name, ErrInvalid)
 	}
+	if strings.ContainsRune(name, 0) {
+		return "", fmt.Errorf("blueprint archive entry %q: a NUL byte in its name (no file can have it): %w", name, ErrInvalid)
+	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
 			return "", fmt.Errorf("blueprint archive entry %q: path escapes the blueprint folder: %w", name, ErrInvalid)

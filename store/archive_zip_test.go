@@ -72,6 +72,7 @@ func TestExtractUploadHostile(t *testing.T) {
 		{"dot-dot", zipOf(t, zipEntry{name: "../escaped", body: "x"}), store.ArchiveLimits{}, store.ErrInvalid},
 		{"absolute", zipOf(t, zipEntry{name: "/tmp/escaped", body: "x"}), store.ArchiveLimits{}, store.ErrInvalid},
 		{"backslash", zipOf(t, zipEntry{name: "..\\escaped", body: "x"}), store.ArchiveLimits{}, store.ErrInvalid},
+		{"nul in name", zipOf(t, zipEntry{name: "a/\x00sh", body: "x"}), store.ArchiveLimits{}, store.ErrInvalid},
 		{"symlink", zipOf(t, zipEntry{name: "s", body: "..", mode: fs.ModeSymlink | 0o777}), store.ArchiveLimits{}, store.ErrInvalid},
 		{"device", zipOf(t, zipEntry{name: "tty", mode: fs.ModeDevice | fs.ModeCharDevice | 0o600}), store.ArchiveLimits{}, store.ErrInvalid},
 		{"too many entries", zipOf(t, many...), store.ArchiveLimits{MaxEntries: 100}, store.ErrTooLarge},
